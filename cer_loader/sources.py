@@ -1,0 +1,68 @@
+"""What every reader hands to the rest of the pipeline: a ``SourceTable``.
+
+A reader (CSV, workbook, HL7 dump, steward workbook) turns one input file into one
+``SourceTable``. Its ``frame`` holds one row per *data record* (blank rows removed and
+counted, the header not included), every value a ``str`` ("" for an empty cell), the
+source's own columns in source order, plus the provenance columns below.
+
+Conservation, which the run checks and ``summary.json`` shows::
+
+    total_records == header_records + blank_rows + skipped_rows + len(frame)
+
+``skipped_rows`` is for records a reader deliberately does not turn into data rows and
+explains in ``not_loaded`` (HL7: cancelled appointments, superseded messages).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+# Provenance columns every reader adds to its frame.
+SOURCE_FILE = "_source_file"  # the path as the user gave it
+SOURCE_ROW = "_source_row"  # int: row number as a spreadsheet shows it (header row 1), or HL7 message index
+SOURCE_REF = "_source_ref"  # str: extra human pointer ("" for CSV; "MSH-10 ABC123" for HL7)
+READER_ISSUE = "_reader_issue"  # str: a rule code when the reader itself rejects the row, else ""
+READER_FIELD = "_reader_field"  # str: the column the reader issue is about ("" if none)
+READER_VALUE = "_reader_value"  # str: the offending raw text for the reader issue ("" if none)
+
+PROVENANCE = [SOURCE_FILE, SOURCE_ROW, SOURCE_REF, READER_ISSUE, READER_FIELD, READER_VALUE]
+
+
+@dataclass
+class SourceTable:
+    path: Path
+    kind: str  # "csv" | "xlsx" | "hl7" | "steward"
+    frame: pd.DataFrame
+    headers: list[str]
+    header_row: int = 1
+    header_records: int = 1
+    blank_rows: int = 0
+    skipped_rows: int = 0
+    total_records: int = 0
+    sha256: str = ""
+    size: int = 0
+    # True when ``frame`` columns are already canonical CeR field names (HL7, steward workbook)
+    canonical: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+    # HL7 and similar: records that are accounted for but not loaded (reason, ref, ...)
+    not_loaded: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def data_rows(self) -> int:
+        return len(self.frame)
+
+
+def add_provenance(frame: pd.DataFrame, path: Path, rows: list[int] | Any) -> pd.DataFrame:
+    """Add the provenance columns with no reader issues; ``rows`` are spreadsheet row numbers."""
+    frame = frame.copy()
+    frame[SOURCE_FILE] = str(path)
+    frame[SOURCE_ROW] = pd.array(rows, dtype="int64")
+    for col in (SOURCE_REF, READER_ISSUE, READER_FIELD, READER_VALUE):
+        if col not in frame.columns:
+            frame[col] = ""
+    return frame
