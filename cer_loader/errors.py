@@ -10,8 +10,9 @@ The tree, with the exit code the CLI maps each class to::
     ├── RenderError                3  template or XSD problem while writing the payload
     └── ReportError                3  an output file could not be written
 
-Every error carries a message meant for people (already translated where the raiser knows the
-language) and optional context (``path``, ``line``).
+Every error carries a message meant for people in Polish (``message``) and English
+(``message_en``; defaults to the Polish text), and optional context (``path``, ``line``).
+``text(lang)`` gives the one-line form the CLI prints.
 """
 
 from __future__ import annotations
@@ -24,17 +25,28 @@ class CerLoaderError(Exception):
 
     exit_code: int = 3
 
-    def __init__(self, message: str, *, path: str | Path | None = None, line: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        message_en: str | None = None,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+    ):
         super().__init__(message)
         self.message = message
+        self.message_en = message_en or message
         self.path = str(path) if path is not None else None
         self.line = line
 
-    def __str__(self) -> str:
+    def text(self, lang: str = "pl") -> str:
         where = ""
         if self.path:
             where = self.path + (f":{self.line}" if self.line else "") + ": "
-        return where + self.message
+        return where + (self.message_en if lang == "en" else self.message)
+
+    def __str__(self) -> str:
+        return self.text("pl")
 
 
 class UsageError(CerLoaderError):
