@@ -1,0 +1,146 @@
+"""Spreadsheet cell values → the text a person saw (or meant) in the cell.
+
+calamine hands us ``str``, ``float``, ``int``, ``bool``, ``date``, ``datetime``, ``time`` and
+``timedelta``. Every reader must produce ``str``, so:
+
+=================  ======================================================================
+value              text
+=================  ======================================================================
+``str``            unchanged (dates typed as text stay as typed; a 44-digit key stays intact)
+integral float     digits only: ``5425740.0`` → ``5425740``, ``44051401359.0`` → ``44051401359``
+other float        at most 15 significant digits, as Excel shows them, never scientific
+                   notation: ``0.1 + 0.2`` → ``0.3``, ``1e-7`` → ``0.0000001``
+``bool``           ``TAK`` / ``NIE`` (Polish yes/no, what the clinics' exports use; Polish Excel
+                   would show PRAWDA/FAŁSZ, which nobody types into an appointment export)
+``date``           ``YYYY-MM-DD``
+``datetime``       ``YYYY-MM-DD HH:MM`` (``:SS`` added when the seconds are not zero)
+``time``           ``HH:MM`` (``HH:MM:SS`` when the seconds are not zero)
+``timedelta``      ``H:MM`` over total hours (a ``[h]:mm`` duration: 30 h 5 min → ``30:05``)
+=================  ======================================================================
+
+Times are rounded to the nearest second first: Excel stores them as fractions of a day, and
+09:30 may come back as 09:29:59.9997.
+
+PESEL as a number: people born 2000–2009 have PESELs starting with ``0``; typed into a number
+cell they lose it (``02211307589`` → ``2211307589``). :func:`restore_pesel` puts the zeros
+back, but only for *numeric* cells of a PESEL column whose value has 9–10 digits; text cells
+are never touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import numpy as np
+
+# Below this an integral float is an exact integer (and below 2**53): print all its digits.
+_EXACT_INT_LIMIT = 1e15
+PESEL_HEADER = re.compile(r"pesel", re.IGNORECASE)
+
+
+def number_text(x: float) -> str:
+    """A number as Excel shows it in a General cell, but never in scientific notation."""
+    if x != x or x in (float("inf"), float("-inf")):  # calamine never yields these
+        return ""
+    if x == int(x) and abs(x) < _EXACT_INT_LIMIT:
+        return str(int(x))
+    return np.format_float_positional(x, precision=15, unique=False, fractional=False, trim="-")
+
+
+def _round_seconds(hour: int, minute: int, second: int, micro: int) -> tuple[int, int, int]:
+    total = min(hour * 3600 + minute * 60 + second + (1 if micro >= 500_000 else 0), 86_399)
+    return total // 3600, total // 60 % 60, total % 60
+
+
+def _clock(hour: int, minute: int, second: int) -> str:
+    return f"{hour:02d}:{minute:02d}" + (f":{second:02d}" if second else "")
+
+
+def time_text(t: dt.time) -> str:
+    return _clock(*_round_seconds(t.hour, t.minute, t.second, t.microsecond))
+
+
+def date_text(d: dt.date) -> str:
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+
+
+def datetime_text(d: dt.datetime) -> str:
+    if d.microsecond >= 500_000:
+        d = d + dt.timedelta(microseconds=1_000_000 - d.microsecond)
+    return date_text(d) + " " + _clock(d.hour, d.minute, d.second)
+
+
+def duration_text(td: dt.timedelta) -> str:
+    seconds = round(td.total_seconds())
+    sign, seconds = ("-", -seconds) if seconds < 0 else ("", seconds)
+    return sign + _clock(seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+def cell_text(value: object) -> str:
+    """One cell value as text (the scalar form of :func:`column_text`)."""
+    cls = value.__class__
+    if cls is str:
+        return value  # type: ignore[return-value]
+    if cls is float:
+        return number_text(value)  # type: ignore[arg-type]
+    if cls is bool:
+        return "TAK" if value else "NIE"
+    if cls is int:
+        return str(value)
+    if cls is dt.datetime:
+        return datetime_text(value)  # type: ignore[arg-type]
+    if cls is dt.date:
+        return date_text(value)  # type: ignore[arg-type]
+    if cls is dt.time:
+        return time_text(value)  # type: ignore[arg-type]
+    if cls is dt.timedelta:
+        return duration_text(value)  # type: ignore[arg-type]
+    return "" if value is None else str(value)
+
+
+def floats_text(values: np.ndarray) -> list[str]:
+    """Vectorised :func:`number_text` over a float64 array."""
+    exact = np.isfinite(values) & (np.trunc(values) == values) & (np.abs(values) < _EXACT_INT_LIMIT)
+    if exact.all():
+        return values.astype(np.int64).astype(str).tolist()
+    out = np.empty(len(values), dtype=object)
+    out[exact] = values[exact].astype(np.int64).astype(str)
+    out[~exact] = [number_text(float(x)) for x in values[~exact]]
+    return out.tolist()
+
+
+def column_text(values: Sequence[object]) -> list[str]:
+    """A column of cell values as text; text cells pass through, numbers are converted in bulk."""
+    out = list(values)
+    others = [i for i, v in enumerate(out) if v.__class__ is not str]
+    if not others:
+        return out  # type: ignore[return-value]
+    floats = [i for i in others if out[i].__class__ is float]
+    if floats:
+        arr = np.fromiter((out[i] for i in floats), dtype=np.float64, count=len(floats))
+        for i, text in zip(floats, floats_text(arr), strict=True):
+            out[i] = text
+    if len(floats) < len(others):
+        for i in others:
+            out[i] = cell_text(out[i])
+    return out  # type: ignore[return-value]
+
+
+def restore_pesel(raw: Sequence[object], texts: list[str]) -> int:
+    """Left-pad numeric PESELs of 9–10 digits to 11 in ``texts``; returns how many were padded."""
+    restored = 0
+    for i, v in enumerate(raw):
+        if v.__class__ in (float, int) and 100_000_000 <= v < 10_000_000_000 and v == int(v):  # type: ignore[operator,call-overload]
+            texts[i] = str(int(v)).zfill(11)  # type: ignore[call-overload]
+            restored += 1
+    return restored
+
+
+def fold(text: str) -> str:
+    """Text for loose header matching: no case, no diacritics (ł too), words separated by one space."""
+    t = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
+    t = "".join(c for c in t if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", t).split())

@@ -1,0 +1,370 @@
+"""XLSX (and XLS/ODS, which calamine also reads) → ``SourceTable``: the cells as a person meant them.
+
+Reading is python-calamine (Rust) and nothing else; openpyxl is only used by the tests to write
+fixtures. What the reader decides, in order:
+
+* **Sheet**: the one named (exact, then case/space-insensitive), else the first *visible*
+  worksheet. Hidden sheets are never chosen on their own; naming one explicitly reads it with a
+  warning. An unknown name is an ``InputError`` listing the visible sheets.
+* **Header row**: the one given (1-based, as the sheet shows it), else the first of the top
+  ``HEADER_SEARCH_ROWS`` rows whose non-empty cells mostly match ``known_headers`` (or that holds
+  at least half of them; matching ignores case, diacritics and punctuation), else the first row
+  with ≥ 3 non-empty text cells. Rows above it (titles, merged banners, blanks) are counted as
+  ``header_records`` together with the header itself and reported as ``details["title_rows"]``.
+* **Cells**: see :mod:`cer_loader.ingest.cells`. A vertical merge below the header (one date
+  merged over a day's appointments) is filled down its first column, because that is what the
+  person meant; horizontal merges are not spread into neighbouring fields.
+* **Rows**: ``_source_row`` is the sheet's own row number. Blank rows are dropped and counted. A
+  summary row ("Razem: 40", "Suma", "Łącznie", "Total", ...) stays in the frame with
+  ``_reader_issue = "total-row"`` so the validator rejects it visibly.
+* **Formulas**: calamine returns the cached value. A formula saved without one (files written
+  by scripts that do not calculate) reads as empty, with a warning naming the cell.
+* **Census**: ``details["used_rows"]`` is calamine's own range end (row 1 → last used row),
+  not our loop; ``total_records`` must equal it or ``CensusMismatchError`` is raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from lxml import etree
+from python_calamine import (
+    CalamineError,
+    CalamineWorkbook,
+    PasswordError,
+    SheetTypeEnum,
+    SheetVisibleEnum,
+)
+
+from cer_loader.errors import CensusMismatchError, InputError
+from cer_loader.ingest.cells import PESEL_HEADER, cell_text, column_text, fold, restore_pesel
+from cer_loader.sources import READER_FIELD, READER_ISSUE, READER_VALUE, SourceTable, add_provenance
+
+HEADER_SEARCH_ROWS = 100
+TOTAL_ROW = re.compile(r"\s*(razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)\b", re.IGNORECASE)
+TOTAL_ROW_ISSUE = "total-row"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def read_workbook(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    header_row: int | None = None,
+    known_headers: Iterable[str] = (),
+) -> SourceTable:
+    """Read one sheet of a workbook into a ``SourceTable`` of kind ``"xlsx"``."""
+    path = Path(path)
+    data = _read_bytes(path)
+    book = _open(path, data)
+    name, hidden, warnings = _choose_sheet(book, sheet, path)
+    try:
+        calamine_sheet = book.get_sheet_by_name(name)
+        rows = calamine_sheet.to_python(skip_empty_area=False)
+        end = calamine_sheet.end
+        merged = calamine_sheet.merged_cell_ranges or []
+    except CalamineError as exc:
+        raise _unreadable(path, exc) from None
+    used_rows = end[0] + 1 if end else 0
+    if used_rows == 0:
+        raise InputError(f"Arkusz „{name}” jest pusty.", f"Sheet '{name}' is empty.", path=path)
+    if len(rows) != used_rows:
+        raise CensusMismatchError(
+            f"Arkusz „{name}”: odczytano {len(rows)} wierszy, a arkusz ma ich {used_rows}.",
+            f"Sheet '{name}': read {len(rows)} rows but the sheet has {used_rows}.",
+            path=path,
+        )
+    hdr = _find_header(rows, header_row, known_headers, path, name)
+    filled = _fill_vertical_merges(rows, merged, hdr)
+    headers, texts, details = _columns(rows, hdr, warnings)
+    frame = pd.DataFrame(dict(zip(headers, texts, strict=True)), columns=headers)
+    keep = _non_blank(frame)
+    sheet_rows = pd.RangeIndex(hdr + 2, hdr + 2 + len(frame))
+    frame = frame[keep].reset_index(drop=True)
+    frame = add_provenance(frame, path, sheet_rows[keep])
+    totals = _mark_total_rows(frame, headers)
+    for ref in _uncached_formulas(data, name):
+        warnings.append(
+            f"Komórka {ref}: formuła bez zapisanej wartości — odczytana jako pusta "
+            f"(EN: cell {ref}: formula without a cached value, read as empty; "
+            "open and save the file in Excel/LibreOffice to store the values)"
+        )
+    return SourceTable(
+        path=path,
+        kind="xlsx",
+        frame=frame,
+        headers=headers,
+        header_row=hdr + 1,
+        header_records=hdr + 1,
+        blank_rows=int((~keep).sum()),
+        skipped_rows=0,
+        total_records=len(rows),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        details={
+            "sheet": name,
+            "header_row": hdr + 1,
+            "used_rows": used_rows,
+            "reader": "calamine",
+            "hidden_sheets": hidden,
+            "title_rows": hdr,
+            "total_rows": totals,
+            "merged_cells_filled": filled,
+            **details,
+        },
+        warnings=warnings,
+    )
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"Nie można odczytać pliku: {exc.strerror or exc}.",
+            f"Cannot read the file: {exc.strerror or exc}.",
+            path=path,
+        ) from None
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    return InputError(
+        f"Plik nie jest poprawnym skoroszytem XLSX/XLS/ODS (uszkodzony lub inny format): {exc}.",
+        f"Not a valid XLSX/XLS/ODS workbook (corrupt or another format): {exc}.",
+        path=path,
+    )
+
+
+def _open(path: Path, data: bytes) -> CalamineWorkbook:
+    if data.startswith(_OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data:
+        raise _password(path)
+    if not data.startswith((b"PK", _OLE_MAGIC)) and b"\0" not in data[:4096]:
+        raise InputError(
+            "Plik nie jest skoroszytem (XLSX/XLS/ODS) — wygląda na plik tekstowy, np. CSV.",
+            "The file is not a workbook (XLSX/XLS/ODS); it looks like a text file such as CSV.",
+            path=path,
+        )
+    try:
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except PasswordError:
+        raise _password(path) from None
+    except CalamineError as exc:
+        raise _unreadable(path, exc) from None
+
+
+def _password(path: Path) -> InputError:
+    return InputError(
+        "Skoroszyt jest chroniony hasłem — zapisz kopię bez hasła i wczytaj ją.",
+        "The workbook is password-protected; save a copy without a password and load that.",
+        path=path,
+    )
+
+
+def _choose_sheet(
+    book: CalamineWorkbook, wanted: str | None, path: Path
+) -> tuple[str, list[str], list[str]]:
+    meta = book.sheets_metadata
+    hidden = [m.name for m in meta if m.visible != SheetVisibleEnum.Visible]
+    visible = [
+        m.name
+        for m in meta
+        if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet
+    ]
+    warnings: list[str] = []
+    if wanted is None:
+        if not visible:
+            raise InputError(
+                "Skoroszyt nie ma widocznego arkusza z danymi.",
+                "The workbook has no visible worksheet.",
+                path=path,
+            )
+        return visible[0], hidden, warnings
+    names = [m.name for m in meta]
+    match = [n for n in names if n == wanted] or [n for n in names if fold(n) == fold(wanted)]
+    if not match:
+        listed = ", ".join(f"„{n}”" for n in visible) or "(brak)"
+        raise InputError(
+            f"Nie ma arkusza „{wanted}”. Widoczne arkusze: {listed}.",
+            f"No sheet named '{wanted}'. Visible sheets: {', '.join(visible) or '(none)'}.",
+            path=path,
+        )
+    if match[0] in hidden:
+        warnings.append(
+            f"Arkusz „{match[0]}” jest ukryty; wczytany, bo wskazano go z nazwy "
+            f"(EN: sheet '{match[0]}' is hidden; read because it was named explicitly)"
+        )
+    return match[0], hidden, warnings
+
+
+def _find_header(
+    rows: list[list[object]],
+    header_row: int | None,
+    known_headers: Iterable[str],
+    path: Path,
+    sheet: str,
+) -> int:
+    """0-based index of the header row."""
+    if header_row is not None:
+        if not 1 <= header_row <= len(rows) or not any(
+            cell_text(v).strip() for v in rows[header_row - 1]
+        ):
+            raise InputError(
+                f"Arkusz „{sheet}”: wiersz nagłówka {header_row} jest pusty lub poza arkuszem "
+                f"(arkusz ma {len(rows)} wierszy).",
+                f"Sheet '{sheet}': header row {header_row} is empty or outside the sheet "
+                f"({len(rows)} rows).",
+                path=path,
+            )
+        return header_row - 1
+    top = rows[:HEADER_SEARCH_ROWS]
+    known = {k for k in (fold(h) for h in known_headers) if k}
+    if known:
+        for i, row in enumerate(top):
+            cells = [f for f in (fold(cell_text(v)) for v in row) if f]
+            hits = sum(c in known for c in cells)
+            if hits >= min(2, len(known)) and (hits * 2 > len(cells) or hits * 2 >= len(known)):
+                return i
+    for i, row in enumerate(top):
+        if sum(1 for v in row if v.__class__ is str and v.strip()) >= 3:  # type: ignore[attr-defined]
+            return i
+    raise InputError(
+        f"Arkusz „{sheet}”: nie znaleziono wiersza nagłówka w pierwszych {len(top)} wierszach; "
+        "wskaż go opcją numeru wiersza nagłówka.",
+        f"Sheet '{sheet}': no header row found in the first {len(top)} rows; give the header row.",
+        path=path,
+    )
+
+
+def _fill_vertical_merges(
+    rows: list[list[object]], merged: list[tuple[tuple[int, int], tuple[int, int]]], hdr: int
+) -> int:
+    filled = 0
+    for (r1, c1), (r2, _c2) in merged:
+        if r1 <= hdr or r2 <= r1 or r2 >= len(rows):
+            continue
+        value = rows[r1][c1]
+        for r in range(r1 + 1, r2 + 1):
+            if rows[r][c1] == "":
+                rows[r][c1] = value
+                filled += 1
+    return filled
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _columns(
+    rows: list[list[object]], hdr: int, warnings: list[str]
+) -> tuple[list[str], list[list[str]], dict[str, int]]:
+    """Header names and the text of every column below the header (blank rows included)."""
+    width = max(len(r) for r in rows)
+    names = [" ".join(cell_text(v).split()) for v in rows[hdr]] + [""] * (width - len(rows[hdr]))
+    body = rows[hdr + 1 :]
+    raw_columns = list(zip(*body, strict=True)) if body else [()] * width
+    headers: list[str] = []
+    texts: list[list[str]] = []
+    restored = 0
+    for j, raw in enumerate(raw_columns):
+        text = column_text(raw)
+        name = names[j]
+        if not name:
+            if not any(t.strip() for t in text):
+                continue  # no header and no data: a formatting leftover
+            name = f"kolumna {_column_letter(j)}"
+            warnings.append(
+                f"Kolumna {_column_letter(j)} ma dane, ale nie ma nagłówka; nazwana „{name}” "
+                f"(EN: column {_column_letter(j)} has data but no header)"
+            )
+        if name in headers:
+            base, n = name, 2
+            while f"{base} ({n})" in headers:
+                n += 1
+            name = f"{base} ({n})"
+            warnings.append(
+                f"Powtórzony nagłówek „{base}” w kolumnie {_column_letter(j)}; nazwany „{name}” "
+                f"(EN: duplicate header '{base}' in column {_column_letter(j)})"
+            )
+        if PESEL_HEADER.search(name):
+            restored += restore_pesel(raw, text)
+        headers.append(name)
+        texts.append(text)
+    return headers, texts, {"pesel_zeros_restored": restored}
+
+
+def _non_blank(frame: pd.DataFrame) -> pd.Series:
+    keep = pd.Series(False, index=frame.index)
+    for col in frame.columns:
+        keep |= frame[col].str.strip().ne("")
+    return keep.to_numpy(dtype=bool)  # type: ignore[return-value]
+
+
+def _mark_total_rows(frame: pd.DataFrame, headers: list[str]) -> int:
+    """Flag summary rows in place; returns how many."""
+    if frame.empty or not headers:
+        return 0
+    candidate = pd.Series(False, index=frame.index)
+    for col in headers:
+        candidate |= frame[col].str.contains(
+            r"(?i)^\s*(?:razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)"
+        )
+    few = max(2, len(headers) // 4)
+    marked = 0
+    for i in frame.index[candidate.to_numpy(dtype=bool)]:
+        cells = [(c, frame.at[i, c]) for c in headers if frame.at[i, c].strip()]
+        col, value = cells[0]
+        if TOTAL_ROW.match(value) and len(cells) - 1 <= few:
+            frame.loc[i, [READER_ISSUE, READER_FIELD, READER_VALUE]] = [TOTAL_ROW_ISSUE, col, value]
+            marked += 1
+    return marked
+
+
+def _uncached_formulas(data: bytes, sheet: str) -> list[str]:
+    """Cells of an XLSX sheet holding a formula with no stored value (calamine reads them as "")."""
+    if not data.startswith(b"PK"):
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            part = _sheet_part(zf, sheet)
+            if part is None:
+                return []
+            xml = zf.read(part)
+        if not _FORMULA_TAG.search(xml):
+            return []
+        missing = []
+        for _event, cell in etree.iterparse(io.BytesIO(xml), tag=f"{_MAIN}c"):
+            if cell.find(f"{_MAIN}f") is not None:
+                value = cell.find(f"{_MAIN}v")
+                if value is None or (not value.text and cell.get("t") not in ("str", "inlineStr")):
+                    missing.append(cell.get("r", "?"))
+            cell.clear()
+        return missing
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
+        return []
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    book = etree.fromstring(zf.read("xl/workbook.xml"))
+    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    rid = next(
+        (s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None
+    )
+    for rel in rels:
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None
