@@ -30,15 +30,21 @@ are never touched.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Sequence
 
 import numpy as np
+from lxml import etree
 
 # Below this an integral float is an exact integer (and below 2**53): print all its digits.
 _EXACT_INT_LIMIT = 1e15
 PESEL_HEADER = re.compile(r"pesel", re.IGNORECASE)
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def number_text(x: float) -> str:
@@ -144,3 +150,50 @@ def fold(text: str) -> str:
     t = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
     t = "".join(c for c in t if not unicodedata.combining(c)).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", t).split())
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def uncached_formula_cells(data: bytes, sheet: str) -> list[str]:
+    """Cells of an XLSX sheet holding a formula with no stored value (calamine reads them as "")."""
+    if not data.startswith(b"PK"):
+        return []
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            part = _sheet_part(zf, sheet)
+            if part is None:
+                return []
+            xml = zf.read(part)
+        if not _FORMULA_TAG.search(xml):
+            return []
+        missing = []
+        for _event, cell in etree.iterparse(io.BytesIO(xml), tag=f"{_MAIN}c"):
+            if cell.find(f"{_MAIN}f") is not None:
+                value = cell.find(f"{_MAIN}v")
+                if value is None or (not value.text and cell.get("t") not in ("str", "inlineStr")):
+                    missing.append(cell.get("r", "?"))
+            cell.clear()
+        return missing
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
+        return []
+
+
+def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
+    book = etree.fromstring(zf.read("xl/workbook.xml"))
+    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    rid = next(
+        (s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None
+    )
+    for rel in rels:
+        if rel.get("Id") == rid:
+            target = rel.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None

@@ -28,12 +28,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-from lxml import etree
 from python_calamine import (
     CalamineError,
     CalamineWorkbook,
@@ -43,16 +41,21 @@ from python_calamine import (
 )
 
 from cer_loader.errors import CensusMismatchError, InputError
-from cer_loader.ingest.cells import PESEL_HEADER, cell_text, column_text, fold, restore_pesel
+from cer_loader.ingest.cells import (
+    PESEL_HEADER,
+    cell_text,
+    column_letter,
+    column_text,
+    fold,
+    restore_pesel,
+    uncached_formula_cells,
+)
 from cer_loader.sources import READER_FIELD, READER_ISSUE, READER_VALUE, SourceTable, add_provenance
 
 HEADER_SEARCH_ROWS = 100
 TOTAL_ROW = re.compile(r"\s*(razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)\b", re.IGNORECASE)
 TOTAL_ROW_ISSUE = "total-row"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def read_workbook(
@@ -92,7 +95,7 @@ def read_workbook(
     frame = frame[keep].reset_index(drop=True)
     frame = add_provenance(frame, path, sheet_rows[keep])
     totals = _mark_total_rows(frame, headers)
-    for ref in _uncached_formulas(data, name):
+    for ref in uncached_formula_cells(data, name):
         warnings.append(
             f"Komórka {ref}: formuła bez zapisanej wartości — odczytana jako pusta "
             f"(EN: cell {ref}: formula without a cached value, read as empty; "
@@ -259,15 +262,6 @@ def _fill_vertical_merges(
     return filled
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _columns(
     rows: list[list[object]], hdr: int, warnings: list[str]
 ) -> tuple[list[str], list[list[str]], dict[str, int]]:
@@ -285,10 +279,10 @@ def _columns(
         if not name:
             if not any(t.strip() for t in text):
                 continue  # no header and no data: a formatting leftover
-            name = f"kolumna {_column_letter(j)}"
+            name = f"kolumna {column_letter(j)}"
             warnings.append(
-                f"Kolumna {_column_letter(j)} ma dane, ale nie ma nagłówka; nazwana „{name}” "
-                f"(EN: column {_column_letter(j)} has data but no header)"
+                f"Kolumna {column_letter(j)} ma dane, ale nie ma nagłówka; nazwana „{name}” "
+                f"(EN: column {column_letter(j)} has data but no header)"
             )
         if name in headers:
             base, n = name, 2
@@ -296,8 +290,8 @@ def _columns(
                 n += 1
             name = f"{base} ({n})"
             warnings.append(
-                f"Powtórzony nagłówek „{base}” w kolumnie {_column_letter(j)}; nazwany „{name}” "
-                f"(EN: duplicate header '{base}' in column {_column_letter(j)})"
+                f"Powtórzony nagłówek „{base}” w kolumnie {column_letter(j)}; nazwany „{name}” "
+                f"(EN: duplicate header '{base}' in column {column_letter(j)})"
             )
         if PESEL_HEADER.search(name):
             restored += restore_pesel(raw, text)
@@ -331,40 +325,3 @@ def _mark_total_rows(frame: pd.DataFrame, headers: list[str]) -> int:
             frame.loc[i, [READER_ISSUE, READER_FIELD, READER_VALUE]] = [TOTAL_ROW_ISSUE, col, value]
             marked += 1
     return marked
-
-
-def _uncached_formulas(data: bytes, sheet: str) -> list[str]:
-    """Cells of an XLSX sheet holding a formula with no stored value (calamine reads them as "")."""
-    if not data.startswith(b"PK"):
-        return []
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            part = _sheet_part(zf, sheet)
-            if part is None:
-                return []
-            xml = zf.read(part)
-        if not _FORMULA_TAG.search(xml):
-            return []
-        missing = []
-        for _event, cell in etree.iterparse(io.BytesIO(xml), tag=f"{_MAIN}c"):
-            if cell.find(f"{_MAIN}f") is not None:
-                value = cell.find(f"{_MAIN}v")
-                if value is None or (not value.text and cell.get("t") not in ("str", "inlineStr")):
-                    missing.append(cell.get("r", "?"))
-            cell.clear()
-        return missing
-    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
-        return []
-
-
-def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
-    book = etree.fromstring(zf.read("xl/workbook.xml"))
-    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    rid = next(
-        (s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None
-    )
-    for rel in rels:
-        if rel.get("Id") == rid:
-            target = rel.get("Target", "")
-            return target.lstrip("/") if target.startswith("/") else "xl/" + target
-    return None
