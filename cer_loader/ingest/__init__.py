@@ -1,0 +1,63 @@
+"""Readers: one input file → one ``SourceTable`` (see ``cer_loader.sources``).
+
+``read_source`` picks the reader by the file's suffix and first bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError
+from ..mapping import Mapping
+from ..sources import SourceTable
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+HL7_SUFFIXES = {".hl7", ".mllp", ".er7"}
+
+
+def detect_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in WORKBOOK_SUFFIXES:
+        return "xlsx"
+    if suffix in HL7_SUFFIXES:
+        return "hl7"
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64)
+    except OSError as exc:
+        raise InputError(
+            f"nie można odczytać pliku: {exc.strerror}",
+            f"cannot read file: {exc.strerror}",
+            path=path,
+        ) from None
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xlsx"
+    stripped = head.lstrip(b"\xef\xbb\xbf\x0b\r\n ")
+    if stripped.startswith((b"MSH", b"FHS", b"BHS")):
+        return "hl7"
+    return "csv"
+
+
+def read_source(path: Path, mapping: Mapping) -> SourceTable:
+    if not path.exists():
+        raise InputError("nie ma takiego pliku", "no such file", path=path)
+    if path.is_dir():
+        raise InputError("to jest katalog, nie plik", "this is a folder, not a file", path=path)
+    kind = detect_kind(path)
+    src = mapping.source
+    if kind == "xlsx":
+        from .workbook import read_workbook
+
+        return read_workbook(
+            path,
+            sheet=src.get("sheet"),
+            header_row=src.get("header_row"),
+            known_headers=mapping.known_headers(),
+        )
+    if kind == "hl7":
+        from .hl7v2 import read_hl7
+
+        return read_hl7(path, field_paths=mapping.hl7 or None, charset=src.get("encoding"))
+    from .delimited import read_csv
+
+    return read_csv(path, encoding=src.get("encoding"), delimiter=src.get("delimiter"))

@@ -1,0 +1,82 @@
+"""Canonical text fields → typed columns the checks and the payload use.
+
+Input: the frame from ``mapping.apply_mapping`` (every canonical field as trimmed text plus
+provenance). Output: the same frame with typed companions added (prefix ``n_``); the
+original text columns stay untouched, so reports can show what the user wrote.
+Everything here works on whole columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import timeutil
+from .identifiers import npwz_ok, pad_pesel, pesel_checks
+from .oids import IdentifierConfig, country_numeric, document_type
+from .phones import email_ok, to_e164
+
+
+def _start_text(f: pd.DataFrame) -> pd.Series:
+    combined = (f["start_date"] + " " + f["start_time"]).str.strip()
+    return f["start"].where(f["start"] != "", combined)
+
+
+def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
+    f = frame.copy()
+    # identity
+    f["patient_pesel"] = pad_pesel(f["patient_pesel"])
+    pes = pesel_checks(f["patient_pesel"])
+    f["n_pesel_present"] = f["patient_pesel"] != ""
+    f["n_pesel_shape"] = pes["shape_ok"]
+    f["n_pesel_checksum"] = pes["checksum_ok"]
+    f["n_pesel_date"] = pes["date_ok"]
+    f["n_pesel_birth"] = pes["birth_date"]
+    f["n_pesel_sex"] = pes["sex"]
+    f["n_pesel_valid"] = pes["checksum_ok"] & pes["date_ok"]
+
+    birth, birth_status = timeutil.parse_dates(f["patient_birth_date"])
+    f["n_birth_given"] = birth
+    f["n_birth_status"] = birth_status
+    f["n_birth"] = f["n_pesel_birth"].where(f["n_pesel_valid"], birth)
+
+    sex = f["patient_sex"].str.upper()
+    f["n_sex_given"] = sex.where(sex.isin(["F", "M"]), "")
+    f["n_sex"] = f["n_pesel_sex"].where(f["n_pesel_valid"], f["n_sex_given"])
+
+    f["n_doc_type"] = document_type(f["patient_document_type"], ids)
+    f["n_doc_country"] = country_numeric(f["patient_document_country"])
+
+    # appointment
+    start = timeutil.parse_start(f["start"], f["start_date"], f["start_time"])
+    f["n_start"] = start["instant"]
+    f["n_start_status"] = start["status"]
+    f["n_start_ambiguous"] = start["ambiguous"]
+    f["n_start_text"] = _start_text(f)
+    local = f["n_start"].dt.tz_convert(timeutil.ZONE)
+    f["n_start_local_date"] = local.dt.tz_localize(None).dt.normalize()
+
+    request, request_status = timeutil.parse_dates(f["request_date"])
+    f["n_request"] = request
+    f["n_request_status"] = request_status
+
+    minutes = pd.to_numeric(f["duration_minutes"].str.replace(",", ".", regex=False), errors="coerce")
+    whole = minutes.notna() & (minutes == np.floor(minutes)) & (minutes >= 1) & (minutes <= 1440)
+    f["n_duration"] = minutes.where(whole).astype("Int64")
+    f["n_duration_ok"] = whole | (f["duration_minutes"] == "")
+
+    vk = f["visit_kind"]
+    f["n_visit_kind"] = vk.where(vk.isin(["first", "continuation"]), "")
+    f["n_first_visit"] = f["n_visit_kind"] != "continuation"
+
+    cat = f["medical_category"].str.lower()
+    f["n_category"] = cat.where(cat.isin(["pilny", "stabilny"]), "")
+
+    key = f["referral_key"].str.replace(r"[\s-]", "", regex=True)
+    f["n_referral_key_ok"] = key.str.fullmatch(r"[0-9]{44}").fillna(False).astype(bool)
+    f["n_referral_key"] = key.where(f["n_referral_key_ok"], "")
+
+    f["n_npwz_ok"] = npwz_ok(f["practitioner_npwz"])
+    f["n_phone"] = to_e164(f["patient_phone"])
+    f["n_email_ok"] = email_ok(f["patient_email"])
+    return f

@@ -1,0 +1,183 @@
+"""Render accepted rows into ``zasilInicjalnie`` XML batches, each checked against the XSD.
+
+Jinja2 with XML autoescaping on every template (``select_autoescape`` matches the end of a
+file name, so ``default=True`` makes escaping independent of naming) and ``StrictUndefined``;
+output is deterministic (no clock, rows in input order). Every rendered batch is re-parsed with
+the hardened parser and validated against the XSD before it is written under its final name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from lxml import etree
+
+from . import timeutil
+from .config import Settings
+from .errors import ConfigError, RenderError
+from .oids import IdentifierConfig
+from .outfiles import write_private
+from .xmlsafe import load_xsd, masked_schema_error, parse_bytes
+
+TEMPLATE_NAME = "zasilInicjalnie.xml"
+KEY_NAMESPACE = uuid.UUID("6f1c3b1e-5d0a-4c43-9a38-3c0f3c3b9e10")
+_VISIT = {"first": "PIERWSZORAZOWA", "continuation": "KONTYNUACJA"}
+
+
+@dataclass(frozen=True)
+class PayloadFile:
+    path: Path
+    records: int
+    sha256: str
+    labels: list  # frame index labels of the rows in this batch, in order
+
+
+def environment(template_dir: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(template_dir)),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("xml", "xml.j2"), default_for_string=True, default=True
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=False,
+    )
+
+
+def _iso_with_offset(instants: pd.Series) -> pd.Series:
+    local = instants.dt.tz_convert(timeutil.ZONE)
+    text = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    return text.str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
+
+
+def _date_text(values: pd.Series) -> pd.Series:
+    return values.dt.strftime("%Y-%m-%d").fillna("")
+
+
+def idempotency_keys(mus_id: str, appointment_ids: pd.Series) -> list[str]:
+    return [str(uuid.uuid5(KEY_NAMESPACE, f"{mus_id}|{a}")) for a in appointment_ids]
+
+
+def payload_columns(f: pd.DataFrame, settings: Settings, ids: IdentifierConfig) -> pd.DataFrame:
+    """Everything a record needs, as text columns; bad optional values left out (warnings)."""
+    pesel = f["n_pesel_present"]
+    doc_root = f["n_doc_type"].map(ids.doc_roots).fillna("")
+    doc_root = pd.Series(
+        [r.replace("{country}", c) for r, c in zip(doc_root, f["n_doc_country"], strict=True)],
+        index=f.index,
+    )
+    cat = f["n_category"].str.upper()
+    out = pd.DataFrame(
+        {
+            "key": idempotency_keys(settings.mus_id, f["appointment_id"]),
+            "appointment_id": f["appointment_id"],
+            "schedule_id": f["schedule_id"],
+            "start": _iso_with_offset(f["n_start"]),
+            "duration": f["n_duration"].astype("str").replace("<NA>", ""),
+            "scope_code": f["scope_code"],
+            "visit_kind": f["n_visit_kind"].replace("", "first").map(_VISIT),
+            "category": cat,
+            "request_date": _date_text(f["n_request"]),
+            "referral_key": f["n_referral_key"],
+            "referral_number": f["referral_number"],
+            "npwz": f["practitioner_npwz"].where(f["n_npwz_ok"], ""),
+            "id_root": doc_root.where(~pesel, ids.oid["pesel"]),
+            "id_ext": f["patient_document_number"].where(~pesel, f["patient_pesel"]),
+            "first_name": f["patient_first_name"],
+            "last_name": f["patient_last_name"],
+            "birth_date": _date_text(f["n_birth"]),
+            "sex": f["n_sex"],
+            "phone": f["n_phone"],
+            "email": f["patient_email"].where(f["n_email_ok"], ""),
+            "notes": f["notes"],
+        },
+        index=f.index,
+    )
+    return out
+
+
+def _records(cols: pd.DataFrame) -> list[dict[str, str]]:
+    names = list(cols.columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*(cols[c].tolist() for c in names), strict=True)]
+
+
+def render_batches(
+    f: pd.DataFrame,
+    settings: Settings,
+    ids: IdentifierConfig,
+    out_dir: Path,
+    progress: object = None,
+) -> list[PayloadFile]:
+    """Write ``out_dir/zasilInicjalnie_NNNN.xml`` files; return what was written."""
+    if f.empty:
+        return []
+    try:
+        template = environment(settings.template_dir).get_template(TEMPLATE_NAME)
+    except jinja2.TemplateNotFound:
+        raise ConfigError(
+            f"brak szablonu {TEMPLATE_NAME}", f"template {TEMPLATE_NAME} not found",
+            path=settings.template_dir,
+        ) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(
+            f"błąd w szablonie: {exc.message}", f"template error: {exc.message}",
+            path=exc.filename, line=exc.lineno,
+        ) from None
+    schema = load_xsd(settings.xsd)
+    cols = payload_columns(f, settings, ids)
+    ctx = {
+        "mus_id": settings.mus_id, "mus_oid": ids.oid["mus"], "npwz_oid": ids.oid["npwz"],
+        "regon": settings.regon, "nip": settings.nip, "nfz_branch": settings.nfz_branch,
+        "as_of": settings.as_of.isoformat(),
+    }  # fmt: skip
+    size = settings.batch_size
+    count = (len(cols) + size - 1) // size
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[PayloadFile] = []
+    for n in range(count):
+        chunk = cols.iloc[n * size : (n + 1) * size]
+        batch = {
+            "id": f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{n + 1:04d}",
+            "number": n + 1,
+            "count": count,
+        }
+        try:
+            text = template.render(ctx=ctx, batch=batch, records=_records(chunk))
+        except jinja2.UndefinedError as exc:
+            raise RenderError(
+                f"szablon używa nieznanej zmiennej: {exc.message}",
+                f"the template uses an undefined variable: {exc.message}",
+                path=settings.template_dir / TEMPLATE_NAME,
+            ) from None
+        data = text.encode("utf-8")
+        try:
+            doc = parse_bytes(data)
+        except etree.XMLSyntaxError as exc:
+            raise RenderError(
+                f"wygenerowany XML jest niepoprawny (paczka {n + 1}): {exc.msg}",
+                f"the rendered XML is malformed (batch {n + 1}): {exc.msg}",
+            ) from None
+        if not schema.validate(doc):
+            raise RenderError(
+                f"paczka {n + 1} nie spełnia XSD: {masked_schema_error(schema.error_log)}",
+                f"batch {n + 1} fails the XSD: {masked_schema_error(schema.error_log)}",
+                path=settings.xsd,
+            )
+        path = out_dir / f"zasilInicjalnie_{n + 1:04d}.xml"
+        write_private(path, data)
+        written.append(
+            PayloadFile(
+                path=path,
+                records=len(chunk),
+                sha256=hashlib.sha256(data).hexdigest(),
+                labels=list(chunk.index),
+            )
+        )
+        if callable(progress):
+            progress(len(chunk))
+    return written

@@ -1,0 +1,155 @@
+"""``summary.json`` and the one-screen summary printed after a run.
+
+The balance: every data row of every file is accepted or rejected, so
+``input_rows == accepted + rejected``; per file also
+``total_records == header_records + blank_rows + skipped_rows + input_rows``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
+
+
+def _rule_counts(issues: pd.DataFrame) -> dict[str, int]:
+    counts = issues.groupby("rule")["row"].nunique().sort_values(ascending=False)
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
+    frame, issues = result.frame, result.issues
+    errors = issues[issues["severity"] == "error"]
+    warns = issues[issues["severity"] == "warning"]
+    files = []
+    for t, table in enumerate(result.tables):
+        rows = frame.index[frame["_table"] == t]
+        n_rej = int(rows.isin(result.rejected).sum())
+        file_issues = issues[issues["row"].isin(rows)]
+        balance = {
+            "total_records": table.total_records,
+            "header_records": table.header_records,
+            "blank_rows": table.blank_rows,
+            "skipped_rows": table.skipped_rows,
+            "data_rows": table.data_rows,
+        }
+        balance["holds"] = table.total_records == (
+            table.header_records + table.blank_rows + table.skipped_rows + table.data_rows
+        )
+        files.append(
+            {
+                "path": str(table.path),
+                "kind": table.kind,
+                "sha256": table.sha256,
+                "size": table.size,
+                "details": {k: v for k, v in table.details.items()},
+                "balance": balance,
+                "input_rows": table.data_rows,
+                "accepted": table.data_rows - n_rej,
+                "rejected": n_rej,
+                "rules": _rule_counts(file_issues),
+                "reader_warnings": list(table.warnings),
+            }
+        )
+    input_rows = len(frame)
+    summary: dict[str, Any] = {
+        "tool": "cer-loader",
+        "version": __version__,
+        "mus_id": result.settings.mus_id,
+        "as_of": result.settings.as_of.isoformat(),
+        "input_rows": input_rows,
+        "blank_rows": sum(t.blank_rows for t in result.tables),
+        "accepted": len(result.accepted),
+        "rejected": len(result.rejected),
+        "rows_with_warnings": int(warns["row"].nunique()),
+        "warnings": len(warns),
+        "balance_holds": input_rows == len(result.accepted) + len(result.rejected)
+        and all(f["balance"]["holds"] for f in files),
+        "rejections_by_rule": _rule_counts(errors),
+        "warnings_by_rule": _rule_counts(warns),
+        "files": files,
+        "payload": [
+            {
+                "file": str(p.path.relative_to(out_dir)) if out_dir else str(p.path),
+                "records": p.records,
+                "sha256": p.sha256,
+            }
+            for p in result.payload
+        ],
+        "exit_code": result.exit_code,
+    }
+    return summary
+
+
+TEXT = {
+    "pl": {
+        "head": "Zasilenie inicjalne CeR - MUŚ {mus}, stan na {as_of}",
+        "file": "  {path}: {rows} wierszy danych, {blank} pustych ({kind}, {extra})",
+        "counts": "Przyjęte: {acc}   Odrzucone: {rej}   Ostrzeżenia: {warn} (w {wrows} wierszach)",
+        "balance_ok": "Bilans się zgadza: {rows} wierszy = {acc} przyjętych + {rej} odrzuconych",
+        "balance_bad": "BILANS SIĘ NIE ZGADZA: {rows} wierszy, {acc} przyjętych, {rej} odrzuconych",
+        "top": "Przyczyny odrzucenia (wiersze):",
+        "payload": "Paczki: {n} plik(i), {rec} rekordów w {dir}",
+        "no_payload": "Paczki: nie utworzono (brak przyjętych wierszy lub tryb walidacji)",
+        "reports": "Raporty: {files}",
+    },
+    "en": {
+        "head": "CeR initial load - MUŚ {mus}, as of {as_of}",
+        "file": "  {path}: {rows} data rows, {blank} blank ({kind}, {extra})",
+        "counts": "Accepted: {acc}   Rejected: {rej}   Warnings: {warn} (in {wrows} rows)",
+        "balance_ok": "Balance holds: {rows} rows = {acc} accepted + {rej} rejected",
+        "balance_bad": "BALANCE DOES NOT HOLD: {rows} rows, {acc} accepted, {rej} rejected",
+        "top": "Rejection reasons (rows):",
+        "payload": "Payload: {n} file(s), {rec} records in {dir}",
+        "no_payload": "Payload: none written (no accepted rows, or validate mode)",
+        "reports": "Reports: {files}",
+    },
+}
+
+
+def format_summary(
+    summary: dict[str, Any], rule_titles: dict[str, str], lang: str, out_dir: Path | None
+) -> str:
+    t = TEXT["en" if lang == "en" else "pl"]
+    lines = [t["head"].format(mus=summary["mus_id"], as_of=summary["as_of"])]
+    for f in summary["files"]:
+        d = f["details"]
+        extra = ", ".join(
+            f"{k}={d[k]!s}" for k in ("encoding", "delimiter", "sheet", "messages") if k in d
+        ).replace("\t", "\\t")
+        lines.append(
+            t["file"].format(
+                path=f["path"], rows=f["input_rows"], blank=f["balance"]["blank_rows"],
+                kind=f["kind"], extra=extra,
+            )
+        )  # fmt: skip
+    lines.append(
+        t["counts"].format(
+            acc=summary["accepted"], rej=summary["rejected"], warn=summary["warnings"],
+            wrows=summary["rows_with_warnings"],
+        )
+    )  # fmt: skip
+    key = "balance_ok" if summary["balance_holds"] else "balance_bad"
+    lines.append(
+        t[key].format(rows=summary["input_rows"], acc=summary["accepted"], rej=summary["rejected"])
+    )
+    if summary["rejections_by_rule"]:
+        lines.append(t["top"])
+        for code, n in list(summary["rejections_by_rule"].items())[:8]:
+            lines.append(f"  {n:>6}  {code:<28} {rule_titles.get(code, '')}")
+    if summary["payload"]:
+        rec = sum(p["records"] for p in summary["payload"])
+        where = str(out_dir / "payload") if out_dir else "-"
+        lines.append(t["payload"].format(n=len(summary["payload"]), rec=rec, dir=where))
+    else:
+        lines.append(t["no_payload"])
+    if out_dir is not None:
+        names = ["rejected.csv", "warnings.csv", "summary.json"]
+        lines.append(t["reports"].format(files=", ".join(str(out_dir / n) for n in names)))
+    return "\n".join(lines)

@@ -1,0 +1,99 @@
+"""Run every check through pandera (lazy, named by rule code) and collect the findings as data.
+
+Output of ``validate``: an *issues* table, one row per (input row, rule), with columns
+``row`` (the frame's index label), ``rule``, ``severity``, ``field``, ``value`` (the text as the
+user wrote it) and ``other_row`` (for duplicate rules: the spreadsheet row of the first
+occurrence). Rows with an ``error`` issue are rejected; the rest are accepted.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from . import checks_patient  # noqa: F401  (registers the patient checks)
+from .checks import CHECKS, CheckSpec, Context, text_problem_field
+from .checks_patient import visit_key
+from .rules import Rule
+from .sources import READER_FIELD, READER_VALUE, SOURCE_ROW
+
+ISSUE_COLUMNS = ["row", "rule", "severity", "field", "value", "other_row"]
+# where the value shown for a field comes from, when not the field's own text column
+_DISPLAY = {"start": "n_start_text"}
+
+
+def _failed_rows(code: str, spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> pd.Index:
+    """Index labels of rows failing ``code``, as pandera reports them."""
+    narrow = f[[SOURCE_ROW, *[c for c in spec.inputs if c != SOURCE_ROW]]]
+    fn = functools.partial(spec.ok, ctx=ctx)
+    schema = pa.DataFrameSchema(
+        checks=[pa.Check(lambda d: fn(d), name=code, error=code, ignore_na=False)]
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            schema.validate(narrow, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["check"] == code]
+        return pd.Index(pd.unique(cases["index"].dropna()))
+    return pd.Index([])
+
+
+def _first_rows(f: pd.DataFrame, key: pd.Series) -> pd.Series:
+    """For each row, the spreadsheet row of the first row with the same non-empty key."""
+    first = f[SOURCE_ROW].groupby(key).transform("first")
+    return first.where(key != "")
+
+
+def _value_for(f: pd.DataFrame, field: str, rows: pd.Index) -> pd.Series:
+    if field.startswith("("):
+        return f.loc[rows, READER_VALUE]
+    column = _DISPLAY.get(field, field)
+    if column in f.columns:
+        return f.loc[rows, column].astype("str")
+    return pd.Series("", index=rows)
+
+
+def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFrame:
+    parts = []
+    other = {
+        "duplicate-appointment-id": _first_rows(f, f["appointment_id"]),
+        "duplicate-visit": _first_rows(f, visit_key(f)),
+    }
+    for code, spec in CHECKS.items():
+        rows = _failed_rows(code, spec, f, ctx)
+        if rows.empty:
+            continue
+        rule = rules[code]
+        part = pd.DataFrame(
+            {
+                "row": rows,
+                "rule": code,
+                "severity": rule.severity,
+                "field": rule.field,
+                "value": _value_for(f, rule.field, rows).to_numpy(),
+            }
+        )
+        if code == "text-invalid":
+            fields = text_problem_field(f.loc[rows])
+            part["field"] = fields.to_numpy()
+            part["value"] = [f.at[r, c] for r, c in zip(rows, fields, strict=True)]
+        elif rule.field.startswith("("):
+            reader_field = f.loc[rows, READER_FIELD].to_numpy()
+            part["field"] = [x if x else rule.field for x in reader_field]
+        part["other_row"] = other[code].loc[rows].to_numpy() if code in other else pd.NA
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    issues = pd.concat(parts, ignore_index=True)
+    issues["other_row"] = issues["other_row"].astype("Int64")
+    return issues[ISSUE_COLUMNS]
+
+
+def rejected_rows(issues: pd.DataFrame) -> pd.Index:
+    return pd.Index(pd.unique(issues.loc[issues["severity"] == "error", "row"]))

@@ -1,0 +1,50 @@
+"""Hardened XML parsing: no entities, no DTDs, no network; and XSD loading."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lxml import etree
+
+from .errors import ConfigError
+
+
+def parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+    )
+
+
+def parse_bytes(data: bytes) -> etree._Element:
+    """Parse a document; a DOCTYPE is refused outright (it could declare entities)."""
+    root = etree.fromstring(data, parser())
+    if root.getroottree().docinfo.doctype:
+        raise etree.XMLSyntaxError("DOCTYPE is not allowed", 0, 0, 0)  # type: ignore[call-arg]
+    return root
+
+
+def load_xsd(path: Path) -> etree.XMLSchema:
+    try:
+        doc = etree.parse(str(path), parser())
+        return etree.XMLSchema(doc)
+    except OSError:
+        raise ConfigError("nie ma pliku XSD", "XSD file not found", path=path) from None
+    except (etree.XMLSyntaxError, etree.XMLSchemaParseError) as exc:
+        raise ConfigError(
+            f"plik XSD jest błędny: {exc}", f"the XSD file is invalid: {exc}", path=path
+        ) from None
+
+
+_QUOTED = re.compile(r"'[^']*'")
+
+
+def masked_schema_error(log: etree._ListErrorLog) -> str:
+    """The first XSD error with quoted values masked (they may hold personal data)."""
+    err = log[0]
+    return f"line {err.line}: {_QUOTED.sub(chr(39) + '***' + chr(39), err.message)}"
