@@ -124,9 +124,7 @@ def _run(render: bool, **opts: Any) -> None:
         _fail(exc, lang, debug)
         return
     titles = {
-        code: r.message(lang).replace("'{value}'", "").replace("{value}", "").replace(
-            "{other_row}", "…"
-        )
+        code: r.message(lang).replace("{value}", "…").replace("{other_row}", "…")
         for code, r in result.rules.items()
     }
     click.echo(format_summary(result.summary, titles, lang, out_dir))

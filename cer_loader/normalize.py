@@ -56,6 +56,8 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     local = f["n_start"].dt.tz_convert(timeutil.ZONE)
     f["n_start_local_date"] = local.dt.tz_localize(None).dt.normalize()
 
+    f["n_age"] = (f["n_start_local_date"].dt.year - f["n_birth"].dt.year).astype("Int64")
+
     request, request_status = timeutil.parse_dates(f["request_date"])
     f["n_request"] = request
     f["n_request_status"] = request_status

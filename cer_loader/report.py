@@ -20,14 +20,22 @@ from .masking import mask_for_field
 from .outfiles import open_private, write_private
 from .rules import Rule
 from .sources import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
+from .validate import DERIVED
 
 FIXED = ["source_file", "source_row", "source_ref", "appointment_id", "rule", "field", "value", "message"]
 TABLE, LOCAL = "_table", "_local"
 
 
+def _masked(issues: pd.DataFrame) -> pd.Series:
+    """Values as shown in reports: masked when they identify a person (derived values are not)."""
+    derived = issues["rule"].isin(list(DERIVED))
+    fields = issues["field"].where(~derived, "")
+    return mask_for_field(issues["value"], fields)
+
+
 def messages(issues: pd.DataFrame, rules: dict[str, Rule], lang: str) -> pd.Series:
     """Per issue, the rule's message with {value} (masked) and {other_row} filled in."""
-    masked = mask_for_field(issues["value"], issues["field"])
+    masked = _masked(issues)
     other = issues["other_row"].astype("str").replace("<NA>", "?")
     out = pd.Series("", index=issues.index, dtype="object")
     for code, idx in issues.groupby("rule").groups.items():
@@ -62,7 +70,7 @@ def issue_table(
             "appointment_id": frame.loc[rows, "appointment_id"].to_numpy(),
             "rule": issues["rule"].to_numpy(),
             "field": issues["field"].to_numpy(),
-            "value": mask_for_field(issues["value"], issues["field"]).to_numpy(),
+            "value": _masked(issues).to_numpy(),
             "message": messages(issues, rules, lang).to_numpy(),
         }
     )

@@ -24,6 +24,8 @@ from .sources import READER_FIELD, READER_VALUE, SOURCE_ROW
 ISSUE_COLUMNS = ["row", "rule", "severity", "field", "value", "other_row"]
 # where the value shown for a field comes from, when not the field's own text column
 _DISPLAY = {"start": "n_start_text"}
+# rules whose value is derived (not the cell's text, not identifying): shown unmasked
+DERIVED = {"programme-sex": "n_sex", "programme-age": "n_age"}
 
 
 def _failed_rows(code: str, spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> pd.Index:
@@ -50,7 +52,9 @@ def _first_rows(f: pd.DataFrame, key: pd.Series) -> pd.Series:
     return first.where(key != "")
 
 
-def _value_for(f: pd.DataFrame, field: str, rows: pd.Index) -> pd.Series:
+def _value_for(f: pd.DataFrame, code: str, field: str, rows: pd.Index) -> pd.Series:
+    if code in DERIVED:
+        return f.loc[rows, DERIVED[code]].astype("str")
     if field.startswith("("):
         return f.loc[rows, READER_VALUE]
     column = _DISPLAY.get(field, field)
@@ -76,7 +80,7 @@ def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFr
                 "rule": code,
                 "severity": rule.severity,
                 "field": rule.field,
-                "value": _value_for(f, rule.field, rows).to_numpy(),
+                "value": _value_for(f, code, rule.field, rows).to_numpy(),
             }
         )
         if code == "text-invalid":
