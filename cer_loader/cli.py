@@ -178,5 +178,25 @@ def inspect(path: Path, mapping: Path | None, lang: str, debug: bool) -> None:
         click.echo(proposal_toml(table), nl=False)
 
 
+@cli.command(help="Wypisuje katalog reguł i zakresów (Markdown).")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path))
+@click.option("--scopes", "scopes_path", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl")
+def rules(rules_path: Path | None, scopes_path: Path | None, lang: str) -> None:
+    from .catalogue import rules_markdown
+    from .config import Settings
+    from .rules import load_rules
+    from .scopes import load_scopes
+
+    try:
+        base = Settings()
+        catalogue = load_rules(rules_path or base.rules)
+        scopes = load_scopes(scopes_path or base.scopes)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc, lang, False)
+        return
+    click.echo(rules_markdown(catalogue, scopes), nl=False)
+
+
 def main() -> None:
     cli(prog_name="cer-loader")
