@@ -34,7 +34,8 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from lxml import etree
@@ -44,7 +45,9 @@ _EXACT_INT_LIMIT = 1e15
 PESEL_HEADER = re.compile(r"pesel", re.IGNORECASE)
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_MAIN_PREFIX = re.compile(
+    rb'xmlns:(\w+)="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+)
 
 
 def number_text(x: float) -> str:
@@ -66,17 +69,21 @@ def _clock(hour: int, minute: int, second: int) -> str:
 
 
 def time_text(t: dt.time) -> str:
+    if not t.microsecond:
+        return t.isoformat("seconds" if t.second else "minutes")
     return _clock(*_round_seconds(t.hour, t.minute, t.second, t.microsecond))
 
 
 def date_text(d: dt.date) -> str:
-    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}"
+    return d.isoformat()
 
 
 def datetime_text(d: dt.datetime) -> str:
-    if d.microsecond >= 500_000:
-        d = d + dt.timedelta(microseconds=1_000_000 - d.microsecond)
-    return date_text(d) + " " + _clock(d.hour, d.minute, d.second)
+    if d.microsecond:
+        if d.microsecond >= 500_000:
+            d = d + dt.timedelta(microseconds=1_000_000 - d.microsecond)
+        d = d.replace(microsecond=0)
+    return d.isoformat(" ", "seconds" if d.second else "minutes")
 
 
 def duration_text(td: dt.timedelta) -> str:
@@ -85,25 +92,27 @@ def duration_text(td: dt.timedelta) -> str:
     return sign + _clock(seconds // 3600, seconds // 60 % 60, seconds % 60)
 
 
+def _bool_text(value: bool) -> str:
+    return "TAK" if value else "NIE"
+
+
+_CONVERTERS: dict[type, Callable[[Any], str]] = {
+    str: str,
+    float: number_text,
+    bool: _bool_text,
+    int: str,
+    dt.datetime: datetime_text,
+    dt.date: date_text,
+    dt.time: time_text,
+    dt.timedelta: duration_text,
+}
+
+
 def cell_text(value: object) -> str:
     """One cell value as text (the scalar form of :func:`column_text`)."""
-    cls = value.__class__
-    if cls is str:
-        return value  # type: ignore[return-value]
-    if cls is float:
-        return number_text(value)  # type: ignore[arg-type]
-    if cls is bool:
-        return "TAK" if value else "NIE"
-    if cls is int:
-        return str(value)
-    if cls is dt.datetime:
-        return datetime_text(value)  # type: ignore[arg-type]
-    if cls is dt.date:
-        return date_text(value)  # type: ignore[arg-type]
-    if cls is dt.time:
-        return time_text(value)  # type: ignore[arg-type]
-    if cls is dt.timedelta:
-        return duration_text(value)  # type: ignore[arg-type]
+    convert = _CONVERTERS.get(value.__class__)
+    if convert is not None:
+        return convert(value)
     return "" if value is None else str(value)
 
 
@@ -130,8 +139,11 @@ def column_text(values: Sequence[object]) -> list[str]:
         for i, text in zip(floats, floats_text(arr), strict=True):
             out[i] = text
     if len(floats) < len(others):
+        get = _CONVERTERS.get
         for i in others:
-            out[i] = cell_text(out[i])
+            v = out[i]
+            convert = get(v.__class__)
+            out[i] = convert(v) if convert is not None else cell_text(v)
     return out  # type: ignore[return-value]
 
 
@@ -172,8 +184,9 @@ def uncached_formula_cells(data: bytes, sheet: str) -> list[str]:
             if part is None:
                 return []
             xml = zf.read(part)
-        if not _FORMULA_TAG.search(xml):
-            return []
+        prefix = _MAIN_PREFIX.search(xml[:4096])
+        if (b"<" + prefix.group(1) + b":f" if prefix else b"<f") not in xml:
+            return []  # a plain substring search: cheap enough for every read
         missing = []
         for _event, cell in etree.iterparse(io.BytesIO(xml), tag=f"{_MAIN}c"):
             if cell.find(f"{_MAIN}f") is not None:

@@ -88,13 +88,14 @@ def read_workbook(
         )
     hdr = _find_header(rows, header_row, known_headers, path, name)
     filled = _fill_vertical_merges(rows, merged, hdr)
-    headers, texts, details = _columns(rows, hdr, warnings)
+    body = rows[hdr + 1 :]
+    firsts = [_first_filled(row) for row in body]
+    kept = [i for i, first in enumerate(firsts) if first >= 0]
+    data_rows = [body[i] for i in kept]
+    headers, sources, texts, details = _columns(rows[hdr], data_rows, warnings)
     frame = pd.DataFrame(dict(zip(headers, texts, strict=True)), columns=headers)
-    keep = _non_blank(frame)
-    sheet_rows = pd.RangeIndex(hdr + 2, hdr + 2 + len(frame))
-    frame = frame[keep].reset_index(drop=True)
-    frame = add_provenance(frame, path, sheet_rows[keep])
-    totals = _mark_total_rows(frame, headers)
+    frame = add_provenance(frame, path, [hdr + 2 + i for i in kept])
+    totals = _mark_total_rows(frame, data_rows, [firsts[i] for i in kept], headers, sources)
     for ref in uncached_formula_cells(data, name):
         warnings.append(
             f"Komórka {ref}: formuła bez zapisanej wartości — odczytana jako pusta "
@@ -108,7 +109,7 @@ def read_workbook(
         headers=headers,
         header_row=hdr + 1,
         header_records=hdr + 1,
-        blank_rows=int((~keep).sum()),
+        blank_rows=len(body) - len(kept),
         skipped_rows=0,
         total_records=len(rows),
         sha256=hashlib.sha256(data).hexdigest(),
@@ -263,14 +264,14 @@ def _fill_vertical_merges(
 
 
 def _columns(
-    rows: list[list[object]], hdr: int, warnings: list[str]
-) -> tuple[list[str], list[list[str]], dict[str, int]]:
-    """Header names and the text of every column below the header (blank rows included)."""
-    width = max(len(r) for r in rows)
-    names = [" ".join(cell_text(v).split()) for v in rows[hdr]] + [""] * (width - len(rows[hdr]))
-    body = rows[hdr + 1 :]
+    header: list[object], body: list[list[object]], warnings: list[str]
+) -> tuple[list[str], list[int], list[list[str]], dict[str, int]]:
+    """Header names, their source column indices and the text of each kept column."""
+    width = max([len(header), *(len(r) for r in body[:1])])
+    names = [" ".join(cell_text(v).split()) for v in header] + [""] * (width - len(header))
     raw_columns = list(zip(*body, strict=True)) if body else [()] * width
     headers: list[str] = []
+    sources: list[int] = []
     texts: list[list[str]] = []
     restored = 0
     for j, raw in enumerate(raw_columns):
@@ -296,32 +297,39 @@ def _columns(
         if PESEL_HEADER.search(name):
             restored += restore_pesel(raw, text)
         headers.append(name)
+        sources.append(j)
         texts.append(text)
-    return headers, texts, {"pesel_zeros_restored": restored}
+    return headers, sources, texts, {"pesel_zeros_restored": restored}
 
 
-def _non_blank(frame: pd.DataFrame) -> pd.Series:
-    keep = pd.Series(False, index=frame.index)
-    for col in frame.columns:
-        keep |= frame[col].str.strip().ne("")
-    return keep.to_numpy(dtype=bool)  # type: ignore[return-value]
+def _first_filled(row: list[object]) -> int:
+    """Index of the row's first non-empty cell; -1 for a blank row (whitespace counts as empty)."""
+    for j, v in enumerate(row):
+        if v.__class__ is not str or (v and not v.isspace()):  # type: ignore[attr-defined]
+            return j
+    return -1
 
 
-def _mark_total_rows(frame: pd.DataFrame, headers: list[str]) -> int:
-    """Flag summary rows in place; returns how many."""
-    if frame.empty or not headers:
-        return 0
-    candidate = pd.Series(False, index=frame.index)
-    for col in headers:
-        candidate |= frame[col].str.contains(
-            r"(?i)^\s*(?:razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)"
-        )
+def _mark_total_rows(
+    frame: pd.DataFrame,
+    rows: list[list[object]],
+    firsts: list[int],
+    headers: list[str],
+    sources: list[int],
+) -> int:
+    """Flag summary rows ("Razem: 40") in place; returns how many."""
     few = max(2, len(headers) // 4)
+    header_of = dict(zip(sources, headers, strict=True))
     marked = 0
-    for i in frame.index[candidate.to_numpy(dtype=bool)]:
-        cells = [(c, frame.at[i, c]) for c in headers if frame.at[i, c].strip()]
-        col, value = cells[0]
-        if TOTAL_ROW.match(value) and len(cells) - 1 <= few:
-            frame.loc[i, [READER_ISSUE, READER_FIELD, READER_VALUE]] = [TOTAL_ROW_ISSUE, col, value]
-            marked += 1
+    for k, (row, first) in enumerate(zip(rows, firsts, strict=True)):
+        value = row[first]
+        if value.__class__ is str and TOTAL_ROW.match(value):  # type: ignore[arg-type]
+            others = sum(1 for v in row[first + 1 :] if _first_filled([v]) == 0)
+            if others <= few:
+                frame.loc[k, [READER_ISSUE, READER_FIELD, READER_VALUE]] = [
+                    TOTAL_ROW_ISSUE,
+                    header_of[first],
+                    value,
+                ]
+                marked += 1
     return marked
