@@ -42,14 +42,14 @@ def column(t: SourceTable, name: str) -> list[str]:
     return t.frame[name].tolist()
 
 
-def set_cached_value(path: Path, ref: str, value: str) -> None:
+def set_cached_value(path: Path, ref: str, value: str, kind: str = "n") -> None:
     """Store a formula's cached value the way Excel does (openpyxl writes ``<v></v>``)."""
     with zipfile.ZipFile(path) as zf:
         parts = {n: zf.read(n) for n in zf.namelist()}
     sheet = "xl/worksheets/sheet1.xml"
     xml, n = re.subn(
-        rf'(<c r="{ref}"[^>]*><f>[^<]*</f>)<v\s*/?>(?:</v>)?'.encode(),
-        rb"\1<v>" + value.encode() + b"</v>",
+        rf'<c r="{ref}"[^>]*>(<f>[^<]*</f>)<v\s*/?>(?:</v>)?'.encode(),
+        f'<c r="{ref}" t="{kind}">'.encode() + rb"\1<v>" + value.encode() + b"</v>",
         parts[sheet],
     )
     assert n == 1
@@ -106,6 +106,7 @@ def test_sheet_chosen_by_name_and_unknown_name_lists_visible_sheets(tmp_path):
     june.append(HEADER)
     june.append(["Kowalska", "", "2024-06-03", "10:15"])
     secret = wb.create_sheet("Tajne")
+    secret.append(HEADER)
     secret.sheet_state = "hidden"
     path = tmp_path / "miesiace.xlsx"
     wb.save(path)
@@ -115,6 +116,8 @@ def test_sheet_chosen_by_name_and_unknown_name_lists_visible_sheets(tmp_path):
         read_workbook(path, sheet="Lipiec")
     assert "„Maj”, „Czerwiec”" in err.value.message and "Tajne" not in err.value.message
     assert "Visible sheets: Maj, Czerwiec" in err.value.message_en
+    named_hidden = read_workbook(path, sheet="Tajne", header_row=1)
+    assert named_hidden.details["sheet"] == "Tajne" and "ukryty" in named_hidden.warnings[0]
 
 
 def test_header_row_given_is_used_as_the_sheet_numbers_it(tmp_path):
@@ -198,6 +201,23 @@ def test_formula_without_cached_value_is_empty_with_a_warning_naming_the_cell(tm
     t = read_workbook(path)
     assert column(t, "Razy dwa") == [""]
     assert len(t.warnings) == 1 and "C2" in t.warnings[0]
+
+
+def test_cached_error_value_reads_as_empty_with_a_warning_showing_the_error(tmp_path):
+    path = book(tmp_path / "blad.xlsx", [["Nr", "Kwota", "Iloraz"], [1, 21, "=B2/0"]])
+    set_cached_value(path, "C2", "#DIV/0!", kind="e")
+    t = read_workbook(path)
+    assert column(t, "Iloraz") == [""]
+    assert t.warnings == [
+        "Komórka C2: błąd #DIV/0! — odczytana jako pusta (EN: cell C2 shows the error #DIV/0!, "
+        "read as empty)"
+    ]
+
+
+def test_many_formulas_without_values_give_twenty_named_warnings_and_a_count(tmp_path):
+    rows = [["Nr", "Kwota", "Razy dwa"]] + [[i, i, f"=B{i + 1}*2"] for i in range(1, 26)]
+    t = read_workbook(book(tmp_path / "formuly.xlsx", rows))
+    assert len(t.warnings) == 21 and "C2" in t.warnings[0] and " 5 " in t.warnings[-1]
 
 
 def test_vertical_merge_below_header_is_filled_down_its_first_column(tmp_path):

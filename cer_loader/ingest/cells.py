@@ -25,6 +25,9 @@ PESEL as a number: people born 2000–2009 have PESELs starting with ``0``; type
 cell they lose it (``02211307589`` → ``2211307589``). :func:`restore_pesel` puts the zeros
 back, but only for *numeric* cells of a PESEL column whose value has 9–10 digits; text cells
 are never touched.
+
+Cells calamine cannot show (a formula saved without its value, an error such as ``#DIV/0!``)
+read as "" — :func:`unseen_cells` finds them in the XLSX so the reader can warn, naming each.
 """
 
 from __future__ import annotations
@@ -174,8 +177,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def uncached_formula_cells(data: bytes, sheet: str) -> list[str]:
-    """Cells of an XLSX sheet holding a formula with no stored value (calamine reads them as "")."""
+def unseen_cells(data: bytes, sheet: str) -> list[tuple[str, str]]:
+    """XLSX cells calamine reads as "" although they are not empty: ``(ref, shown)`` pairs.
+
+    ``shown`` is the error a person sees (``#DIV/0!``) for an error value, or "" for a formula
+    saved without a cached value (written by a tool that does not calculate). XLS and ODS store
+    values with their formulas, so only XLSX is scanned; when the sheet XML has no formula and
+    no error cell (one substring search each) nothing is parsed.
+    """
     if not data.startswith(b"PK"):
         return []
     try:
@@ -185,16 +194,20 @@ def uncached_formula_cells(data: bytes, sheet: str) -> list[str]:
                 return []
             xml = zf.read(part)
         prefix = _MAIN_PREFIX.search(xml[:4096])
-        if (b"<" + prefix.group(1) + b":f" if prefix else b"<f") not in xml:
-            return []  # a plain substring search: cheap enough for every read
-        missing = []
+        formula = b"<" + prefix.group(1) + b":f" if prefix else b"<f"
+        if formula not in xml and b't="e"' not in xml:
+            return []
+        found = []
         for _event, cell in etree.iterparse(io.BytesIO(xml), tag=f"{_MAIN}c"):
-            if cell.find(f"{_MAIN}f") is not None:
-                value = cell.find(f"{_MAIN}v")
+            value = cell.find(f"{_MAIN}v")
+            if cell.get("t") == "e":
+                shown = value.text if value is not None else None
+                found.append((cell.get("r", "?"), shown or "#N/A"))
+            elif cell.find(f"{_MAIN}f") is not None:
                 if value is None or (not value.text and cell.get("t") not in ("str", "inlineStr")):
-                    missing.append(cell.get("r", "?"))
+                    found.append((cell.get("r", "?"), ""))
             cell.clear()
-        return missing
+        return found
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError):
         return []
 

@@ -48,7 +48,7 @@ from cer_loader.ingest.cells import (
     column_text,
     fold,
     restore_pesel,
-    uncached_formula_cells,
+    unseen_cells,
 )
 from cer_loader.sources import READER_FIELD, READER_ISSUE, READER_VALUE, SourceTable, add_provenance
 
@@ -96,12 +96,7 @@ def read_workbook(
     frame = pd.DataFrame(dict(zip(headers, texts, strict=True)), columns=headers)
     frame = add_provenance(frame, path, [hdr + 2 + i for i in kept])
     totals = _mark_total_rows(frame, data_rows, [firsts[i] for i in kept], headers, sources)
-    for ref in uncached_formula_cells(data, name):
-        warnings.append(
-            f"Komórka {ref}: formuła bez zapisanej wartości — odczytana jako pusta "
-            f"(EN: cell {ref}: formula without a cached value, read as empty; "
-            "open and save the file in Excel/LibreOffice to store the values)"
-        )
+    warnings += _unseen_warnings(unseen_cells(data, name))
     return SourceTable(
         path=path,
         kind="xlsx",
@@ -127,6 +122,26 @@ def read_workbook(
         },
         warnings=warnings,
     )
+
+
+def _unseen_warnings(cells: list[tuple[str, str]], limit: int = 20) -> list[str]:
+    out = []
+    for ref, shown in cells[:limit]:
+        if shown:
+            out.append(
+                f"Komórka {ref}: błąd {shown} — odczytana jako pusta "
+                f"(EN: cell {ref} shows the error {shown}, read as empty)"
+            )
+        else:
+            out.append(
+                f"Komórka {ref}: formuła bez zapisanej wartości — odczytana jako pusta; otwórz i "
+                f"zapisz plik w Excelu/LibreOffice (EN: cell {ref}: formula without a cached "
+                "value, read as empty; open and save the file in Excel/LibreOffice)"
+            )
+    if len(cells) > limit:
+        more = len(cells) - limit
+        out.append(f"… i {more} kolejnych takich komórek (EN: … and {more} more such cells)")
+    return out
 
 
 def _read_bytes(path: Path) -> bytes:
