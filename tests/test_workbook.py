@@ -318,6 +318,13 @@ def test_truncated_workbook_and_missing_file_raise_input_error(tmp_path):
             read_workbook(path)
 
 
+def test_header_only_sheet_gives_an_empty_frame_of_text_columns(tmp_path):
+    t = read_workbook(book(tmp_path / "tylko_naglowek.xlsx", [HEADER]))
+    assert len(t.frame) == 0 and t.headers == HEADER
+    assert all(t.frame[c].dtype == "str" for c in HEADER)
+    conserved(t)
+
+
 def test_empty_sheet_raises_input_error(tmp_path):
     with pytest.raises(InputError, match="pusty"):
         read_workbook(book(tmp_path / "pusty_arkusz.xlsx", []))

@@ -93,7 +93,7 @@ def read_workbook(
     kept = [i for i, first in enumerate(firsts) if first >= 0]
     data_rows = [body[i] for i in kept]
     headers, sources, texts, details = _columns(rows[hdr], data_rows, warnings)
-    frame = pd.DataFrame(dict(zip(headers, texts, strict=True)), columns=headers)
+    frame = pd.DataFrame(dict(zip(headers, texts, strict=True)), columns=headers, dtype="str")
     frame = add_provenance(frame, path, [hdr + 2 + i for i in kept])
     totals = _mark_total_rows(frame, data_rows, [firsts[i] for i in kept], headers, sources)
     warnings += _unseen_warnings(unseen_cells(data, name))
