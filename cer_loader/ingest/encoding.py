@@ -1,0 +1,88 @@
+"""Which of the four encodings Polish exports use a file is in, and decoding it without mojibake.
+
+Order of the test (:func:`detect_encoding`):
+
+1. a UTF-8 BOM that decodes strictly → ``utf-8-sig``; strict UTF-8 → ``utf-8``
+   (pure ASCII is reported as ``utf-8``: every candidate gives the same text);
+2. otherwise the file is a single-byte Polish code page. cp1250 (Windows) and ISO-8859-2
+   share most Polish letters but put six on different bytes::
+
+       letter   ą  ś  ź  Ą  Ś  Ź
+       cp1250   B9 9C 9F A5 8C 8F
+       8859-2   B1 B6 BC A1 A6 AC
+
+   Bytes 0x80–0x9F are C1 control characters in ISO-8859-2, so text that holds them is
+   cp1250. Otherwise both decodings are made and the one with more Polish letters wins; a tie
+   goes to cp1250 (Windows exports are the common case);
+3. bytes that neither candidate can decode (cp1250 leaves 81 83 88 90 98 undefined) raise
+   :class:`InputError` rather than produce a silent mojibake.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cer_loader.errors import InputError
+
+ENCODINGS = ("utf-8-sig", "utf-8", "cp1250", "iso-8859-2")
+POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+_BOM = b"\xef\xbb\xbf"
+_C1 = re.compile(rb"[\x80-\x9f]")
+
+
+def _polish_score(text: str) -> int:
+    return sum(text.count(ch) for ch in POLISH_LETTERS)
+
+
+def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
+    """Return ``"utf-8-sig"``, ``"utf-8"``, ``"cp1250"`` or ``"iso-8859-2"`` for ``data``."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8-sig" if data.startswith(_BOM) else "utf-8"
+    has_c1 = _C1.search(data) is not None
+    try:
+        as_cp1250 = data.decode("cp1250")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"Nie rozpoznano kodowania znaków: bajt 0x{data[exc.start]:02X} (pozycja {exc.start}) "
+            "nie jest poprawny ani w UTF-8, ani w Windows-1250, a w ISO-8859-2 byłby znakiem "
+            "sterującym. Zapisz plik ponownie jako UTF-8.",
+            f"Undetectable encoding: byte 0x{data[exc.start]:02X} at offset {exc.start} is valid "
+            "in neither UTF-8 nor Windows-1250 and would be a control character in ISO-8859-2. "
+            "Save the file as UTF-8.",
+            path=path,
+            line=line,
+        ) from exc
+    if has_c1:
+        return "cp1250"
+    as_latin2 = data.decode("iso-8859-2")
+    return "iso-8859-2" if _polish_score(as_latin2) > _polish_score(as_cp1250) else "cp1250"
+
+
+def decode(data: bytes, encoding: str, *, path: str | Path | None = None) -> str:
+    """Decode strictly; an undecodable byte raises :class:`InputError` naming its offset and line."""
+    try:
+        return data.decode(encoding)
+    except LookupError as exc:
+        raise InputError(
+            f"Nieznane kodowanie znaków „{encoding}”.",
+            f"Unknown encoding '{encoding}'.",
+            path=path,
+        ) from exc
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        if b"\n" not in data[: exc.start]:
+            line = data[: exc.start].count(b"\r") + 1
+        raise InputError(
+            f"Bajt 0x{data[exc.start]:02X} (pozycja {exc.start}) nie pasuje do kodowania "
+            f"{encoding}; plik ma inne kodowanie albo jest uszkodzony.",
+            f"Byte 0x{data[exc.start]:02X} at offset {exc.start} is not valid {encoding}; "
+            "the file has another encoding or is damaged.",
+            path=path,
+            line=line,
+        ) from exc
