@@ -90,9 +90,12 @@ def patient_key(f: pd.DataFrame) -> pd.Series:
 
 
 def visit_key(f: pd.DataFrame) -> pd.Series:
-    key = patient_key(f) + "#" + f["scope_code"] + "#" + f["n_start"].astype("str")
-    complete = (patient_key(f) != "") & (f["scope_code"] != "") & f["n_start"].notna()
-    return key.where(complete, "")
+    """An integer per row identifying (patient, scope, start); -1 where any part is unknown."""
+    patient = patient_key(f)
+    complete = (patient != "") & (f["scope_code"] != "") & f["n_start"].notna()
+    parts = pd.DataFrame({"p": patient, "s": f["scope_code"], "t": f["n_start"]})
+    codes = parts.groupby(["p", "s", "t"], sort=False, dropna=False).ngroup()
+    return codes.where(complete, -1)
 
 
 @check(
@@ -102,7 +105,7 @@ def visit_key(f: pd.DataFrame) -> pd.Series:
 )  # fmt: skip
 def _duplicate_visit(f: pd.DataFrame, ctx: Context) -> pd.Series:
     key = visit_key(f)
-    return (key == "") | ~key.duplicated(keep="first")
+    return (key < 0) | ~key.duplicated(keep="first")
 
 
 @check("npwz-checksum", "practitioner_npwz", "n_npwz_ok")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import phonenumbers
 
+from .timeutil import extract
+
 EMAIL_RE = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 
 
@@ -31,7 +33,7 @@ def to_e164(values: pd.Series, default_region: str = "PL") -> pd.Series:
     raw = values.astype("str").fillna("").str.strip()
     compact = raw.str.replace(r"[\s\-./()]", "", regex=True)
     compact = compact.str.replace(r"^00", "+", regex=True)
-    national = compact.str.extract(r"^(?:\+48|48(?=\d{9}$))?([1-9]\d{8})$")[0]
+    national = extract(compact, r"^(?:\+48|48)?(?P<n>[1-9]\d{8})$")["n"]
     out = ("+48" + national).where(national.notna(), "")
     foreign = national.isna() & compact.str.startswith("+") & ~compact.str.startswith("+48")
     if foreign.any():

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import namedtuple
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from . import timeutil
@@ -49,14 +53,24 @@ def environment(template_dir: Path) -> jinja2.Environment:
     )
 
 
+def _strftime(values: pd.Series, fmt: str) -> pd.Series:
+    """Format naive datetimes with Arrow (C++), "" for NaT."""
+    arr = pa.array(values.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
+    text = pc.fill_null(pc.strftime(arr, format=fmt), "")
+    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype="object")
+
+
 def _iso_with_offset(instants: pd.Series) -> pd.Series:
-    local = instants.dt.tz_convert(timeutil.ZONE)
-    text = local.dt.strftime("%Y-%m-%dT%H:%M:%S%z")
-    return text.str.replace(r"([+-]\d{2})(\d{2})$", r"\1:\2", regex=True)
+    """``2027-01-12T09:30:00+01:00``: Europe/Warsaw wall time with its offset."""
+    utc = instants.dt.tz_convert("UTC").dt.tz_localize(None)
+    wall = instants.dt.tz_convert(timeutil.ZONE).dt.tz_localize(None)
+    hours = ((wall - utc) / pd.Timedelta(hours=1)).round().astype("Int64")
+    offset = np.where(hours.to_numpy(na_value=0) == 2, "+02:00", "+01:00")
+    return _strftime(wall, "%Y-%m-%dT%H:%M:%S") + offset
 
 
 def _date_text(values: pd.Series) -> pd.Series:
-    return values.dt.strftime("%Y-%m-%d").fillna("")
+    return _strftime(values, "%Y-%m-%d")
 
 
 def idempotency_keys(mus_id: str, appointment_ids: pd.Series) -> list[str]:
@@ -101,9 +115,10 @@ def payload_columns(f: pd.DataFrame, settings: Settings, ids: IdentifierConfig) 
     return out
 
 
-def _records(cols: pd.DataFrame) -> list[dict[str, str]]:
-    names = list(cols.columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*(cols[c].tolist() for c in names), strict=True)]
+def _records(cols: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Rows as named tuples: Jinja's attribute lookup hits at once (dicts cost an exception)."""
+    record = namedtuple("Record", list(cols.columns))  # type: ignore[misc]  # noqa: PYI024
+    return list(map(record._make, zip(*(cols[c].tolist() for c in cols.columns), strict=True)))
 
 
 def render_batches(

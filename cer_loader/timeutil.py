@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 ZONE = "Europe/Warsaw"
 
@@ -32,6 +34,22 @@ OK, MISSING, UNPARSEABLE, INVALID_DATE = "ok", "missing", "unparseable", "invali
 NONEXISTENT, OFFSET_MISMATCH = "nonexistent", "offset-mismatch"
 
 
+def extract(values: pd.Series, pattern: str) -> pd.DataFrame:
+    """Named groups of ``pattern`` per value (None where no match), with Arrow's RE2 engine.
+
+    pandas' ``str.extract`` runs Python's ``re`` once per value; this runs in C++.
+    """
+    arr = pa.array(values.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
+    groups = pc.extract_regex(arr, pattern)
+    out = {}
+    names = [groups.type.field(j).name for j in range(groups.type.num_fields)]
+    for i, name in enumerate(names):
+        col = pc.struct_field(groups, [i])
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        out[name] = pd.Series(col.to_pandas(), index=values.index, dtype="object")
+    return pd.DataFrame(out, index=values.index)
+
+
 def _blank(values: pd.Series) -> pd.Series:
     return values.astype("str").fillna("").str.strip() == ""
 
@@ -44,13 +62,15 @@ def _ymd(parts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _to_number(col: pd.Series, default: int = 0) -> np.ndarray:
-    return pd.to_numeric(col, errors="coerce").fillna(default).astype("int64").to_numpy()
+    arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    ints = pc.cast(arr, pa.int64(), safe=False) if len(arr) else pa.array([], pa.int64())
+    return np.asarray(pc.fill_null(ints, default).to_numpy(zero_copy_only=False), dtype="int64")
 
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (datetime64 dates at midnight, status) for a column of date text."""
     text = values.astype("str").fillna("")
-    parts = text.str.extract(DATE_RE)
+    parts = extract(text, DATE_RE)
     shaped = parts["y1"].notna() | parts["y2"].notna()
     ymd = _ymd(parts)
     comps = pd.DataFrame(
@@ -73,7 +93,7 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 def parse_times(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (timedelta since midnight, status) for a column of time text."""
     text = values.astype("str").fillna("")
-    parts = text.str.extract(TIME_RE)
+    parts = extract(text, TIME_RE)
     h, m, s = _to_number(parts["H"]), _to_number(parts["M"]), _to_number(parts["S"])
     shaped = parts["H"].notna().to_numpy() & (h < 24) & (m < 60) & (s < 60)
     delta = pd.to_timedelta(h * 3600 + m * 60 + s, unit="s")
@@ -147,7 +167,7 @@ def parse_start(
         offsets = None
     else:
         text = start.astype("str").fillna("")
-        parts = text.str.extract(DATETIME_RE)
+        parts = extract(text, DATETIME_RE)
         shaped = (parts["y1"].notna() | parts["y2"].notna()) & parts["H"].notna()
         ymd = _ymd(parts)
         h, m, s = _to_number(parts["H"]), _to_number(parts["M"]), _to_number(parts["S"])

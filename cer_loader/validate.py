@@ -46,10 +46,10 @@ def _failed_rows(code: str, spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> p
     return pd.Index([])
 
 
-def _first_rows(f: pd.DataFrame, key: pd.Series) -> pd.Series:
-    """For each row, the spreadsheet row of the first row with the same non-empty key."""
+def _first_rows(f: pd.DataFrame, key: pd.Series, missing: object) -> pd.Series:
+    """For each row, the spreadsheet row of the first row with the same key (NA if no key)."""
     first = f[SOURCE_ROW].groupby(key).transform("first")
-    return first.where(key != "")
+    return first.where(key != missing)
 
 
 def _value_for(f: pd.DataFrame, code: str, field: str, rows: pd.Index) -> pd.Series:
@@ -66,8 +66,8 @@ def _value_for(f: pd.DataFrame, code: str, field: str, rows: pd.Index) -> pd.Ser
 def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFrame:
     parts = []
     other = {
-        "duplicate-appointment-id": _first_rows(f, f["appointment_id"]),
-        "duplicate-visit": _first_rows(f, visit_key(f)),
+        "duplicate-appointment-id": _first_rows(f, f["appointment_id"], ""),
+        "duplicate-visit": _first_rows(f, visit_key(f), -1),
     }
     for code, spec in CHECKS.items():
         rows = _failed_rows(code, spec, f, ctx)

@@ -41,10 +41,11 @@ def load_xsd(path: Path) -> etree.XMLSchema:
         ) from None
 
 
-_QUOTED = re.compile(r"'[^']*'")
+_VALUE = re.compile(r"(value ')[^']*(')")
 
 
 def masked_schema_error(log: etree._ListErrorLog) -> str:
-    """The first XSD error with quoted values masked (they may hold personal data)."""
+    """The first XSD error with the offending value masked (it may hold personal data)."""
     err = log[0]
-    return f"line {err.line}: {_QUOTED.sub(chr(39) + '***' + chr(39), err.message)}"
+    text = _VALUE.sub(r"\1***\2", err.message)
+    return f"line {err.line}: {text}"
