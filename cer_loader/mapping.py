@@ -101,6 +101,7 @@ class Mapping:
 
     def known_headers(self) -> set[str]:
         known = {fold(h) for spellings in KNOWN_HEADERS.values() for h in spellings}
+        known |= {fold(name) for name in KNOWN_HEADERS}
         return known | {fold(h) for h in self.columns.values()}
 
 
@@ -144,7 +145,7 @@ def propose_columns(headers: list[str]) -> dict[str, str]:
     by_fold = {fold(h): h for h in headers}
     proposal: dict[str, str] = {}
     for name, spellings in KNOWN_HEADERS.items():
-        for s in spellings:
+        for s in [name, *spellings]:  # a header may already be the canonical name
             if fold(s) in by_fold and by_fold[fold(s)] not in proposal.values():
                 proposal[name] = by_fold[fold(s)]
                 break

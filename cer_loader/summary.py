@@ -95,6 +95,7 @@ TEXT = {
         "balance_ok": "Bilans się zgadza: {rows} wierszy = {acc} przyjętych + {rej} odrzuconych",
         "balance_bad": "BILANS SIĘ NIE ZGADZA: {rows} wierszy, {acc} przyjętych, {rej} odrzuconych",
         "top": "Przyczyny odrzucenia (wiersze):",
+        "more": "  ... i {n} innych (pełna lista: summary.json)",
         "payload": "Paczki: {n} plik(i), {rec} rekordów w {dir}",
         "no_payload": "Paczki: nie utworzono (brak przyjętych wierszy lub tryb walidacji)",
         "reports": "Raporty: {files}",
@@ -106,6 +107,7 @@ TEXT = {
         "balance_ok": "Balance holds: {rows} rows = {acc} accepted + {rej} rejected",
         "balance_bad": "BALANCE DOES NOT HOLD: {rows} rows, {acc} accepted, {rej} rejected",
         "top": "Rejection reasons (rows):",
+        "more": "  ... and {n} more (full list: summary.json)",
         "payload": "Payload: {n} file(s), {rec} records in {dir}",
         "no_payload": "Payload: none written (no accepted rows, or validate mode)",
         "reports": "Reports: {files}",
@@ -141,8 +143,11 @@ def format_summary(
     )
     if summary["rejections_by_rule"]:
         lines.append(t["top"])
-        for code, n in list(summary["rejections_by_rule"].items())[:8]:
+        reasons = list(summary["rejections_by_rule"].items())
+        for code, n in reasons[:12]:
             lines.append(f"  {n:>6}  {code:<28} {rule_titles.get(code, '')}")
+        if len(reasons) > 12:
+            lines.append(t["more"].format(n=len(reasons) - 12))
     if summary["payload"]:
         rec = sum(p["records"] for p in summary["payload"])
         where = str(out_dir / "payload") if out_dir else "-"
