@@ -22,6 +22,7 @@ from cer_loader.rules import load_rules
 from cer_loader.scopes import load_scopes
 from cer_loader.sources import SourceTable, add_provenance
 from cer_loader.validate import rejected_rows, validate
+
 from rowkit import AS_OF, BASE, MUS, settings
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE
-from rowkit import BASE
 
 from cer_loader.cli import cli
+
+from conftest import SAMPLE
+from rowkit import BASE
 
 SAMPLE_CSV = SAMPLE / "wizyty_poradnia.csv"
 SAMPLE_ARGS = ["--mapping", str(SAMPLE / "mapping.toml"), "--config", str(SAMPLE / "cer-loader.toml")]

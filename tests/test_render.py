@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from lxml import etree
-from rowkit import BASE, MUS, settings, table_of
 
 from cer_loader.errors import ConfigError, RenderError
 from cer_loader.mapping import Mapping, apply_mapping
@@ -18,6 +17,8 @@ from cer_loader.oids import load_identifiers
 from cer_loader.render import environment, idempotency_keys, render_batches
 from cer_loader.resources import data_dir
 from cer_loader.xmlsafe import load_xsd, parse_bytes
+
+from rowkit import BASE, MUS, settings, table_of
 
 NS = {"c": "urn:cer-loader:zasilInicjalnie:draft-1"}
 IDS = load_identifiers(data_dir("schemas") / "identifiers.toml")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rowkit import CARDIO, CERVIX, KEY44, make_pesel, run_rules
 
 from cer_loader.checks import CHECKS
 from cer_loader.resources import data_dir
 from cer_loader.rules import load_rules
+
+from rowkit import CARDIO, CERVIX, KEY44, make_pesel, run_rules
 
 WOMAN_1980 = make_pesel(dt.date(1980, 3, 3), female=True)
 MAN_1980 = make_pesel(dt.date(1980, 3, 3), female=False)
