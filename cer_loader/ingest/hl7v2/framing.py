@@ -1,0 +1,129 @@
+"""A dump (bytes) → one ``bytes`` chunk per message, before any decoding (HL7.md §3.1–3.3, §5.1).
+
+Handles a UTF-8 BOM, MLLP framing (0x0B … 0x1C 0x0D, possibly mixed with bare messages),
+FHS/BHS/BTS/FTS batch envelopes with their counts checked, and CR / LF / CRLF segment
+separators. A message starts at a segment that begins with ``MSH`` followed by a field
+separator (not the substring ``MSH`` anywhere), so splitting works on the raw bytes whatever
+the charset of each message (every supported charset keeps ASCII bytes as ASCII).
+
+Count mismatches, unclosed batches and junk between messages are warnings, never errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+BOM = b"\xef\xbb\xbf"
+_MLLP = bytes.maketrans(b"\x0b\x1c", b"\r\r")
+# a segment start: beginning of data or after CR/LF; MSH/FHS/BHS need a field separator after the name
+_BOUNDARY = re.compile(
+    rb"(?:(?<=[\r\n])|\A)(?:(MSH|FHS|BHS)[^A-Za-z0-9\r\n ]|(BTS|FTS)(?![A-Za-z0-9]))"
+)
+_LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]", re.MULTILINE)
+
+
+@dataclass
+class Dump:
+    messages: list[bytes]  # each starts with b"MSH"
+    offsets: list[int]  # byte offset of each message in the de-framed data
+    warnings: list[str] = field(default_factory=list)
+    batches: int = 0
+    files: int = 0
+    envelope: bool = False  # any FHS/BHS/BTS/FTS seen
+
+
+def deframe(data: bytes) -> bytes:
+    """Strip a UTF-8 BOM and turn MLLP start/end bytes into segment breaks."""
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    if b"\x0b" in data or b"\x1c" in data:
+        data = data.translate(_MLLP)
+    return data
+
+
+def count_msh(data: bytes) -> int:
+    """Independent census: lines starting with ``MSH`` + separator, after any line break."""
+    return len(_LINE_MSH.findall(data.replace(b"\r", b"\n")))
+
+
+def _count(segment: bytes) -> int | None:
+    """BTS-1 / FTS-1 as an int (the separator is the 4th byte), ``None`` when absent."""
+    if len(segment) < 5:
+        return None
+    first = segment[4:].split(segment[3:4], 1)[0].strip()
+    return int(first) if first.isdigit() else None
+
+
+def split_dump(data: bytes) -> Dump:
+    """Split de-framed bytes (see ``deframe``) into messages and check batch envelopes."""
+    starts = [(m.start(), (m.group(1) or m.group(2)).decode()) for m in _BOUNDARY.finditer(data)]
+    dump = Dump(messages=[], offsets=[])
+    if starts and data[: starts[0][0]].strip():
+        _junk(dump, 0, data[: starts[0][0]])
+    batch_open = file_open = False
+    in_batch = in_file = 0
+    for k, (pos, kind) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else len(data)
+        chunk = data[pos:end]
+        if kind == "MSH":
+            dump.messages.append(chunk)
+            dump.offsets.append(pos)
+            in_batch += 1
+            continue
+        dump.envelope = True
+        line_end = _line_end(chunk)
+        segment, rest = chunk[:line_end], chunk[line_end:]
+        if rest.strip():
+            _junk(dump, pos + line_end, rest)
+        if kind == "FHS":
+            file_open, in_file = True, 0
+            dump.files += 1
+        elif kind == "BHS":
+            batch_open, in_batch = True, 0
+            dump.batches += 1
+            in_file += 1
+        elif kind == "BTS":
+            _check(dump, "BTS", _count(segment), in_batch, batch_open)
+            batch_open, in_batch = False, 0
+        else:  # FTS
+            _check(dump, "FTS", _count(segment), in_file, file_open)
+            file_open, in_file = False, 0
+    if batch_open:
+        dump.warnings.append(
+            "Partia BHS nie jest zamknięta segmentem BTS (EN: batch BHS has no closing BTS)"
+        )
+    if file_open:
+        dump.warnings.append(
+            "Plik FHS nie jest zamknięty segmentem FTS (EN: file FHS has no closing FTS)"
+        )
+    return dump
+
+
+def _line_end(chunk: bytes) -> int:
+    ends = [i for i in (chunk.find(b"\r"), chunk.find(b"\n")) if i >= 0]
+    return min(ends) if ends else len(chunk)
+
+
+def _check(dump: Dump, seg: str, declared: int | None, seen: int, opened: bool) -> None:
+    what = "wiadomości" if seg == "BTS" else "partii"
+    what_en = "messages" if seg == "BTS" else "batches"
+    if not opened:
+        dump.warnings.append(
+            f"{seg} bez otwierającego {'BHS' if seg == 'BTS' else 'FHS'} "
+            f"(EN: {seg} without an opening {'BHS' if seg == 'BTS' else 'FHS'})"
+        )
+    if declared is not None and declared != seen:
+        dump.warnings.append(
+            f"{seg}-1 deklaruje {declared} {what}, a jest ich {seen} "
+            f"(EN: {seg}-1 declares {declared} {what_en}, found {seen})"
+        )
+
+
+def _junk(dump: Dump, offset: int, text: bytes) -> None:
+    # no preview of the bytes: they may hold patient data
+    size = len(text.strip())
+    dump.warnings.append(
+        f"Pominięto {size} B danych spoza wiadomości HL7 od bajtu {offset} "
+        f"(EN: skipped {size} bytes outside any HL7 message at byte {offset})"
+    )
