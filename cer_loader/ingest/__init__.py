@@ -58,6 +58,11 @@ def read_source(path: Path, mapping: Mapping) -> SourceTable:
         from .hl7v2 import read_hl7
 
         return read_hl7(path, field_paths=mapping.hl7 or None, charset=src.get("encoding"))
+    from .census import balance, census_csv, check_balance
     from .delimited import read_csv
 
-    return read_csv(path, encoding=src.get("encoding"), delimiter=src.get("delimiter"))
+    table = read_csv(path, encoding=src.get("encoding"), delimiter=src.get("delimiter"))
+    census = census_csv(path, table.details["encoding"], table.details["delimiter"])
+    check_balance(table, census)  # raises CensusMismatchError (exit 2) when records went missing
+    table.details["census"] = balance(table, census)
+    return table
