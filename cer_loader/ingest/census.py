@@ -15,7 +15,8 @@ properly closed when
   lone ``"`` followed by the delimiter) or does not look like a record of its own (delimiters
   outside quoted segments ≠ header columns − 1; skipped for one-column files; any delimiter in
   a header span);
-* line ``j``'s closing quote is followed by the delimiter or the line end;
+* line ``j``'s closing quote is followed by the delimiter or the line end, and when a
+  delimiter precedes that quote, line ``j`` does not look like a record of its own;
 * ``j − i ≤ MAX_SPAN`` and the joined record has no more fields than the header.
 
 Any other odd opener is a stray quote: its line is a record of its own and is listed in
@@ -84,21 +85,23 @@ class _Rules:
     def record_like(self, line: str, ncols: int | None) -> bool:
         if ncols is None:
             return self.delim in line
-        return ncols >= 2 and self.columns(line) == ncols
+        return ncols >= 2 and self.columns(line) == ncols and not self.opener.search(line)
 
-    def clean_close(self, line: str) -> bool:
+    def clean_close(self, line: str, ncols: int | None) -> bool:
         m = _CLOSE.match(line)
-        return m is not None and (m.end() == len(line) or line[m.end()] == self.delim)
+        if m is None or (m.end() < len(line) and line[m.end()] != self.delim):
+            return False
+        return self.delim not in line[: m.end() - 1] or not self.record_like(line, ncols)
 
     def closed_span(self, lines: list[str], i: int, j: int, ncols: int | None) -> bool:
         for k in range(i + 1, j):
             line = lines[k]
             if _CLOSE.match(line):
-                if not self.clean_close(line):
+                if not self.clean_close(line, ncols):
                     return False
             elif self.record_like(line, ncols):
                 return False
-        if not self.clean_close(lines[j]):
+        if not self.clean_close(lines[j], ncols):
             return False
         return ncols is None or self.columns("\n".join(lines[i : j + 1])) <= ncols
 

@@ -14,7 +14,7 @@ Order of the test (:func:`detect_encoding`):
    Bytes 0x80–0x9F are C1 control characters in ISO-8859-2, so text that holds them is
    cp1250. Otherwise both decodings are made and the one with more Polish letters wins; a tie
    goes to cp1250 (Windows exports are the common case);
-3. bytes that neither candidate can decode (cp1250 leaves 81 83 88 90 98 undefined) raise
+3. UTF-16 (a ``FF FE``/``FE FF`` BOM or NUL bytes) and bytes that neither candidate can decode (cp1250 leaves 81 83 88 90 98 undefined) raise
    :class:`InputError` rather than produce a silent mojibake.
 """
 
@@ -37,6 +37,13 @@ def _polish_score(text: str) -> int:
 
 def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
     """Return ``"utf-8-sig"``, ``"utf-8"``, ``"cp1250"`` or ``"iso-8859-2"`` for ``data``."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        raise InputError(
+            "Plik wygląda na UTF-16 albo plik binarny; zapisz go jako CSV w UTF-8.",
+            "The file looks like UTF-16 or binary; save it as CSV in UTF-8.",
+            path=path,
+            line=1,
+        )
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:
