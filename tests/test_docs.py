@@ -1,0 +1,55 @@
+"""The README's commands and transcript stay true; every command has help; docs name every rule."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cer_loader.cli import cli
+from cer_loader.resources import data_dir
+from cer_loader.rules import load_rules
+
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_has_the_two_commands_and_ci_runs_the_test_one() -> None:
+    blocks = re.findall(r"```sh\n(.*?)\n```", README, re.S)
+    assert any("pip install ." in b and "cer-loader run sample_data/" in b for b in blocks)
+    test_cmd = next(b for b in blocks if "pytest" in b)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install -q -e '.[test]'" in ci and "\npytest\n" in ci
+    assert "pip install -e '.[test]'" in test_cmd
+
+
+def test_readme_transcript_matches_a_real_run(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    block = re.search(r"```text\n\$ (cer-loader run .*?)\n(.*?)\n\$ echo", README, re.S)
+    assert block
+    args = shlex.split(block.group(1))[1:]
+    out = tmp_path / "out"
+    args[args.index("--out") + 1] = str(out)
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(cli, args)
+    shown = [ln for ln in block.group(2).splitlines() if ln.strip() != "..."]
+    real = result.output.replace(str(out), "out").splitlines()
+    for line in shown:
+        assert line in real, line
+    assert result.exit_code == 1
+
+
+def test_every_command_has_help() -> None:
+    for name, command in cli.commands.items():  # type: ignore[attr-defined]
+        assert command.help, name
+        assert CliRunner().invoke(cli, [name, "--help"]).exit_code == 0
+
+
+def test_docs_name_every_rule() -> None:
+    rules = load_rules(data_dir("schemas") / "rules.toml")
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert all(f"`{code}`" in text for code in rules)
+    payload = (ROOT / "docs" / "payload.md").read_text(encoding="utf-8")
+    assert "not public" in payload
