@@ -85,23 +85,27 @@ class _Rules:
     def record_like(self, line: str, ncols: int | None) -> bool:
         if ncols is None:
             return self.delim in line
-        return ncols >= 2 and self.columns(line) == ncols and not self.opener.search(line)
+        if ncols < 2 or self.columns(line) != ncols:
+            return False
+        return not (line.count('"') % 2 and self.opener.search(line))
 
-    def clean_close(self, line: str, ncols: int | None) -> bool:
+    def clean_close(self, line: str) -> int:
+        """End of the closing quote when it is followed by the delimiter or the line end, else -1."""
         m = _CLOSE.match(line)
         if m is None or (m.end() < len(line) and line[m.end()] != self.delim):
-            return False
-        return self.delim not in line[: m.end() - 1] or not self.record_like(line, ncols)
+            return -1
+        return m.end()
 
     def closed_span(self, lines: list[str], i: int, j: int, ncols: int | None) -> bool:
         for k in range(i + 1, j):
             line = lines[k]
             if _CLOSE.match(line):
-                if not self.clean_close(line, ncols):
+                if self.clean_close(line) < 0:
                     return False
             elif self.record_like(line, ncols):
                 return False
-        if not self.clean_close(lines[j], ncols):
+        end = self.clean_close(lines[j])
+        if end < 0 or (self.delim in lines[j][: end - 1] and self.record_like(lines[j], ncols)):
             return False
         return ncols is None or self.columns("\n".join(lines[i : j + 1])) <= ncols
 

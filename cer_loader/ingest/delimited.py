@@ -18,8 +18,8 @@ same line is only joined with the following lines when *all* of these hold:
   the end of the line (a line that closes and cleanly opens another quoted field continues);
 * no line in between looks like a record of its own: a line that is complete by itself and
   has exactly the header's number of fields (with a one-column file this test is skipped;
-  for the header, any line holding the delimiter counts). The closing line is held to the
-  same test when a delimiter precedes its closing quote (``2;Nowak";y`` after
+  for the header, any line holding the delimiter counts). The final closing line is held to
+  the same test when a delimiter precedes its closing quote (``2;Nowak";y`` after
   ``1;"Kowalski;x`` is two records with two stray quotes, not one record);
 * the quote closes within :data:`MAX_SPAN` physical lines and before the end of the file;
 * the joined record has no more fields than the header.
@@ -183,14 +183,13 @@ def _span_end(lines: list[str], i: int, g: _Grammar, ncols: int | None, limit: i
                 return -1
             continue
         rest = m.end()
+        if rest < len(line) and line[rest] != g.delim:
+            return -1
+        if rest < len(line) and g.open_at(line[rest + 1 :]) >= 0:
+            continue  # closes and opens the next quoted field
         if g.delim in line[: rest - 1] and g.looks_like_record(line, ncols):
             return -1
-        if rest == len(line):
-            return k
-        if line[rest] != g.delim:
-            return -1
-        if g.open_at(line[rest + 1 :]) < 0:
-            return k
+        return k
     return -1
 
 
