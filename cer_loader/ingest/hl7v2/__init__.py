@@ -16,6 +16,7 @@ line count of MSH segments; a difference raises ``CensusMismatchError``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections import Counter
 from pathlib import Path
@@ -30,12 +31,11 @@ from .charset import codec_for, decode, msh18
 from .events import NOT_LOADED_COLUMNS, Fold, header, reason
 from .fields import compile_paths, extract
 from .framing import count_msh, deframe, split_dump
-from .tokens import Message, parse_path
+from .tokens import Message
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
 
 HL7_SOURCES = "_hl7_sources"  # "start=TQ1-7;patient_pesel=PID-3[2]": which path won per field
-_MSH_ID = [parse_path(p) for p in ("MSH-3", "MSH-4", "MSH-10")]
 
 
 def read_hl7(
@@ -75,7 +75,13 @@ def read_hl7(
             "the file holds no HL7 message (no MSH segment)",
             path=path,
         )
-    fold, stats, warnings = _fold(dump.messages, custom, charset, default_charset)
+    collecting = gc.isenabled()
+    gc.disable()  # the fold allocates millions of small acyclic objects: ~15% faster without GC
+    try:
+        fold, stats, warnings = _fold(dump.messages, custom, charset, default_charset)
+    finally:
+        if collecting:
+            gc.enable()
     frame, rows, refs, not_loaded = _frames(fold)
     frame = add_provenance(frame, path, rows)
     frame[SOURCE_REF] = refs
@@ -145,7 +151,7 @@ def _fold(
     messages: list[bytes], custom: dict, charset: str | None, default: str
 ) -> tuple[Fold, dict, list[str]]:
     fold = Fold()
-    seen: dict[tuple[str, str, str], int] = {}
+    seen: dict[tuple[str, str], int] = {}
     charsets: Counter[str] = Counter()
     notes: dict[str, list[int]] = {}
     changed: list[str] = []
@@ -158,7 +164,7 @@ def _fold(
         msg = Message(dec.text, dec.codec)
         ev = header(msg, index)
         if ev.control_id:
-            key = tuple(msg.value(p) for p in _MSH_ID)  # type: ignore[arg-type]
+            key = (ev.sender, ev.control_id)
             digest = hash(tuple(msg.segments[1:]))
             if key in seen:
                 duplicates += 1

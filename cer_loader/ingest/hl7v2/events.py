@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .fields import Got
-from .tokens import NULL, Message, parse_path
+from .tokens import NULL, Message
 
 ACTIONS = {
     "S12": ("new", "booked"),
@@ -35,8 +35,6 @@ ACTIONS = {
 }
 SRM_TRIGGERS = {f"S{n:02d}" for n in range(1, 12)}
 NOT_LOADED_COLUMNS = ["appointment_id", "reason", "message_index", "control_id", "event"]
-_MSH = {n: parse_path(f"MSH-{n}") for n in (7, 10)}
-_MSH9 = [parse_path(f"MSH-9.{c}") for c in (1, 2, 3)]
 
 
 @dataclass
@@ -47,6 +45,7 @@ class Event:
     kind: str  # "siu" | "srm" | "other" | "unparseable"
     action: str = ""  # "new" | "update" | "request"
     status: str | None = None
+    sender: str = ""  # MSH-3|MSH-4 raw: with the control id, the duplicate-delivery key
     when: str = ""  # MSH-7 digits, for the out-of-order check
     filler: tuple[str, str] | None = None  # (namespace, id)
     placer: tuple[str, str] | None = None
@@ -56,18 +55,23 @@ class Event:
 
 def header(msg: Message, index: int) -> Event:
     """MSH-9/10/7 and the appointment ids of one message (fields are added by the caller)."""
-    control = msg.value(_MSH[10])  # type: ignore[arg-type]
+    msh = msg.fields(0) if msg.segments else []
+    msh += [""] * (11 - len(msh))
+    control = msh[10].strip()
     control = "" if control == NULL else control
+    sender = f"{msh[3]}|{msh[4]}"
     if msg.broken:
-        return Event(index, control, "", "unparseable")
-    mtype, trigger, structure = (msg.value(p).upper() for p in _MSH9)  # type: ignore[arg-type]
+        return Event(index, control, "", "unparseable", sender=sender)
+    msh9 = [c.strip().upper() for c in msh[9].split(msg.delims.component)] + ["", ""]
+    mtype, trigger, structure = msh9[:3]
     if not trigger and "_" in structure:
         trigger = structure.split("_", 1)[1]
     event = f"{mtype}^{trigger}" if trigger else mtype
     if not mtype or mtype == NULL:
-        return Event(index, control, event, "unparseable")
-    when = "".join(ch for ch in msg.value(_MSH[7]).split("+")[0].split("-")[0] if ch.isdigit())  # type: ignore[arg-type]
-    ev = Event(index, control, event, "other", when=when)
+        return Event(index, control, event, "unparseable", sender=sender)
+    when = msh[7].split("+")[0].split("-")[0].split(".")[0].split(msg.delims.component)[0]
+    when = when if when.isdigit() else ""
+    ev = Event(index, control, event, "other", when=when, sender=sender)
     if mtype == "SIU" and trigger in ACTIONS:
         ev.kind = "siu"
         ev.action, ev.status = ACTIONS[trigger]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 from stdnum.pl import pesel as stdpesel
 
@@ -36,14 +37,16 @@ _UNIT_NAMES = {
 _UNITS = {name: factor for factor, names in _UNIT_NAMES.items() for name in names.split("/")}
 _P: dict[str, Path] = {}
 _RESOURCE_TIMES = ("AIL-6", "AIP-6", "AIG-8")
+_START_PATHS = ("TQ1-7", "SCH-11.4", "AIS-4", "AIL-6", "AIP-6", "AIG-8", "ARQ-11.1", "SCH-11.1")
 
 
 def P(text: str) -> Path:
     """A cached ``Path`` for a literal path in this module."""
-    got = _P.get(text)
-    if got is None:
+    try:
+        return _P[text]
+    except KeyError:
         got = _P[text] = parse_path(text)  # type: ignore[assignment]
-    return got
+        return got  # type: ignore[return-value]
 
 
 def first(msg: Message, *paths: str) -> Got | None:
@@ -58,6 +61,7 @@ def first(msg: Message, *paths: str) -> Got | None:
     return null
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_ts(text: str) -> tuple[str, datetime | None] | None:
     """HL7 TS/DTM → (``YYYY-MM-DD HH:MM[:SS][+HH:MM]``, datetime); ``None`` without an hour."""
     m = _TS.match(text.strip())
@@ -99,7 +103,9 @@ def _start(msg: Message) -> tuple[Got | None, datetime | None]:
     """
     found: list[tuple[str, str, datetime | None]] = []
     raw_first: Got | None = None
-    for path in ("TQ1-7", "SCH-11.4", "AIS-4", "AIL-6", "AIP-6", "AIG-8", "ARQ-11.1", "SCH-11.1"):
+    for k, path in enumerate(_START_PATHS):
+        if k >= 3 and found and not _weak(found[0]):
+            break  # the first three are always read: they are compared for conflicts
         v = msg.value(P(path))
         if not v or v == NULL:
             continue
@@ -110,9 +116,7 @@ def _start(msg: Message) -> tuple[Got | None, datetime | None]:
             found.append((path, *parsed))
     if not found:
         return raw_first, None
-    win = next(
-        (f for f in found if not (f[0] in _RESOURCE_TIMES and f[1][11:16] == "00:00")), found[0]
-    )
+    win = next((f for f in found if not _weak(f)), found[0])
     path, text, when = win
     wall = when.replace(tzinfo=None) if when else None
     differ = [
@@ -125,6 +129,10 @@ def _start(msg: Message) -> tuple[Got | None, datetime | None]:
         and w.replace(tzinfo=None) != wall
     ]
     return (text, path + (" (≠" + ",".join(differ) + ")" if differ else "")), when
+
+
+def _weak(found: tuple[str, str, datetime | None]) -> bool:
+    return found[0] in _RESOURCE_TIMES and found[1][11:16] == "00:00"
 
 
 def _duration(msg: Message, start: datetime | None) -> Got | None:
@@ -176,23 +184,30 @@ def _cx_reps(msg: Message, field: int) -> list[str]:
     return [] if not raw or raw == NULL else msg.reps(raw)
 
 
+def _at(cs: list[str], n: int) -> str:
+    """Component n (1-based) of a split value, raw; "" when absent."""
+    return cs[n - 1] if n <= len(cs) else ""
+
+
 def _pesel(msg: Message) -> Got | None:
     reps = _cx_reps(msg, 3)
-    for k, rep in enumerate(reps):
-        kind = {msg.part(rep, 5).upper(), msg.part(rep, 6).upper()}
-        authority = msg.part(rep, 4).upper() + "&" + msg.part(rep, 4, 2)
-        if (kind & PESEL_TYPES or "PESEL" in authority or PESEL_OID in authority) and msg.part(
-            rep, 1
-        ):
-            return msg.part(rep, 1), f"PID-3[{k + 1}]"
+    split = [msg.comps(rep) for rep in reps]
+    for k, cs in enumerate(split):
+        kinds = {_at(cs, 5).strip().upper(), _at(cs, 6).strip().upper()}
+        authority = _at(cs, 4).upper()
+        typed = kinds & PESEL_TYPES or "PESEL" in authority or PESEL_OID in authority
+        if typed and msg.part(cs[0]):
+            return msg.part(cs[0]), f"PID-3[{k + 1}]"
     for field in (2, 4, 19):
         for k, rep in enumerate(_cx_reps(msg, field)):
-            value = msg.part(rep, 1)
-            typed = msg.part(rep, 5).upper() in PESEL_TYPES
-            if value and (typed or (len(value) == 11 and value.isdigit())):
+            cs = msg.comps(rep)
+            value = msg.part(cs[0])
+            if value and (
+                _at(cs, 5).strip().upper() in PESEL_TYPES or (len(value) == 11 and value.isdigit())
+            ):
                 return value, f"PID-{field}" + (f"[{k + 1}]" if k else "")
-    for k, rep in enumerate(reps):
-        value = msg.part(rep, 1)
+    for k, cs in enumerate(split):
+        value = msg.part(cs[0])
         if len(value) == 11 and stdpesel.is_valid(value):
             return value, f"PID-3[{k + 1}] (checksum)"
     return None
@@ -235,39 +250,41 @@ def _names(msg: Message) -> dict[str, Got]:
     )
 
 
-def _xtn_number(msg: Message, rep: str) -> str:
-    if msg.part(rep, 12):
-        return msg.part(rep, 12)
-    parts = [msg.part(rep, 5), msg.part(rep, 6), msg.part(rep, 7)]
-    if parts[2]:
-        if parts[0] and not parts[0].startswith("+"):
-            parts[0] = "+" + parts[0]
-        return " ".join(p for p in parts if p)
-    return msg.part(rep, 1) if "@" not in msg.part(rep, 1) else ""
+def _xtn_number(msg: Message, cs: list[str]) -> str:
+    """The number of one split XTN: XTN.12 → country+area+local → XTN.1 (not an e-mail)."""
+    if _at(cs, 12).strip():
+        return msg.part(cs[11])
+    country, area, local = (
+        (msg.part(_at(cs, n)) for n in (5, 6, 7)) if len(cs) >= 7 else ("", "", "")
+    )
+    if local:
+        if country and not country.startswith("+"):
+            country = "+" + country
+        return " ".join(p for p in (country, area, local) if p)
+    first = msg.part(cs[0])
+    return first if "@" not in first else ""
 
 
 def _contact(msg: Message) -> dict[str, Got]:
     out: dict[str, Got] = {}
     for field in (13, 40, 14):
-        reps = _cx_reps(msg, field)
-        numbered = [(k, r) for k, r in enumerate(reps) if _xtn_number(msg, r)]
-        if "patient_phone" not in out and numbered:
-            rank = {"CP": 0}
-            best = min(
-                numbered,
-                key=lambda kr: rank.get(
-                    msg.part(kr[1], 3).upper(),
-                    1 if msg.part(kr[1], 2).upper() in ("PRN", "ORN") else 2,
-                ),
-            )
-            out["patient_phone"] = (_xtn_number(msg, best[1]), f"PID-{field}[{best[0] + 1}]")
+        split = [msg.comps(rep) for rep in _cx_reps(msg, field)]
+        if "patient_phone" not in out:
+            ranked = []
+            for k, cs in enumerate(split):
+                number = _xtn_number(msg, cs)
+                if number:
+                    equipment, use = _at(cs, 3).strip().upper(), _at(cs, 2).strip().upper()
+                    rank = 0 if equipment == "CP" else 1 if use in ("PRN", "ORN") else 2
+                    ranked.append((rank, k, number))
+            if ranked:
+                _, k, number = min(ranked)
+                out["patient_phone"] = (number, f"PID-{field}[{k + 1}]")
         if "patient_email" not in out:
-            for k, r in enumerate(reps):
-                mail = msg.part(r, 4)
-                if "@" in mail or (
-                    mail
-                    and (msg.part(r, 2).upper() == "NET" or msg.part(r, 3).upper() == "INTERNET")
-                ):
+            for k, cs in enumerate(split):
+                mail = msg.part(_at(cs, 4))
+                use, equipment = _at(cs, 2).strip().upper(), _at(cs, 3).strip().upper()
+                if mail and ("@" in mail or use == "NET" or equipment == "INTERNET"):
                     out["patient_email"] = (mail, f"PID-{field}[{k + 1}].4")
                     break
     if "patient_phone" not in out and msg.value(P("PID-13")) == NULL:

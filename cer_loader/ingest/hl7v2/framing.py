@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 BOM = b"\xef\xbb\xbf"
 _MLLP = bytes.maketrans(b"\x0b\x1c", b"\r\r")
 # a segment start: beginning of data or after CR/LF; MSH/FHS/BHS need a field separator after the name
-_BOUNDARY = re.compile(
-    rb"(?:(?<=[\r\n])|\A)(?:(MSH|FHS|BHS)[^A-Za-z0-9\r\n ]|(BTS|FTS)(?![A-Za-z0-9]))"
-)
+_SEGMENT_START = rb"(?:(MSH|FHS|BHS)[^A-Za-z0-9\r\n ]|(BTS|FTS)(?![A-Za-z0-9]))"
+_FIRST = re.compile(_SEGMENT_START)
+_BOUNDARY = re.compile(rb"[\r\n]" + _SEGMENT_START)  # a literal first byte keeps the scan fast
 _LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]", re.MULTILINE)
 
 
@@ -57,7 +57,11 @@ def _count(segment: bytes) -> int | None:
 
 def split_dump(data: bytes) -> Dump:
     """Split de-framed bytes (see ``deframe``) into messages and check batch envelopes."""
-    starts = [(m.start(), (m.group(1) or m.group(2)).decode()) for m in _BOUNDARY.finditer(data)]
+    head = _FIRST.match(data)
+    starts = [(0, (head.group(1) or head.group(2)).decode())] if head else []
+    starts += [
+        (m.start() + 1, (m.group(1) or m.group(2)).decode()) for m in _BOUNDARY.finditer(data)
+    ]
     dump = Dump(messages=[], offsets=[])
     if starts and data[: starts[0][0]].strip():
         _junk(dump, 0, data[: starts[0][0]])
@@ -67,7 +71,8 @@ def split_dump(data: bytes) -> Dump:
         end = starts[k + 1][0] if k + 1 < len(starts) else len(data)
         chunk = data[pos:end]
         if kind == "MSH":
-            dump.messages.append(chunk)
+            # trailing breaks (incl. former MLLP bytes) must not make an LF message look CR-separated
+            dump.messages.append(chunk.rstrip(b"\r\n"))
             dump.offsets.append(pos)
             in_batch += 1
             continue

@@ -48,6 +48,10 @@ class Path:
         return self.text or f"{self.segment}-{self.field}"
 
 
+_DEFAULT = Delims()
+_STANDARD = "MSH|^~\\&|"
+
+
 def parse_path(text: str) -> Path | None:
     """``"PID-3[2].1"`` → ``Path``; ``None`` when the text is not a path."""
     m = _PATH.match(text.upper())
@@ -69,6 +73,8 @@ def split_segments(text: str) -> list[str]:
     When CRs exist an LF is data (free text in NTE), except a leading LF left by CRLF.
     Empty segments are dropped.
     """
+    if "\n" not in text:
+        return [p for p in text.split("\r") if p and not p.isspace()]
     if "\r" in text:
         parts = text.split("\r")
         return [p.lstrip("\n") for p in parts if p.strip("\n\t ")]
@@ -77,6 +83,8 @@ def split_segments(text: str) -> list[str]:
 
 def delimiters(msh: str) -> Delims | None:
     """Delimiters declared in MSH-1/MSH-2 of an MSH segment; ``None`` when MSH is broken."""
+    if msh.startswith(_STANDARD):
+        return _DEFAULT
     if len(msh) < 4 or not msh.startswith("MSH"):
         return None
     fs = msh[3]
@@ -97,22 +105,39 @@ def delimiters(msh: str) -> Delims | None:
 class Message:
     """A decoded message: segment access by name, values by path, unescaped on access."""
 
-    __slots__ = ("segments", "names", "delims", "codec", "_fields", "_index")
+    __slots__ = (
+        "segments",
+        "delims",
+        "codec",
+        "broken",
+        "_fields",
+        "_index",
+        "_c",
+        "_r",
+        "_s",
+        "_e",
+    )
 
     def __init__(self, text: str, codec: str = "utf-8") -> None:
-        self.segments = split_segments(text)
-        self.names = [s[:3].upper() for s in self.segments]
-        first = self.segments[0] if self.segments else ""
-        self.delims = delimiters(first) or Delims()
+        self.segments = segs = split_segments(text)
+        found = delimiters(segs[0]) if segs else None
+        self.broken = found is None
+        d = self.delims = found or Delims()
+        self._c, self._r, self._s, self._e = d.component, d.repetition, d.subcomponent, d.escape
         self.codec = codec
         self._fields: dict[int, list[str]] = {}
-        self._index: dict[str, list[int]] = {}
-        for i, name in enumerate(self.names):
-            self._index.setdefault(name, []).append(i)
+        index: dict[str, list[int]] = {}
+        for i, seg in enumerate(segs):
+            name = seg[:3]
+            if name in index:
+                index[name].append(i)
+            else:
+                index[name] = [i]
+        self._index = index
 
     @property
-    def broken(self) -> bool:
-        return not self.segments or delimiters(self.segments[0]) is None
+    def names(self) -> list[str]:
+        return [s[:3] for s in self.segments]
 
     def positions(self, name: str) -> list[int]:
         """Positions (in ``segments``) of every segment with this name."""
@@ -124,7 +149,7 @@ class Message:
         if got is None:
             fs = self.delims.field
             got = self.segments[pos].split(fs)
-            if self.names[pos] == "MSH":
+            if got[0] == "MSH":
                 got.insert(1, fs)
             self._fields[pos] = got
         return got
@@ -136,30 +161,33 @@ class Message:
             if not where or occurrence >= len(where):
                 return ""
             pos = where[occurrence]
-        got = self.fields(pos)
+        got = self._fields.get(pos) or self.fields(pos)
         return got[field] if field < len(got) else ""
 
     def reps(self, raw: str) -> list[str]:
-        return raw.split(self.delims.repetition)
+        return raw.split(self._r)
 
     def comps(self, raw: str) -> list[str]:
-        return raw.split(self.delims.component)
+        return raw.split(self._c)
 
     def part(self, raw: str, comp: int = 1, sub: int = 1) -> str:
         """Component ``comp``, sub-component ``sub`` of one repetition, unescaped and stripped."""
-        d = self.delims
-        if d.component in raw:
-            cs = raw.split(d.component)
-            raw = cs[comp - 1] if comp <= len(cs) else ""
+        if self._c in raw:
+            cs = raw.split(self._c)
+            if comp > len(cs):
+                return ""
+            raw = cs[comp - 1]
         elif comp != 1:
             return ""
-        if d.subcomponent in raw:
-            ss = raw.split(d.subcomponent)
-            raw = ss[sub - 1] if sub <= len(ss) else ""
+        if self._s in raw:
+            ss = raw.split(self._s)
+            if sub > len(ss):
+                return ""
+            raw = ss[sub - 1]
         elif sub != 1:
             return ""
-        if d.escape in raw:
-            raw = unescape(raw, d, self.codec)
+        if self._e in raw:
+            raw = unescape(raw, self.delims, self.codec)
         return raw.strip()
 
     def value(self, path: Path, pos: int | None = None) -> str:
@@ -167,15 +195,23 @@ class Message:
 
         Returns ``NULL`` for an explicit ``""`` field, "" when not sent. MSH-1/MSH-2 are raw.
         """
-        raw = self.raw_field(path.segment, path.field, pos=pos)
+        if pos is None:
+            where = self._index.get(path.segment)
+            if where is None:
+                return ""
+            pos = where[0]
+        got = self._fields.get(pos) or self.fields(pos)
+        if path.field >= len(got):
+            return ""
+        raw = got[path.field]
         if not raw:
             return ""
         if raw == NULL:
             return NULL
         if path.segment == "MSH" and path.field <= 2:
             return raw
-        if self.delims.repetition in raw:
-            rs = raw.split(self.delims.repetition)
+        if self._r in raw:
+            rs = raw.split(self._r)
             raw = rs[path.rep - 1] if path.rep <= len(rs) else ""
         elif path.rep != 1:
             return ""
