@@ -1,0 +1,79 @@
+"""Records a reader accounted for but did not load (HL7: cancelled, deleted, no-show, ...).
+
+They are neither accepted nor rejected: CeR must not receive them. ``not_loaded.csv`` lists each
+with its reason, pointing at the message that decided it; ``summary.json`` counts them by reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .outfiles import open_private
+from .sources import SourceTable
+
+REASONS: dict[str, tuple[str, str]] = {
+    "cancelled": ("wizyta odwołana (SIU^S15)", "appointment cancelled (SIU^S15)"),
+    "deleted": ("wizyta usunięta jako błędnie umówiona (SIU^S17)", "appointment deleted as booked in error (SIU^S17)"),
+    "discontinued": ("wizyta przerwana (SIU^S16)", "appointment discontinued (SIU^S16)"),
+    "no-show": ("pacjent nie przyszedł (SIU^S26)", "patient did not show up (SIU^S26)"),
+    "request-only": ("tylko prośba o termin (SRM), bez rezerwacji", "a request only (SRM), never booked"),
+    "update-without-booking": ("zmiana wizyty, której rezerwacji nie ma w pliku", "an update for an appointment never booked in the file"),
+    "not-scheduling": ("komunikat innego typu niż terminarz (np. ADT, ACK)", "not a scheduling message (e.g. ADT, ACK)"),
+    "unparseable": ("komunikat nieczytelny (uszkodzony MSH)", "unreadable message (broken MSH)"),
+}  # fmt: skip
+COLUMNS = ["source_file", "message_index", "control_id", "appointment_id", "event", "reason", "message"]
+
+
+def reason_text(reason: str, lang: str) -> str:
+    pl, en = REASONS.get(reason, (reason, reason))
+    return en if lang == "en" else pl
+
+
+def not_loaded_table(tables: Sequence[SourceTable], lang: str) -> pd.DataFrame:
+    parts = []
+    for table in tables:
+        nl = table.not_loaded
+        if nl is None or nl.empty:
+            continue
+        part = pd.DataFrame(
+            {
+                "source_file": str(table.path),
+                "message_index": nl["message_index"].to_numpy(),
+                "control_id": nl["control_id"].to_numpy(),
+                "appointment_id": nl["appointment_id"].to_numpy(),
+                "event": nl["event"].to_numpy(),
+                "reason": nl["reason"].to_numpy(),
+            }
+        )
+        texts = {r: reason_text(str(r), lang) for r in pd.unique(part["reason"])}
+        part["message"] = part["reason"].map(texts)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)
+
+
+def counts(tables: Sequence[SourceTable]) -> dict[str, Any]:
+    """Run-level HL7 counts: messages, appointments, not loaded by reason (empty when no HL7)."""
+    hl7 = [t for t in tables if t.kind == "hl7"]
+    if not hl7:
+        return {}
+    by_reason: dict[str, int] = {}
+    for t in hl7:
+        for reason, n in t.details.get("not_loaded", {}).items():
+            by_reason[reason] = by_reason.get(reason, 0) + int(n)
+    return {
+        "messages": sum(int(t.details.get("messages", 0)) for t in hl7),
+        "duplicate_messages": sum(int(t.details.get("duplicates", 0)) for t in hl7),
+        "appointments": sum(int(t.details.get("appointments", 0)) for t in hl7),
+        "loaded_appointments": sum(t.data_rows for t in hl7),
+        "not_loaded": sum(by_reason.values()),
+        "not_loaded_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
+    }
+
+
+def write_not_loaded(path: Path, table: pd.DataFrame) -> None:
+    with open_private(path) as fh:
+        table.to_csv(fh, index=False)
