@@ -95,6 +95,8 @@ def common(fn: Any) -> Any:
         click.option("--template-dir", "template_dir", type=click.Path(path_type=Path)),
         click.option("--xsd", type=click.Path(path_type=Path)),
         click.option("--batch-size", "batch_size", type=int, help="Rekordów w paczce (5000)."),
+        click.option("--state", "state_path", type=click.Path(path_type=Path),
+                     help="Plik stanu przebiegów (domyślnie OUT/state.sqlite albo ten z report.xlsx)."),
         click.option("--lang", type=click.Choice(["pl", "en"]), default="pl", show_default=True),
         click.option("--quiet", is_flag=True, help="Bez paska postępu."),
         click.option("--debug", is_flag=True, help="Pełny ślad błędu (bez danych osobowych)."),
@@ -105,6 +107,7 @@ def common(fn: Any) -> Any:
 
 
 def _run(render: bool, **opts: Any) -> None:
+    from .ingest.steward import steward_defaults
     from .pipeline import run
     from .summary import format_summary
 
@@ -114,11 +117,15 @@ def _run(render: bool, **opts: Any) -> None:
     inputs = list(opts.pop("inputs"))
     out_dir = opts.pop("out_dir")
     mapping = opts.pop("mapping")
+    state_path = opts.pop("state_path")
     try:
+        for key, value in steward_defaults(inputs).items():  # a resubmitted report.xlsx
+            if opts.get(key) is None:
+                opts[key] = value
         settings = _settings(opts)
         result = run(
             inputs, settings, mapping_path=mapping, out_dir=out_dir, render=render,
-            progress=Progress(lang, not quiet),
+            progress=Progress(lang, not quiet), state_path=state_path,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
         _fail(exc, lang, debug)

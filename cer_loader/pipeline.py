@@ -14,7 +14,9 @@ from . import checks_patient  # noqa: F401  (registers the patient checks)
 from .checks import CHECKS, Context
 from .config import Settings
 from .errors import UsageError
+from .htmlreport import write_html_report
 from .ingest import read_source
+from .ingest.steward import steward_canonical
 from .mapping import Mapping, apply_mapping, load_mapping
 from .normalize import normalize
 from .oids import load_identifiers
@@ -23,6 +25,8 @@ from .report import LOCAL, TABLE, issue_table, write_issue_csv, write_summary
 from .rules import Rule, check_catalogue, load_rules
 from .scopes import load_scopes
 from .sources import SourceTable
+from .state import STATE_NAME, Batch, new_run_id, open_state, visit_digests
+from .steward import write_steward_workbook
 from .summary import build_summary
 from .validate import rejected_rows, validate
 
@@ -41,6 +45,10 @@ class RunResult:
     payload: list[PayloadFile] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     rules: dict[str, Rule] = field(default_factory=dict)
+    # accepted rows whose appointment id an earlier run already put into a payload (not rendered)
+    already_loaded: pd.Index = field(default_factory=lambda: pd.Index([]))
+    state_path: Path | None = None
+    run_id: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -65,7 +73,7 @@ def read_inputs(inputs: list[Path], mapping: Mapping, progress: Progress = _noop
 def combine(tables: list[SourceTable], mapping: Mapping) -> pd.DataFrame:
     frames = []
     for t, table in enumerate(tables):
-        canon = apply_mapping(table, mapping)
+        canon = steward_canonical(table) if table.kind == "steward" else apply_mapping(table, mapping)
         canon[TABLE] = t
         canon[LOCAL] = table.frame.index
         frames.append(canon)
@@ -80,6 +88,7 @@ def run(
     out_dir: Path | None = None,
     render: bool = True,
     progress: Progress = _noop,
+    state_path: Path | None = None,
 ) -> RunResult:
     """Validate (and with ``render``, write the payload); reports go to ``out_dir`` if given."""
     if not inputs:
@@ -101,11 +110,22 @@ def run(
     accepted = frame.index.difference(rejected)
     progress("validate", len(canon), len(canon))
     result = RunResult(settings, tables, frame, issues, rejected, accepted, rules=rules)
+    result.run_id = new_run_id()
+    result.state_path = _state_path(state_path, tables, out_dir)
+    state = None
+    if result.state_path is not None:
+        state = open_state(result.state_path, create=render and out_dir is not None)
+    if state is not None:
+        loaded = state.loaded_ids(settings.mus_id)
+        result.already_loaded = accepted[frame.loc[accepted, "appointment_id"].isin(loaded).to_numpy()]
+        _earlier_duplicates(result, state)
+    new = result.accepted[~result.accepted.isin(result.already_loaded)]
 
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         if render:
-            total = len(accepted)
+            _refuse_overwrite(state, out_dir / "payload", len(new))
+            total = len(new)
             done = [0]
 
             def tick(n: int) -> None:
@@ -113,14 +133,71 @@ def run(
                 progress("render", done[0], total)
 
             result.payload = render_batches(
-                frame.loc[accepted], settings, ids, out_dir / "payload", progress=tick
+                frame.loc[new], settings, ids, out_dir / "payload", progress=tick
             )
+            if state is not None:
+                state.record_run(result.run_id, settings.mus_id, [str(t.path) for t in tables], [
+                    Batch(str(p.path.resolve()), p.sha256, frame.loc[p.labels, "appointment_id"].tolist(),
+                          visit_digests(frame.loc[p.labels], settings.mus_id).tolist())
+                    for p in result.payload
+                ])  # fmt: skip
         lang = settings.lang
         errors = issues[issues["severity"] == "error"]
         warnings = issues[issues["severity"] == "warning"]
         write_issue_csv(out_dir / "rejected.csv", issue_table(errors, frame, tables, rules, lang))
         write_issue_csv(out_dir / "warnings.csv", issue_table(warnings, frame, tables, rules, lang))
+    if state is not None:
+        state.close()
     result.summary = build_summary(result, out_dir)
     if out_dir is not None:
         write_summary(out_dir / "summary.json", result.summary)
+        write_steward_workbook(out_dir / "report.xlsx", result, mapping,
+                               state_path=result.state_path, run_id=result.run_id)  # fmt: skip
+        write_html_report(out_dir / "report.html", result)
     return result
+
+
+def _earlier_duplicates(result: RunResult, state: Any) -> None:
+    """Reject new rows that repeat a visit (patient, scope, start) an earlier run loaded."""
+    r = result
+    new = r.accepted[~r.accepted.isin(r.already_loaded)]
+    if not len(new):
+        return
+    digests = visit_digests(r.frame.loc[new], r.settings.mus_id)
+    dup = new[digests.isin(state.loaded_visits(r.settings.mus_id)).to_numpy()]
+    if not len(dup):
+        return
+    extra = pd.DataFrame({
+        "row": dup, "rule": "duplicate-visit", "severity": r.rules["duplicate-visit"].severity,
+        "field": "start", "value": r.frame.loc[dup, "n_start_text"].to_numpy(), "other_row": pd.NA,
+    })  # fmt: skip
+    extra["other_row"] = extra["other_row"].astype("Int64")
+    r.issues = pd.concat([r.issues, extra], ignore_index=True)
+    r.rejected = rejected_rows(r.issues)
+    r.accepted = r.frame.index.difference(r.rejected)
+
+
+def _state_path(given: Path | None, tables: list[SourceTable], out_dir: Path | None) -> Path | None:
+    """``--state``, else the state a steward workbook recorded (if it exists), else ``<out>/state.sqlite``."""
+    if given is not None:
+        return given
+    for table in tables:
+        recorded = table.details.get("state", "") if table.kind == "steward" else ""
+        if recorded and Path(recorded).is_file():
+            return Path(recorded)
+    return out_dir / STATE_NAME if out_dir is not None else None
+
+
+def _refuse_overwrite(state: object, payload_dir: Path, rows: int) -> None:
+    """Never overwrite a payload file the state says holds accepted appointments."""
+    if state is None or not rows or not payload_dir.is_dir():
+        return
+    recorded = state.batch_files()  # type: ignore[attr-defined]
+    clash = sorted(str(p) for p in payload_dir.glob("*.xml") if str(p.resolve()) in recorded)
+    if clash:
+        raise UsageError(
+            f"katalog wyników zawiera już paczki z wcześniejszego przebiegu ({clash[0]}); "
+            "podaj nowy katalog --out",
+            f"the output folder already holds payload files of an earlier run ({clash[0]}); "
+            "give a new --out folder",
+        )

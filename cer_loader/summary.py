@@ -84,7 +84,29 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
         ],
         "exit_code": result.exit_code,
     }
+    summary.update(loop_summary(result))
     return summary
+
+
+def loop_summary(result: RunResult) -> dict[str, Any]:
+    """The fix-and-resubmit loop: ``accepted == accepted_new + already_loaded``.
+
+    ``already_loaded``: accepted rows whose appointment id an earlier run (per the state file)
+    already put into a payload, so they were not rendered again. ``steward_fixed``: rows read
+    from a steward workbook (``report.xlsx``) that are now accepted for the first time.
+    """
+    frame = result.frame
+    already = result.already_loaded
+    new = result.accepted[~result.accepted.isin(already)]
+    steward = [t for t, table in enumerate(result.tables) if table.kind == "steward"]
+    fixed = int(frame.loc[new, "_table"].isin(steward).sum()) if len(new) else 0
+    return {
+        "accepted_new": len(new),
+        "already_loaded": len(already),
+        "steward_fixed": fixed,
+        "run_id": result.run_id,
+        "state_file": str(result.state_path) if result.state_path else None,
+    }
 
 
 TEXT = {
@@ -99,6 +121,8 @@ TEXT = {
         "payload": "Paczki: {n} plik(i), {rec} rekordów w {dir}",
         "no_payload": "Paczki: nie utworzono (brak przyjętych wierszy lub tryb walidacji)",
         "reports": "Raporty: {files}",
+        "loop": "W tym przyjęte wcześniej (już w paczkach, pominięte): {already}   nowe: {new}",
+        "fixed": "Poprawione w arkuszu report.xlsx i teraz przyjęte: {fixed}",
     },
     "en": {
         "head": "CeR initial load - MUŚ {mus}, as of {as_of}",
@@ -111,6 +135,8 @@ TEXT = {
         "payload": "Payload: {n} file(s), {rec} records in {dir}",
         "no_payload": "Payload: none written (no accepted rows, or validate mode)",
         "reports": "Reports: {files}",
+        "loop": "Of these accepted earlier (already in a payload, skipped): {already}   new: {new}",
+        "fixed": "Fixed in the report.xlsx workbook and now accepted: {fixed}",
     },
 }
 
@@ -137,6 +163,7 @@ def format_summary(
             wrows=summary["rows_with_warnings"],
         )
     )  # fmt: skip
+    lines += format_loop(summary, t)
     key = "balance_ok" if summary["balance_holds"] else "balance_bad"
     lines.append(
         t[key].format(rows=summary["input_rows"], acc=summary["accepted"], rej=summary["rejected"])
@@ -155,6 +182,16 @@ def format_summary(
     else:
         lines.append(t["no_payload"])
     if out_dir is not None:
-        names = ["rejected.csv", "warnings.csv", "summary.json"]
+        names = ["rejected.csv", "warnings.csv", "summary.json", "report.xlsx", "report.html"]
         lines.append(t["reports"].format(files=", ".join(str(out_dir / n) for n in names)))
     return "\n".join(lines)
+
+
+def format_loop(summary: dict[str, Any], t: dict[str, str]) -> list[str]:
+    """Printed lines for the fix-and-resubmit loop (only when it did something)."""
+    lines = []
+    if summary.get("already_loaded"):
+        lines.append(t["loop"].format(already=summary["already_loaded"], new=summary["accepted_new"]))
+    if summary.get("steward_fixed"):
+        lines.append(t["fixed"].format(fixed=summary["steward_fixed"]))
+    return lines
