@@ -148,7 +148,8 @@ def test_multiline_field_in_the_first_column_and_two_in_a_row(tmp_path: Path) ->
 
 def test_a_multiline_record_wider_than_the_header_is_a_stray_quote(tmp_path: Path) -> None:
     t = read_csv(write(tmp_path, 'name;note\nz;"e\n";"f\ng"\n'))
-    assert [r[:2] for r in issues(t)] == [(2, UNCLOSED_QUOTE)] and t.total_records == 4
+    assert [r[:2] for r in issues(t)] == [(2, UNCLOSED_QUOTE), (3, UNCLOSED_QUOTE)]
+    assert t.total_records == 4
 
 
 def test_blank_records_are_counted_not_loaded(tmp_path: Path) -> None:
@@ -297,3 +298,9 @@ def test_split_lines() -> None:
     assert split_lines("a\r\nb\rc\nd\n") == ["a", "b", "c", "d"]
     assert split_lines("a\n\n") == ["a", ""]
     assert split_lines("") == []
+
+
+def test_a_stray_quote_paired_with_a_later_quote_on_the_same_line(tmp_path: Path) -> None:
+    t = read_csv(write(tmp_path, 'id;n;x;note\n1;"Nowak;x;"pilne"\n2;a;b;"ok"\n'))
+    assert issues(t) == [(2, UNCLOSED_QUOTE, "n", '"Nowak;x;"pilne"')]
+    assert data(t)[0] == ["1", '"Nowak', "x", '"pilne"'] and rows(t) == [2, 3]

@@ -16,7 +16,8 @@ properly closed when
   outside quoted segments ≠ header columns − 1; skipped for one-column files; any delimiter in
   a header span);
 * line ``j``'s closing quote is followed by the delimiter or the line end, and when a
-  delimiter precedes that quote, line ``j`` does not look like a record of its own;
+  delimiter precedes that quote, or line ``i`` with its quote read as text has as many fields
+  as the header, line ``j`` does not look like a record of its own;
 * ``j − i ≤ MAX_SPAN`` and the joined record has no more fields than the header.
 
 Any other odd opener is a stray quote: its line is a record of its own and is listed in
@@ -97,6 +98,10 @@ class _Rules:
         return m.end()
 
     def closed_span(self, lines: list[str], i: int, j: int, ncols: int | None) -> bool:
+        whole = False
+        if ncols is not None and ncols >= 2:
+            q = self.opener.search(lines[i]).start()  # type: ignore[union-attr]
+            whole = self.columns(lines[i][:q]) + lines[i][q:].count(self.delim) == ncols
         for k in range(i + 1, j):
             line = lines[k]
             if _CLOSE.match(line):
@@ -105,7 +110,9 @@ class _Rules:
             elif self.record_like(line, ncols):
                 return False
         end = self.clean_close(lines[j])
-        if end < 0 or (self.delim in lines[j][: end - 1] and self.record_like(lines[j], ncols)):
+        if end < 0 or (
+            (whole or self.delim in lines[j][: end - 1]) and self.record_like(lines[j], ncols)
+        ):
             return False
         return ncols is None or self.columns("\n".join(lines[i : j + 1])) <= ncols
 

@@ -19,12 +19,15 @@ same line is only joined with the following lines when *all* of these hold:
 * no line in between looks like a record of its own: a line that is complete by itself and
   has exactly the header's number of fields (with a one-column file this test is skipped;
   for the header, any line holding the delimiter counts). The final closing line is held to
-  the same test when a delimiter precedes its closing quote (``2;Nowak";y`` after
-  ``1;"Kowalski;x`` is two records with two stray quotes, not one record);
+  the same test when a delimiter precedes its closing quote, or when the opening line, its
+  quote read as text, is itself a complete record (``2;Nowak";y`` after ``1;"Kowalski;x``
+  is two records with two stray quotes, not one record);
 * the quote closes within :data:`MAX_SPAN` physical lines and before the end of the file;
 * the joined record has no more fields than the header.
 
-Otherwise the quote is *stray*: that line alone becomes a rejected row (``_reader_issue`` =
+Otherwise the quote is *stray*, and so is a quoted field on a single line whose closing quote
+is followed by other text than the delimiter (``2;"Nowak;x;"pilne"``: the stray quote pairs
+with a later one, and Excel would silently glue three fields into one). That line alone becomes a rejected row (``_reader_issue`` =
 ``csv-unclosed-quote``, ``_reader_field`` = its column, ``_reader_value`` = an excerpt; the
 line is split on the delimiter with the quote kept as text) and the next line is read as a
 record again. A stray quote in the header raises :class:`InputError`. A record with more fields
@@ -32,8 +35,10 @@ than the header keeps its first fields and is rejected as ``csv-extra-fields`` (
 ``_reader_value``); a record with fewer is padded with ``""``. Records whose fields are all
 empty or whitespace are blank: counted in ``blank_rows``, not in ``frame``.
 
-Speed: lines without ``"`` are split with ``str.split``; records with quotes go through the C
-``csv`` module in one batch; only lines that end inside an open quote get the look-ahead above.
+Speed: records without ``"`` go to pandas' C parser with quoting off (so it cannot merge
+lines); records with quotes go through the C ``csv`` module in one batch and are patched in;
+only lines holding a quote are examined with the (linear, possessive) line regexes, and only
+lines that end inside an open quote get the look-ahead above.
 """
 
 from __future__ import annotations
@@ -41,11 +46,12 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
+import io
 import re
-from bisect import bisect_left
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from cer_loader.errors import InputError
@@ -76,6 +82,13 @@ class _Grammar:
     prefix: re.Pattern[str]  # match: the complete fields (each with its delimiter) at the start
     open_tail: re.Pattern[str]  # fullmatch after ``prefix``: an opened, unclosed quoted field
     close: re.Pattern[str]  # match inside a quoted field: up to and including the closing quote
+    strict_prefix: re.Pattern[str]  # like ``prefix`` but a closing quote must end its field
+    strict_field: re.Pattern[str]  # fullmatch: one RFC 4180 field
+
+    def junk_at(self, line: str) -> int:
+        """Offset of a quoted field with text after its closing quote (``"Nowak;x;"y``), or -1."""
+        start = self.strict_prefix.match(line).end()  # type: ignore[union-attr]
+        return -1 if self.strict_field.fullmatch(line, start) else start
 
     def open_at(self, line: str) -> int:
         """Offset of the quote that leaves ``line`` inside a quoted field, or -1."""
@@ -123,11 +136,14 @@ class _Grammar:
 def _grammar(delim: str) -> _Grammar:
     d = re.escape(delim)
     field = rf'(?:"(?:[^"]|"")*+"[^{d}]*+|(?:[^"{d}][^{d}]*+)?)'
+    strict = rf'(?:"(?:[^"]|"")*+"|(?:[^"{d}][^{d}]*+)?)'
     return _Grammar(
         delim=delim,
         prefix=re.compile(rf"(?:{field}{d})*+"),
         open_tail=re.compile(r'"(?:[^"]|"")*+'),
         close=re.compile(r'(?:[^"]|"")*+"'),
+        strict_prefix=re.compile(rf"(?:{strict}{d})*+"),
+        strict_field=re.compile(strict),
     )
 
 
@@ -172,8 +188,12 @@ def sniff_delimiter(lines: list[str], *, path: str | Path | None = None) -> str:
     return choice
 
 
-def _span_end(lines: list[str], i: int, g: _Grammar, ncols: int | None, limit: int) -> int:
-    """Last line of the multi-line record opened on line ``i``, or -1 when the quote is stray."""
+def _span_end(
+    lines: list[str], i: int, g: _Grammar, ncols: int | None, limit: int, whole: bool = False
+) -> int:
+    """Last line of the multi-line record opened on line ``i``, or -1 when the quote is stray.
+
+    ``whole``: line ``i`` read with its opening quote as text is a complete record by itself."""
     stop = min(len(lines), i + 1 + limit)
     for k in range(i + 1, stop):
         line = lines[k]
@@ -187,7 +207,7 @@ def _span_end(lines: list[str], i: int, g: _Grammar, ncols: int | None, limit: i
             return -1
         if rest < len(line) and g.open_at(line[rest + 1 :]) >= 0:
             continue  # closes and opens the next quoted field
-        if g.delim in line[: rest - 1] and g.looks_like_record(line, ncols):
+        if (whole or g.delim in line[: rest - 1]) and g.looks_like_record(line, ncols):
             return -1
         return k
     return -1
@@ -200,6 +220,7 @@ class _Framing:
     stray: dict[int, int]  # record → offset of its stray quote
     spans: list[tuple[int, int]]  # multi-line records, physical lines (1-based, inclusive)
     stray_lines: list[int]
+    path: Path
 
 
 def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
@@ -214,7 +235,7 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
                 line=1,
             )
     header = "\n".join(lines[: first_end + 1])
-    fr = _Framing([header], [0] if '"' in header else [], {}, [], [])
+    fr = _Framing([header], [0] if '"' in header else [], {}, [], [], path)
     if first_end:
         fr.spans.append((1, first_end + 1))
     ncols = len(g.split(header))
@@ -226,7 +247,9 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
         line, pos = lines[i], i + 1
         at = g.open_at(line)
         if at >= 0:
-            end = _span_end(lines, i, g, ncols, MAX_SPAN)
+            before = len(g.split(line[:at])) - 1 if at else 0
+            whole = ncols >= 2 and before + line[at:].count(g.delim) + 1 == ncols
+            end = _span_end(lines, i, g, ncols, MAX_SPAN, whole)
             joined = "\n".join(lines[i : end + 1]) if end >= 0 else ""
             if joined and len(g.split(joined)) <= ncols:
                 fr.quoted.append(len(texts))
@@ -236,6 +259,8 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
                 continue
             fr.stray[len(texts)] = at
             fr.stray_lines.append(i + 1)
+        elif (at := g.junk_at(line)) >= 0:
+            fr.stray[len(texts)] = at  # one line either way: the census count is unaffected
         else:
             fr.quoted.append(len(texts))
         texts.append(line)
@@ -243,23 +268,56 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
     return fr
 
 
-def _parse(fr: _Framing, g: _Grammar) -> list[list[str]]:
-    d = g.delim
-    rows = [t.split(d) for t in fr.texts]
-    items = [fr.texts[i] for i in fr.quoted]
-    parsed: list[list[str]] | None = None
+def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
+    """Fields of the records holding quotes: the csv module in one batch, strays split as text."""
+    d, items = g.delim, [fr.texts[i] for i in fr.quoted]
     try:
-        parsed = list(csv.reader(items, delimiter=d, strict=False))
+        parsed: list[list[str]] | None = list(csv.reader(items, delimiter=d, strict=False))
     except csv.Error:
         parsed = None
     if parsed is None or len(parsed) != len(items):  # never let the csv module merge records
         parsed = [g.split(t) for t in items]
-    for i, row in zip(fr.quoted, parsed, strict=True):
-        rows[i] = row or [""]
+    rows = {i: row or [""] for i, row in zip(fr.quoted, parsed, strict=True)}
     for i, at in fr.stray.items():
         text = fr.texts[i]
         rows[i] = (g.split(text[: at - 1]) if at else []) + text[at:].split(d)
     return rows
+
+
+def _body(fr: _Framing, special: dict[int, list[str]], d: str, ncols: int) -> pd.DataFrame:
+    """All records after the header as ``ncols``+ text columns; quote-free ones via pandas' C parser
+    with quoting off (quoted records are placeholders there, then patched in)."""
+    feed = [t or " " for t in fr.texts[1:]]  # no empty line: the C parser may not keep it
+    for i in special:
+        if i:
+            feed[i - 1] = " "
+    width = max([ncols, *(len(r) for r in special.values())])
+    width = max(width, max((t.count(d) for t in feed), default=0) + 1)
+    frame = pd.read_csv(
+        io.StringIO("\n".join(feed)),
+        sep=d,
+        header=None,
+        names=range(width),
+        index_col=False,
+        quoting=csv.QUOTE_NONE,
+        dtype=str,
+        na_filter=False,
+        skip_blank_lines=False,
+        engine="c",
+    )
+    if len(frame) != len(feed):  # pragma: no cover - a guard, not an expected path
+        raise InputError(
+            "Wewnętrzny błąd czytnika CSV: liczba rekordów się nie zgadza.",
+            "Internal CSV reader error: record count differs.",
+            path=fr.path,
+        )
+    if special:
+        keys = [i - 1 for i in special if i]
+        for j in range(width):
+            col = frame[j].to_numpy(dtype=object, copy=True)
+            col[keys] = [r[j] if j < len(r) else "" for i, r in special.items() if i]
+            frame[j] = pd.Series(col, dtype=frame[j].dtype)
+    return frame
 
 
 def _names(raw: list[str], warnings: list[str]) -> list[str]:
@@ -316,47 +374,42 @@ def read_csv(
     delim = delimiter or sniff_delimiter(lines, path=path)
     g = _grammar(delim)
     fr = _frame(lines, g, path)
-    rows = _parse(fr, g)
+    special = _parse_special(fr, g)
     warnings: list[str] = []
-    headers = _names(rows[0], warnings)
+    headers = _names(special[0] if 0 in special else fr.texts[0].split(delim), warnings)
     ncols = len(headers)
+    body = _body(fr, special, delim, ncols)
 
-    keep: list[int] = []
-    blank = 0
-    for i in range(1, len(rows)):
-        t = fr.texts[i]
-        if not t.replace(delim, "").replace('"', "").strip() and not any(
-            f.strip() for f in rows[i]
-        ):
-            blank += 1
-        else:
-            keep.append(i)
+    blank = np.fromiter(
+        (not t.replace(delim, "").strip() for t in fr.texts[1:]), dtype=bool, count=len(body)
+    )
+    for i, row in special.items():
+        if i:
+            blank[i - 1] = not any(f.strip() for f in row)
+    keep = ~blank
+    position = np.cumsum(keep) - 1
     issues: dict[int, tuple[str, str, str]] = {}
-    for i in keep:
-        r = rows[i]
-        if len(r) == ncols:
-            continue
-        if len(r) < ncols:
-            rows[i] = r + [""] * (ncols - len(r))
-        else:
-            rows[i] = r[:ncols]
-            issues[i] = (EXTRA_FIELDS, "", delim.join(r[ncols:]))
+    if body.shape[1] > ncols:
+        extra = body.iloc[:, ncols:]
+        wide = np.flatnonzero(keep & (extra != "").any(axis=1).to_numpy())
+        for k in wide.tolist():
+            r = special.get(k + 1) or fr.texts[k + 1].split(delim)
+            issues[k] = (EXTRA_FIELDS, "", delim.join(r[ncols:]))
     for i, at in fr.stray.items():
         text = fr.texts[i]
         k = len(g.split(text[:at])) - 1 if at else 0
         excerpt = text[at : at + EXCERPT] + ("…" if len(text) > at + EXCERPT else "")
-        issues[i] = (UNCLOSED_QUOTE, headers[k] if k < ncols else "", excerpt)
+        issues[i - 1] = (UNCLOSED_QUOTE, headers[k] if k < ncols else "", excerpt)
 
-    columns = list(zip(*(rows[i] for i in keep), strict=True)) if keep else [()] * ncols
-    frame = pd.DataFrame(
-        {h: list(c) for h, c in zip(headers, columns, strict=True)}, columns=headers
-    )
-    frame = add_provenance(frame, path, [i + 1 for i in keep])
+    frame = body.iloc[:, :ncols].set_axis(headers, axis=1)
+    if not keep.all():
+        frame = frame[keep].reset_index(drop=True)
+    frame = add_provenance(frame, path, np.flatnonzero(keep) + 2)
     if issues:
-        cols = {READER_ISSUE: [""] * len(keep), READER_FIELD: [""] * len(keep)}
-        cols[READER_VALUE] = [""] * len(keep)
-        for i, (code, field, value) in issues.items():
-            p = bisect_left(keep, i)
+        n = len(frame)
+        cols = {READER_ISSUE: [""] * n, READER_FIELD: [""] * n, READER_VALUE: [""] * n}
+        for k, (code, field, value) in issues.items():
+            p = int(position[k])
             cols[READER_ISSUE][p], cols[READER_FIELD][p], cols[READER_VALUE][p] = code, field, value
         for name, values in cols.items():
             frame[name] = values
@@ -373,7 +426,7 @@ def read_csv(
         frame=frame,
         headers=headers,
         header_records=1,
-        blank_rows=blank,
+        blank_rows=int(blank.sum()),
         total_records=len(fr.texts),
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
