@@ -28,8 +28,8 @@ from cer_loader.fields import FIELD_NAMES
 from cer_loader.sources import SOURCE_REF, SourceTable, add_provenance
 
 from .charset import codec_for, decode, msh18
-from .events import NOT_LOADED_COLUMNS, Fold, header, reason
-from .fields import compile_paths, extract
+from .events import NOT_LOADED_COLUMNS, Fold, final_fields, header, reason
+from .fields import compile_paths
 from .framing import count_msh, deframe, split_dump
 from .tokens import Message
 
@@ -78,11 +78,11 @@ def read_hl7(
     collecting = gc.isenabled()
     gc.disable()  # the fold allocates millions of small acyclic objects: ~15% faster without GC
     try:
-        fold, stats, warnings = _fold(dump.messages, custom, charset, default_charset)
+        fold, stats, warnings = _fold(dump.messages, charset, default_charset)
+        frame, rows, refs, not_loaded = _frames(fold, custom)
     finally:
         if collecting:
             gc.enable()
-    frame, rows, refs, not_loaded = _frames(fold)
     frame = add_provenance(frame, path, rows)
     frame[SOURCE_REF] = refs
     reasons = Counter(not_loaded["reason"])
@@ -147,9 +147,7 @@ def _read(path: Path) -> bytes:
         ) from None
 
 
-def _fold(
-    messages: list[bytes], custom: dict, charset: str | None, default: str
-) -> tuple[Fold, dict, list[str]]:
+def _fold(messages: list[bytes], charset: str | None, default: str) -> tuple[Fold, dict, list[str]]:
     fold = Fold()
     seen: dict[tuple[str, str], int] = {}
     charsets: Counter[str] = Counter()
@@ -173,7 +171,7 @@ def _fold(
                 continue
             seen[key] = digest  # type: ignore[index]
         if ev.kind in ("siu", "srm"):
-            ev.fields = extract(msg, custom)
+            ev.msg = msg  # fields are extracted later, only for appointments that get loaded
         fold.apply(ev)
     warnings = [_charset_warning(note, count, first) for note, (count, first) in notes.items()]
     if changed:
@@ -205,7 +203,7 @@ def _charset_warning(note: str, count: int, first: int) -> str:
     )
 
 
-def _frames(fold: Fold) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
+def _frames(fold: Fold, custom: dict) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
     cols: dict[str, list[str]] = {name: [] for name in [*FIELD_NAMES, HL7_SOURCES]}
     rows: list[int] = []
     refs: list[str] = []
@@ -217,7 +215,7 @@ def _frames(fold: Fold) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFram
         if why:
             gone.append((appt.appointment_id, why, last.index, last.control_id, last.event))
             continue
-        fields = dict(appt.fields)
+        fields = final_fields(appt, custom)
         fields["appointment_id"] = (appt.appointment_id, appt.id_source, last.index)
         sources = []
         for name in FIELD_NAMES:

@@ -14,14 +14,19 @@
   The namespace (EI.2) is part of the key.
 * A message whose MSH-7 is earlier than the previous one applied to the same appointment is
   counted in ``out_of_order`` (file order still decides, as the brief requires).
+
+The fold itself needs only the header (``header``: MSH-7/9/10, SCH-1/2 or ARQ-1/2). Field
+values are extracted afterwards, by ``final_fields``, and only for appointments that are
+loaded: each appointment keeps the messages applied since its last booking, and their field
+maps are merged in file order, exactly as if merged while folding.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .fields import Got
-from .tokens import NULL, Message
+from .fields import extract
+from .tokens import NULL, Message, Path
 
 ACTIONS = {
     "S12": ("new", "booked"),
@@ -50,7 +55,7 @@ class Event:
     filler: tuple[str, str] | None = None  # (namespace, id)
     placer: tuple[str, str] | None = None
     id_source: str = ""
-    fields: dict[str, Got] = field(default_factory=dict)
+    msg: Message | None = None  # kept for ``final_fields``; only SIU/SRM events are applied
 
 
 def header(msg: Message, index: int) -> Event:
@@ -98,7 +103,7 @@ class Appointment:
     appointment_id: str = ""
     id_source: str = ""
     has_filler: bool = False
-    fields: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # value, source, message
+    updates: list[Event] = field(default_factory=list)  # applied since the last booking (S12)
     status: str = "booked"
     booked: bool = False
     siu_update: bool = False
@@ -125,17 +130,14 @@ class Fold:
         if ev.when:
             appt.when = ev.when
         if ev.action == "new":
-            appt.fields = {}
+            appt.updates = [ev]  # a booking is a new snapshot: earlier fields are dropped
             appt.booked = True
-        elif ev.kind == "siu":
-            appt.siu_update = True
+        else:
+            appt.updates.append(ev)
+            if ev.kind == "siu":
+                appt.siu_update = True
         if ev.status:
             appt.status = ev.status
-        for name, (value, source) in ev.fields.items():
-            if value == NULL:
-                appt.fields[name] = ("", source + ":null", ev.index)
-            else:
-                appt.fields[name] = (value, source, ev.index)
         appt.last = ev
 
     def _find(self, ev: Event) -> Appointment:
@@ -158,6 +160,22 @@ class Fold:
         if pkey:
             self._keys.setdefault(pkey, appt)  # type: ignore[arg-type]
         return appt
+
+
+def final_fields(appt: Appointment, custom: dict[str, Path]) -> dict[str, tuple[str, str, int]]:
+    """``{field: (value, source, message index)}`` merged over the appointment's updates.
+
+    A later value replaces, an explicit ``""`` clears (``source + ":null"``), an empty field keeps.
+    """
+    out: dict[str, tuple[str, str, int]] = {}
+    for ev in appt.updates:
+        index = ev.index
+        for name, (value, source) in extract(ev.msg, custom).items():  # type: ignore[arg-type]
+            if value == NULL:
+                out[name] = ("", source + ":null", index)
+            else:
+                out[name] = (value, source, index)
+    return out
 
 
 def reason(appt: Appointment) -> str:
