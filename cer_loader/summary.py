@@ -123,6 +123,7 @@ TEXT = {
         "reports": "Raporty: {files}",
         "loop": "W tym przyjęte wcześniej (już w paczkach, pominięte): {already}   nowe: {new}",
         "fixed": "Poprawione w arkuszu report.xlsx i teraz przyjęte: {fixed}",
+        "steward": "Do poprawy: {xlsx} (popraw i uruchom: cer-loader run {xlsx} --out NOWY_KATALOG); dla kierownika: {html}",
     },
     "en": {
         "head": "CeR initial load - MUŚ {mus}, as of {as_of}",
@@ -137,6 +138,7 @@ TEXT = {
         "reports": "Reports: {files}",
         "loop": "Of these accepted earlier (already in a payload, skipped): {already}   new: {new}",
         "fixed": "Fixed in the report.xlsx workbook and now accepted: {fixed}",
+        "steward": "To fix: {xlsx} (fix, then run: cer-loader run {xlsx} --out NEW_FOLDER); for managers: {html}",
     },
 }
 
@@ -182,8 +184,9 @@ def format_summary(
     else:
         lines.append(t["no_payload"])
     if out_dir is not None:
-        names = ["rejected.csv", "warnings.csv", "summary.json", "report.xlsx", "report.html"]
+        names = ["rejected.csv", "warnings.csv", "summary.json"]
         lines.append(t["reports"].format(files=", ".join(str(out_dir / n) for n in names)))
+        lines.append(t["steward"].format(xlsx=out_dir / "report.xlsx", html=out_dir / "report.html"))
     return "\n".join(lines)
 
 
