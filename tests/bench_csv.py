@@ -19,17 +19,20 @@ from cer_loader.sources import READER_ISSUE
 HEADER = "id;pesel;imie;nazwisko;data;godzina;gabinet;zakres;telefon;uwagi"
 
 
-def make_file(path: Path, n: int, stray_rate: float, quoted_notes: bool) -> int:
+def make_file(path: Path, n: int, stray_rate: float, quoted: bool | None) -> int:
+    """``quoted``: False no quotes, True every 10th note quoted, None every field quoted."""
     rng = np.random.default_rng(7)
     stray = set(rng.choice(n, size=int(n * stray_rate), replace=False).tolist())
     out = [HEADER]
     for i in range(n):
         name = '"Nowak' if i in stray else "Kowalska"  # a stray quote opening a field
-        note = '"pilne; zadzwonić"' if quoted_notes and i % 10 == 0 else "brak"
+        note = '"pilne; zadzwonić"' if quoted and i % 10 == 0 else "brak"
         out.append(
             f"{i};{i % 97:02d}211307589;Anna;{name};2027-01-{i % 28 + 1:02d};09:30;"
             f"GAB-{i % 7};02.1100.001.02;601234567;{note}"
         )
+    if quoted is None:
+        out = [";".join(f'"{v}"' for v in line.split(";")) for line in out]
     path.write_text("\n".join(out) + "\n", encoding="utf-8")
     return len(stray)
 
@@ -41,11 +44,12 @@ def make_file(path: Path, n: int, stray_rate: float, quoted_notes: bool) -> int:
     [
         ("clean, no quotes", 0.0, False),
         ("clean, 10% quoted", 0.0, True),
+        ("clean, all quoted", 0.0, None),
         ("0.1% stray", 0.001, True),
     ],
 )
 def test_bench_read_csv(
-    tmp_path: Path, n: int, label: str, stray_rate: float, quoted: bool
+    tmp_path: Path, n: int, label: str, stray_rate: float, quoted: bool | None
 ) -> None:
     p = tmp_path / "bench.csv"
     strays = make_file(p, n, stray_rate, quoted)

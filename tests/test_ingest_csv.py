@@ -304,3 +304,26 @@ def test_a_stray_quote_paired_with_a_later_quote_on_the_same_line(tmp_path: Path
     t = read_csv(write(tmp_path, 'id;n;x;note\n1;"Nowak;x;"pilne"\n2;a;b;"ok"\n'))
     assert issues(t) == [(2, UNCLOSED_QUOTE, "n", '"Nowak;x;"pilne"')]
     assert data(t)[0] == ["1", '"Nowak', "x", '"pilne"'] and rows(t) == [2, 3]
+
+
+def test_if_pandas_ever_disagrees_the_csv_module_takes_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from cer_loader.ingest import delimited
+
+    real = delimited._read_c
+
+    def lossy(feed, d, width, quoting):  # a pandas that merges two records
+        frame = real(feed, d, width, quoting)
+        return frame.iloc[:-1] if quoting != csv.QUOTE_NONE else frame
+
+    monkeypatch.setattr(delimited, "_read_c", lossy)
+    t = read_csv(write(tmp_path, 'a;b\n1;"x\ny"\n"2";"z"\n3;w\n'))
+    assert data(t) == [["1", "x\ny"], ["2", "z"], ["3", "w"]] and rows(t) == [2, 3, 4]
+
+
+def test_trailing_empty_fields_are_not_extra(tmp_path: Path) -> None:
+    t = read_csv(write(tmp_path, "a;b\n1;2;;\n"))
+    assert data(t) == [["1", "2"]] and issues(t) == []

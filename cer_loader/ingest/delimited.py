@@ -30,8 +30,8 @@ is followed by other text than the delimiter (``2;"Nowak;x;"pilne"``: the stray 
 with a later one, and Excel would silently glue three fields into one). That line alone becomes a rejected row (``_reader_issue`` =
 ``csv-unclosed-quote``, ``_reader_field`` = its column, ``_reader_value`` = an excerpt; the
 line is split on the delimiter with the quote kept as text) and the next line is read as a
-record again. A stray quote in the header raises :class:`InputError`. A record with more fields
-than the header keeps its first fields and is rejected as ``csv-extra-fields`` (the surplus in
+record again. A stray quote in the header raises :class:`InputError`. A record with more non-empty
+fields than the header keeps its first fields and is rejected as ``csv-extra-fields`` (the surplus in
 ``_reader_value``); a record with fewer is padded with ``""``. Records whose fields are all
 empty or whitespace are blank: counted in ``blank_rows``, not in ``frame``.
 
@@ -84,6 +84,7 @@ class _Grammar:
     close: re.Pattern[str]  # match inside a quoted field: up to and including the closing quote
     strict_prefix: re.Pattern[str]  # like ``prefix`` but a closing quote must end its field
     strict_field: re.Pattern[str]  # fullmatch: one RFC 4180 field
+    pure: re.Pattern[str]  # fullmatch: a closed record whose every quote belongs to a quoted field
 
     def junk_at(self, line: str) -> int:
         """Offset of a quoted field with text after its closing quote (``"Nowak;x;"y``), or -1."""
@@ -137,6 +138,7 @@ def _grammar(delim: str) -> _Grammar:
     d = re.escape(delim)
     field = rf'(?:"(?:[^"]|"")*+"[^{d}]*+|(?:[^"{d}][^{d}]*+)?)'
     strict = rf'(?:"(?:[^"]|"")*+"|(?:[^"{d}][^{d}]*+)?)'
+    pure = rf'(?:"(?:[^"]|"")*+"|[^"{d}]*+)'
     return _Grammar(
         delim=delim,
         prefix=re.compile(rf"(?:{field}{d})*+"),
@@ -144,6 +146,7 @@ def _grammar(delim: str) -> _Grammar:
         close=re.compile(r'(?:[^"]|"")*+"'),
         strict_prefix=re.compile(rf"(?:{strict}{d})*+"),
         strict_field=re.compile(strict),
+        pure=re.compile(rf"(?:{pure}{d})*+{pure}"),
     )
 
 
@@ -245,6 +248,9 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
             continue
         texts.extend(lines[pos:i])
         line, pos = lines[i], i + 1
+        if g.pure.fullmatch(line):  # plain RFC 4180: left to pandas with quoting on
+            texts.append(line)
+            continue
         at = g.open_at(line)
         if at >= 0:
             before = len(g.split(line[:at])) - 1 if at else 0
@@ -252,7 +258,8 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
             end = _span_end(lines, i, g, ncols, MAX_SPAN, whole)
             joined = "\n".join(lines[i : end + 1]) if end >= 0 else ""
             if joined and len(g.split(joined)) <= ncols:
-                fr.quoted.append(len(texts))
+                if not g.pure.fullmatch(joined):
+                    fr.quoted.append(len(texts))
                 texts.append(joined)
                 fr.spans.append((i + 1, end + 1))
                 pos = end + 1
@@ -284,35 +291,63 @@ def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
     return rows
 
 
-def _body(fr: _Framing, special: dict[int, list[str]], d: str, ncols: int) -> pd.DataFrame:
-    """All records after the header as ``ncols``+ text columns; quote-free ones via pandas' C parser
-    with quoting off (quoted records are placeholders there, then patched in)."""
-    feed = [t or " " for t in fr.texts[1:]]  # no empty line: the C parser may not keep it
+def _body(fr: _Framing, special: dict[int, list[str]], g: _Grammar, ncols: int) -> pd.DataFrame:
+    """All records after the header as text columns (at least ``ncols``).
+
+    Records are fed to pandas' C parser one per line, ``special`` ones (strays, lenient quotes) as
+    placeholders patched in afterwards. The rest is plain RFC 4180, so pandas reads it as we do;
+    should its record count still differ, every record holding a quote is parsed by the ``csv``
+    module instead and pandas reads the rest with quoting off, where it cannot merge lines."""
+    d, texts = g.delim, fr.texts
+    feed = [t or " " for t in texts[1:]]  # no empty line: the C parser may not keep it
     for i in special:
         if i:
             feed[i - 1] = " "
     width = max([ncols, *(len(r) for r in special.values())])
     width = max(width, max((t.count(d) for t in feed), default=0) + 1)
-    frame = pd.read_csv(
+    frame = _read_c(feed, d, width, csv.QUOTE_MINIMAL)
+    if len(frame) != len(feed):  # a guard: pandas and our grammar disagree somewhere
+        more = [i for i in range(1, len(texts)) if '"' in texts[i] and i not in special]
+        special.update(zip(more, (g.split(texts[i]) for i in more), strict=True))
+        return _body_plain(fr, special, g, width)
+    return _patch(frame, special, width)
+
+
+def _body_plain(
+    fr: _Framing, special: dict[int, list[str]], g: _Grammar, width: int
+) -> pd.DataFrame:
+    feed = [" " if '"' in t or not t else t for t in fr.texts[1:]]
+    width = max([width, *(len(r) for r in special.values())])
+    frame = _read_c(feed, g.delim, width, csv.QUOTE_NONE)
+    if len(frame) != len(feed):
+        raise InputError(
+            "Wewnętrzny błąd czytnika CSV: liczba rekordów się nie zgadza.",
+            "Internal CSV reader error: the record count differs.",
+            path=fr.path,
+        )
+    return _patch(frame, special, width)
+
+
+def _read_c(feed: list[str], d: str, width: int, quoting: int) -> pd.DataFrame:
+    return pd.read_csv(
         io.StringIO("\n".join(feed)),
         sep=d,
         header=None,
         names=range(width),
         index_col=False,
-        quoting=csv.QUOTE_NONE,
+        quoting=quoting,
+        quotechar='"',
+        doublequote=True,
         dtype=str,
         na_filter=False,
         skip_blank_lines=False,
         engine="c",
     )
-    if len(frame) != len(feed):  # pragma: no cover - a guard, not an expected path
-        raise InputError(
-            "Wewnętrzny błąd czytnika CSV: liczba rekordów się nie zgadza.",
-            "Internal CSV reader error: record count differs.",
-            path=fr.path,
-        )
-    if special:
-        keys = [i - 1 for i in special if i]
+
+
+def _patch(frame: pd.DataFrame, special: dict[int, list[str]], width: int) -> pd.DataFrame:
+    keys = [i - 1 for i in special if i]
+    if keys:
         for j in range(width):
             col = frame[j].to_numpy(dtype=object, copy=True)
             col[keys] = [r[j] if j < len(r) else "" for i, r in special.items() if i]
@@ -376,16 +411,19 @@ def read_csv(
     fr = _frame(lines, g, path)
     special = _parse_special(fr, g)
     warnings: list[str] = []
-    headers = _names(special[0] if 0 in special else fr.texts[0].split(delim), warnings)
+    headers = _names(g.split(fr.texts[0]), warnings)
     ncols = len(headers)
-    body = _body(fr, special, delim, ncols)
+    body = _body(fr, special, g, ncols)
 
     blank = np.fromiter(
-        (not t.replace(delim, "").strip() for t in fr.texts[1:]), dtype=bool, count=len(body)
+        (not t.replace(delim, "").replace('"', "").strip() for t in fr.texts[1:]),
+        dtype=bool,
+        count=len(body),
     )
-    for i, row in special.items():
-        if i:
-            blank[i - 1] = not any(f.strip() for f in row)
+    for k in np.flatnonzero(blank).tolist():
+        if '"' in fr.texts[k + 1]:
+            row = special.get(k + 1) or g.split(fr.texts[k + 1])
+            blank[k] = not any(f.strip() for f in row)
     keep = ~blank
     position = np.cumsum(keep) - 1
     issues: dict[int, tuple[str, str, str]] = {}
@@ -393,7 +431,7 @@ def read_csv(
         extra = body.iloc[:, ncols:]
         wide = np.flatnonzero(keep & (extra != "").any(axis=1).to_numpy())
         for k in wide.tolist():
-            r = special.get(k + 1) or fr.texts[k + 1].split(delim)
+            r = special.get(k + 1) or g.split(fr.texts[k + 1])
             issues[k] = (EXTRA_FIELDS, "", delim.join(r[ncols:]))
     for i, at in fr.stray.items():
         text = fr.texts[i]
