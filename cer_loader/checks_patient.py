@@ -108,6 +108,11 @@ def _duplicate_visit(f: pd.DataFrame, ctx: Context) -> pd.Series:
     return (key < 0) | ~key.duplicated(keep="first")
 
 
+@check("visit-loaded-earlier", "n_visit_loaded_earlier")
+def _visit_loaded_earlier(f: pd.DataFrame, ctx: Context) -> pd.Series:
+    return ~f["n_visit_loaded_earlier"].astype(bool)
+
+
 @check("npwz-checksum", "practitioner_npwz", "n_npwz_ok")
 def _npwz(f: pd.DataFrame, ctx: Context) -> pd.Series:
     return (f["practitioner_npwz"] == "") | f["n_npwz_ok"]

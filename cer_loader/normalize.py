@@ -81,4 +81,7 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     f["n_npwz_ok"] = npwz_ok(f["practitioner_npwz"])
     f["n_phone"] = to_e164(f["patient_phone"])
     f["n_email_ok"] = email_ok(f["patient_email"])
+    # set by the pipeline from the run state (fix-and-resubmit loop); False without one
+    f["n_loaded_earlier"] = False
+    f["n_visit_loaded_earlier"] = False
     return f

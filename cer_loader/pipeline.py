@@ -19,6 +19,7 @@ from .ingest import read_source
 from .ingest.steward import steward_canonical
 from .mapping import Mapping, apply_mapping, load_mapping
 from .normalize import normalize
+from .notloaded import not_loaded_table, write_not_loaded
 from .oids import load_identifiers
 from .render import PayloadFile, render_batches
 from .report import LOCAL, TABLE, issue_table, write_issue_csv, write_summary
@@ -104,6 +105,10 @@ def run(
     canon = combine(tables, mapping)
     progress("validate", 0, len(canon))
     frame = normalize(canon, ids)
+    state_file = _state_path(state_path, tables, out_dir)
+    state = open_state(state_file, create=render and out_dir is not None) if state_file else None
+    if state is not None:
+        _mark_loaded_earlier(frame, state, settings.mus_id)
     ctx = Context(scopes=scopes, as_of=settings.as_of, mus_id=settings.mus_id)
     issues = validate(frame, ctx, rules)
     rejected = rejected_rows(issues)
@@ -111,14 +116,8 @@ def run(
     progress("validate", len(canon), len(canon))
     result = RunResult(settings, tables, frame, issues, rejected, accepted, rules=rules)
     result.run_id = new_run_id()
-    result.state_path = _state_path(state_path, tables, out_dir)
-    state = None
-    if result.state_path is not None:
-        state = open_state(result.state_path, create=render and out_dir is not None)
-    if state is not None:
-        loaded = state.loaded_ids(settings.mus_id)
-        result.already_loaded = accepted[frame.loc[accepted, "appointment_id"].isin(loaded).to_numpy()]
-        _earlier_duplicates(result, state)
+    result.state_path = state_file
+    result.already_loaded = accepted[frame.loc[accepted, "n_loaded_earlier"].to_numpy(dtype=bool)]
     new = result.accepted[~result.accepted.isin(result.already_loaded)]
 
     if out_dir is not None:
@@ -146,6 +145,8 @@ def run(
         warnings = issues[issues["severity"] == "warning"]
         write_issue_csv(out_dir / "rejected.csv", issue_table(errors, frame, tables, rules, lang))
         write_issue_csv(out_dir / "warnings.csv", issue_table(warnings, frame, tables, rules, lang))
+        if any(t.not_loaded is not None for t in tables):
+            write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
     if state is not None:
         state.close()
     result.summary = build_summary(result, out_dir)
@@ -157,24 +158,12 @@ def run(
     return result
 
 
-def _earlier_duplicates(result: RunResult, state: Any) -> None:
-    """Reject new rows that repeat a visit (patient, scope, start) an earlier run loaded."""
-    r = result
-    new = r.accepted[~r.accepted.isin(r.already_loaded)]
-    if not len(new):
-        return
-    digests = visit_digests(r.frame.loc[new], r.settings.mus_id)
-    dup = new[digests.isin(state.loaded_visits(r.settings.mus_id)).to_numpy()]
-    if not len(dup):
-        return
-    extra = pd.DataFrame({
-        "row": dup, "rule": "duplicate-visit", "severity": r.rules["duplicate-visit"].severity,
-        "field": "start", "value": r.frame.loc[dup, "n_start_text"].to_numpy(), "other_row": pd.NA,
-    })  # fmt: skip
-    extra["other_row"] = extra["other_row"].astype("Int64")
-    r.issues = pd.concat([r.issues, extra], ignore_index=True)
-    r.rejected = rejected_rows(r.issues)
-    r.accepted = r.frame.index.difference(r.rejected)
+def _mark_loaded_earlier(frame: pd.DataFrame, state: Any, mus_id: str) -> None:
+    """Flag rows an earlier run already put in a payload: by appointment id (skipped as
+    already loaded) or, under another id, by the same visit (rejected: visit-loaded-earlier)."""
+    frame["n_loaded_earlier"] = frame["appointment_id"].isin(state.loaded_ids(mus_id))
+    same_visit = visit_digests(frame, mus_id).isin(state.loaded_visits(mus_id))
+    frame["n_visit_loaded_earlier"] = same_visit & ~frame["n_loaded_earlier"]
 
 
 def _state_path(given: Path | None, tables: list[SourceTable], out_dir: Path | None) -> Path | None:

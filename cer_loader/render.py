@@ -156,8 +156,11 @@ def render_batches(
     written: list[PayloadFile] = []
     for n in range(count):
         chunk = cols.iloc[n * size : (n + 1) * size]
+        # deterministic, yet different for different content: runs of the same day never
+        # reuse a batch id (the records' idempotency keys decide it)
+        digest = hashlib.sha256("\n".join(chunk["key"]).encode("ascii")).hexdigest()[:12]
         batch = {
-            "id": f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{n + 1:04d}",
+            "id": f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{n + 1:04d}-{digest}",
             "number": n + 1,
             "count": count,
         }

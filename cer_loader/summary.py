@@ -1,8 +1,13 @@
 """``summary.json`` and the one-screen summary printed after a run.
 
-The balance: every data row of every file is accepted or rejected, so
-``input_rows == accepted + rejected``; per file also
-``total_records == header_records + blank_rows + skipped_rows + input_rows``.
+The balance, per file and for the run, each term named::
+
+    physical_records == header + blank + accepted + rejected + not_loaded
+
+``physical_records`` is the independent census of the file (CSV: quote-aware record count;
+workbook: the sheet's used rows; HL7: MSH segments), ``header`` counts title rows too,
+``not_loaded`` is what a reader accounted for but does not load (HL7 cancellations, folded
+updates, duplicate deliveries). Also ``input_rows == accepted + rejected``.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from . import __version__
+from .notloaded import counts as hl7_counts
 
 if TYPE_CHECKING:
     from .pipeline import RunResult
@@ -21,6 +27,49 @@ if TYPE_CHECKING:
 def _rule_counts(issues: pd.DataFrame) -> dict[str, int]:
     counts = issues.groupby("rule")["row"].nunique().sort_values(ascending=False)
     return {str(k): int(v) for k, v in counts.items()}
+
+
+def _physical(table: Any) -> int:
+    """The independent count when the reader recorded one, else the reader's own total."""
+    census = table.details.get("census")
+    if isinstance(census, dict) and "physical_records" in census:
+        return int(census["physical_records"])
+    if "used_rows" in table.details:
+        return int(table.details["used_rows"])
+    if "msh_segments" in table.details:
+        return int(table.details["msh_segments"])
+    return int(table.total_records)
+
+
+def file_balance(table: Any, accepted: int, rejected: int) -> dict[str, Any]:
+    terms = {
+        "physical_records": _physical(table),
+        "header": table.header_records,
+        "blank": table.blank_rows,
+        "accepted": accepted,
+        "rejected": rejected,
+        "not_loaded": table.skipped_rows,
+    }
+    parts = sum(v for k, v in terms.items() if k != "physical_records")
+    return {
+        **terms,
+        "equation": "physical_records = header + blank + accepted + rejected + not_loaded",
+        "holds": terms["physical_records"] == parts == table.total_records,
+        "sha256": table.sha256,
+        # kept for readers of earlier summaries
+        "total_records": table.total_records,
+        "header_records": table.header_records,
+        "blank_rows": table.blank_rows,
+        "skipped_rows": table.skipped_rows,
+        "data_rows": table.data_rows,
+    }
+
+
+def run_balance(files: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("physical_records", "header", "blank", "accepted", "rejected", "not_loaded")
+    total = {k: sum(f["balance"][k] for f in files) for k in keys}
+    total["holds"] = all(f["balance"]["holds"] for f in files)
+    return total
 
 
 def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
@@ -32,16 +81,7 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
         rows = frame.index[frame["_table"] == t]
         n_rej = int(rows.isin(result.rejected).sum())
         file_issues = issues[issues["row"].isin(rows)]
-        balance = {
-            "total_records": table.total_records,
-            "header_records": table.header_records,
-            "blank_rows": table.blank_rows,
-            "skipped_rows": table.skipped_rows,
-            "data_rows": table.data_rows,
-        }
-        balance["holds"] = table.total_records == (
-            table.header_records + table.blank_rows + table.skipped_rows + table.data_rows
-        )
+        balance = file_balance(table, table.data_rows - n_rej, n_rej)
         files.append(
             {
                 "path": str(table.path),
@@ -71,6 +111,7 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
         "warnings": len(warns),
         "balance_holds": input_rows == len(result.accepted) + len(result.rejected)
         and all(f["balance"]["holds"] for f in files),
+        "balance": run_balance(files),
         "rejections_by_rule": _rule_counts(errors),
         "warnings_by_rule": _rule_counts(warns),
         "files": files,
@@ -85,6 +126,9 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
         "exit_code": result.exit_code,
     }
     summary.update(loop_summary(result))
+    hl7 = hl7_counts(result.tables)
+    if hl7:
+        summary["hl7"] = hl7
     return summary
 
 
@@ -112,13 +156,14 @@ def loop_summary(result: RunResult) -> dict[str, Any]:
 TEXT = {
     "pl": {
         "head": "Zasilenie inicjalne CeR - MUŚ {mus}, stan na {as_of}",
-        "file": "  {path}: {rows} wierszy danych, {blank} pustych ({kind}, {extra})",
-        "counts": "Przyjęte: {acc}   Odrzucone: {rej}   Ostrzeżenia: {warn} (w {wrows} wierszach)",
-        "balance_ok": "Bilans się zgadza: {rows} wierszy = {acc} przyjętych + {rej} odrzuconych",
-        "balance_bad": "BILANS SIĘ NIE ZGADZA: {rows} wierszy, {acc} przyjętych, {rej} odrzuconych",
+        "file": "  {path}: wiersze danych: {rows}, puste: {blank} ({kind}, {extra})",
+        "counts": "Przyjęte: {acc}   Odrzucone: {rej}   Ostrzeżenia: {warn} (wiersze z ostrzeżeniem: {wrows})",
+        "balance_ok": "Bilans się zgadza: rekordy w plikach {phys} = nagłówek {hdr} + puste {blank} + przyjęte {acc} + odrzucone {rej} + niezaładowane {nl}",
+        "balance_bad": "BILANS SIĘ NIE ZGADZA: rekordy w plikach {phys} ≠ nagłówek {hdr} + puste {blank} + przyjęte {acc} + odrzucone {rej} + niezaładowane {nl}",
+        "hl7": "HL7: komunikaty {msgs} (powtórzone {dups}), wizyty {appts}; wizyty niezaładowane: {nl} ({reasons}) - lista w not_loaded.csv",
         "top": "Przyczyny odrzucenia (wiersze):",
         "more": "  ... i {n} innych (pełna lista: summary.json)",
-        "payload": "Paczki: {n} plik(i), {rec} rekordów w {dir}",
+        "payload": "Paczki XML: {n} (rekordy: {rec}) w {dir}",
         "no_payload": "Paczki: nie utworzono (brak przyjętych wierszy lub tryb walidacji)",
         "reports": "Raporty: {files}",
         "loop": "W tym przyjęte wcześniej (już w paczkach, pominięte): {already}   nowe: {new}",
@@ -129,8 +174,9 @@ TEXT = {
         "head": "CeR initial load - MUŚ {mus}, as of {as_of}",
         "file": "  {path}: {rows} data rows, {blank} blank ({kind}, {extra})",
         "counts": "Accepted: {acc}   Rejected: {rej}   Warnings: {warn} (in {wrows} rows)",
-        "balance_ok": "Balance holds: {rows} rows = {acc} accepted + {rej} rejected",
-        "balance_bad": "BALANCE DOES NOT HOLD: {rows} rows, {acc} accepted, {rej} rejected",
+        "balance_ok": "Balance holds: records in the files {phys} = header {hdr} + blank {blank} + accepted {acc} + rejected {rej} + not loaded {nl}",
+        "balance_bad": "BALANCE DOES NOT HOLD: records in the files {phys} ≠ header {hdr} + blank {blank} + accepted {acc} + rejected {rej} + not loaded {nl}",
+        "hl7": "HL7: messages {msgs} (repeated {dups}), appointments {appts}; appointments not loaded: {nl} ({reasons}) - listed in not_loaded.csv",
         "top": "Rejection reasons (rows):",
         "more": "  ... and {n} more (full list: summary.json)",
         "payload": "Payload: {n} file(s), {rec} records in {dir}",
@@ -166,10 +212,23 @@ def format_summary(
         )
     )  # fmt: skip
     lines += format_loop(summary, t)
+    if "hl7" in summary:
+        h = summary["hl7"]
+        reasons = ", ".join(f"{k} {v}" for k, v in h["not_loaded_by_reason"].items()) or "-"
+        lines.append(
+            t["hl7"].format(
+                msgs=h["messages"], dups=h["duplicate_messages"], appts=h["appointments"],
+                nl=h["not_loaded"], reasons=reasons,
+            )
+        )  # fmt: skip
+    b = summary["balance"]
     key = "balance_ok" if summary["balance_holds"] else "balance_bad"
     lines.append(
-        t[key].format(rows=summary["input_rows"], acc=summary["accepted"], rej=summary["rejected"])
-    )
+        t[key].format(
+            phys=b["physical_records"], hdr=b["header"], blank=b["blank"], acc=b["accepted"],
+            rej=b["rejected"], nl=b["not_loaded"],
+        )
+    )  # fmt: skip
     if summary["rejections_by_rule"]:
         lines.append(t["top"])
         reasons = list(summary["rejections_by_rule"].items())

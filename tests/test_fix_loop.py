@@ -98,7 +98,7 @@ def test_resubmitted_duplicate_of_a_loaded_visit_stays_rejected(tmp_path: Path) 
     invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(first))
     # W00031 repeats an accepted visit: alone in the workbook it has no twin, the state knows
     code, _, s2 = invoke("run", str(first / "report.xlsx"), "--out", str(second))
-    assert s2["accepted"] == 0 and s2["rejections_by_rule"].get("duplicate-visit") == 1
+    assert s2["accepted"] == 0 and s2["rejections_by_rule"].get("visit-loaded-earlier") == 1
 
 
 def test_same_out_folder_never_overwrites_a_recorded_batch(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cer_loader.pipeline import run
+
 from rowkit import BASE
 from rowkit import settings as run_settings
 
