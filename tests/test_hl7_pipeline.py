@@ -11,9 +11,11 @@ from click.testing import CliRunner
 
 from cer_loader.cli import cli
 
+from conftest import HL7_SAMPLES
 from rowkit import KEY44
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "hl7_samples"
+SAMPLES = HL7_SAMPLES
+SAMPLE_NAMES = sorted(p.name for p in SAMPLES.glob("*.hl7"))
 PESEL = "44051401359"
 
 
@@ -86,7 +88,11 @@ def test_dump_through_the_run(dump: Path, tmp_path: Path) -> None:
     assert "+ niezaładowane 5" in result.output
 
 
-@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.hl7")))
+def test_shared_samples_are_there() -> None:
+    assert len(SAMPLE_NAMES) >= 12, f"no HL7 samples found in {SAMPLES}"
+
+
+@pytest.mark.parametrize("sample", SAMPLE_NAMES)
 def test_shared_samples_run_without_crash(sample: str, tmp_path: Path) -> None:
     """Not Polish: their appointments are rejected for identity, or listed as not loaded."""
     result = CliRunner().invoke(cli, ["validate", str(SAMPLES / sample), "--mus", "000000927722-001",
