@@ -4,9 +4,10 @@ Pipeline, each step in its own module::
 
     bytes ─ framing (BOM, MLLP, FHS/BHS/BTS/FTS, split at MSH on raw bytes)
           ─ charset (MSH-18 per message, aliases, CP1250 / ISO-8859-2 trap)
-          ─ tokens  (segments on CR | LF | CRLF, delimiters from MSH-1/2, unescape, paths)
-          ─ fields  (default map with fallbacks + ``field_paths``, provenance)
-          ─ events  (dedupe by MSH-10, fold S12–S17/S26 and SRM per appointment)
+          ─ tokens  (segments on CR | LF | CRLF, delimiters from MSH-1/2, paths; escapes)
+          ─ events  (header only: dedupe by MSH-10, fold S12–S17/S26 and SRM per appointment)
+          ─ fields  (default map with fallbacks + ``field_paths``, provenance; timing, patient),
+                    run only for the messages that make up a loaded appointment
 
 Accounting: ``total_records`` = messages; every message that does not end as a loaded row
 (duplicate, folded-in update, not loaded, not scheduling, unparseable) is a skipped row, so
@@ -80,6 +81,7 @@ def read_hl7(
     try:
         fold, stats, warnings = _fold(dump.messages, charset, default_charset)
         frame, rows, refs, not_loaded = _frames(fold, custom)
+        fold.release()  # freed by reference counting, so the GC never has to walk them
     finally:
         if collecting:
             gc.enable()

@@ -2,7 +2,9 @@
 
 Hand-rolled on ``str.split`` (python-hl7 is ~100x slower per message, see HL7.md §4). Nothing is
 split before it is asked for: a message keeps its segments as text, a segment is split into
-fields on first access, and only the value asked for is split further and unescaped.
+fields on first access, and only the value asked for is split further and unescaped (escape
+sequences: ``escapes``). The field map reads values through ``Message.get`` / ``first`` / ``leaf``
+with paths compiled once by ``plan``; ``value`` serves any user path.
 
 Numbering follows the standard: ``SEG-n`` is field n, and for MSH field 1 is the field
 separator itself, so ``MSH-9`` is the ninth field as the standard counts it.
@@ -16,7 +18,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .escapes import unescape
+
+__all__ = [
+    "NULL",
+    "Delims",
+    "Got",
+    "Leaf",
+    "Message",
+    "Path",
+    "parse_path",
+    "plan",
+    "split_segments",
+    "unescape",
+]
+
 NULL = '""'  # an explicit HL7 null, as sent
+Got = tuple[str, str]  # (value or NULL, source path): one field of the field map
+Leaf = tuple[str, str, int, int]  # a compiled default-map path: (text, segment, field, component)
+_ABSENT: tuple[str, ...] = ()
 
 _PATH = re.compile(
     r"^\s*(?P<seg>[A-Z][A-Z0-9]{2})[-.](?P<field>\d+)(?:\[(?P<rep>\d+)\])?"
@@ -67,6 +87,17 @@ def parse_path(text: str) -> Path | None:
     )
 
 
+def plan(*texts: str) -> tuple[Leaf, ...]:
+    """Compile literal paths (first repetition and sub-component) once, for ``Message.get``."""
+    out = []
+    for text in texts:
+        path = parse_path(text)
+        if path is None or path.rep != 1 or path.sub != 1 or path.segment == "MSH":
+            raise ValueError(text)
+        out.append((text, path.segment, path.field, path.comp))
+    return tuple(out)
+
+
 def split_segments(text: str) -> list[str]:
     """Segments of one message: CR terminates; without any CR, LF or CRLF do (HL7.md §3.3).
 
@@ -111,6 +142,7 @@ class Message:
         "codec",
         "broken",
         "_fields",
+        "_first",
         "_index",
         "_c",
         "_r",
@@ -126,6 +158,7 @@ class Message:
         self._c, self._r, self._s, self._e = d.component, d.repetition, d.subcomponent, d.escape
         self.codec = codec
         self._fields: dict[int, list[str]] = {}
+        self._first: dict[str, list[str] | tuple[str, ...]] = {}
         index: dict[str, list[int]] = {}
         for i, seg in enumerate(segs):
             name = seg[:3]
@@ -163,6 +196,67 @@ class Message:
             pos = where[occurrence]
         got = self._fields.get(pos) or self.fields(pos)
         return got[field] if field < len(got) else ""
+
+    def seg(self, name: str) -> list[str] | tuple[str, ...]:
+        """Fields of the first segment called ``name`` (cached); empty when there is none."""
+        got = self._first.get(name)
+        if got is None:
+            where = self._index.get(name)
+            got = self._first[name] = self.fields(where[0]) if where else _ABSENT
+        return got
+
+    def get(self, name: str, field: int, comp: int = 1) -> str:
+        """``value`` of ``name-field.comp`` (rep 1, sub-component 1) without a ``Path``; not MSH."""
+        got = self._first.get(name)
+        if got is None:
+            got = self.seg(name)
+        if field >= len(got):
+            return ""
+        raw = got[field]
+        if not raw:
+            return ""
+        if raw == NULL:
+            return NULL
+        if self._r in raw:
+            raw = raw.split(self._r, 1)[0]
+        if self._c in raw:
+            cs = raw.split(self._c, comp)
+            if comp > len(cs):
+                return ""
+            raw = cs[comp - 1]
+        elif comp != 1:
+            return ""
+        if self._s in raw:
+            raw = raw.split(self._s, 1)[0]
+        if self._e in raw:
+            raw = unescape(raw, self.delims, self.codec)
+        return raw.strip()
+
+    def first(self, leaves: tuple[Leaf, ...]) -> Got | None:
+        """The first non-empty value among ``leaves``; NULL if only explicit nulls were sent."""
+        null: Got | None = None
+        get = self.get
+        for text, name, field, comp in leaves:
+            v = get(name, field, comp)
+            if v == NULL:
+                null = null or (NULL, text)
+            elif v:
+                return v, text
+        return null
+
+    def leaf(self, cs: list[str], n: int) -> str:
+        """Component n (1-based) of a split value, sub-component 1, unescaped and stripped.
+
+        ``leaf(raw.split(component), n)`` is ``part(raw, n)``.
+        """
+        if n > len(cs):
+            return ""
+        raw = cs[n - 1]
+        if self._s in raw:
+            raw = raw.split(self._s, 1)[0]
+        if self._e in raw:
+            raw = unescape(raw, self.delims, self.codec)
+        return raw.strip()
 
     def reps(self, raw: str) -> list[str]:
         return raw.split(self._r)
@@ -216,49 +310,3 @@ class Message:
         elif path.rep != 1:
             return ""
         return self.part(raw, path.comp, path.sub)
-
-
-_SIMPLE = {"F": "field", "S": "component", "T": "subcomponent", "R": "repetition", "E": "escape"}
-
-
-def unescape(text: str, d: Delims, codec: str = "utf-8") -> str:
-    """Resolve HL7 escapes (v2.3.1 §2.9) in one leaf value.
-
-    ``\\F\\ \\S\\ \\T\\ \\R\\ \\E\\`` → delimiters; ``\\Xhh..\\`` → bytes decoded in ``codec``;
-    ``\\.br\\`` → line break; ``\\H\\ \\N\\`` and other formatting / charset switches
-    (``\\.sp \\.in \\.ti \\.ce \\.fi \\.nf \\.sk \\C \\M \\Z``) are dropped. An unknown or
-    unterminated sequence is kept as written. Scanning is left to right, so ``\\E\\R\\`` is
-    ``\\R\\`` as text (python-hl7 #84).
-    """
-    esc = d.escape
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        j = text.find(esc, i)
-        if j < 0:
-            out.append(text[i:])
-            break
-        out.append(text[i:j])
-        k = text.find(esc, j + 1)
-        if k < 0:
-            out.append(text[j:])
-            break
-        body = text[j + 1 : k]
-        out.append(_resolve(body, d, codec, esc))
-        i = k + 1
-    return "".join(out)
-
-
-def _resolve(body: str, d: Delims, codec: str, esc: str) -> str:
-    if body in _SIMPLE:
-        return getattr(d, _SIMPLE[body])
-    if body[:1] == "X" and len(body) > 1:
-        try:
-            return bytes.fromhex(body[1:]).decode(codec, errors="replace")
-        except ValueError:
-            return esc + body + esc
-    if body == ".br":
-        return "\n"
-    if body in ("H", "N") or body[:1] in ("C", "M", "Z") or body[:1] == "." and len(body) > 1:
-        return ""
-    return esc + body + esc
