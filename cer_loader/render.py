@@ -92,7 +92,7 @@ def payload_columns(f: pd.DataFrame, settings: Settings, ids: IdentifierConfig) 
             "appointment_id": f["appointment_id"],
             "schedule_id": f["schedule_id"],
             "start": _iso_with_offset(f["n_start"]),
-            "duration": f["n_duration"].astype("str").replace("<NA>", ""),
+            "duration": f["n_duration"].astype("string").fillna("").astype(object),
             "scope_code": f["scope_code"],
             "visit_kind": f["n_visit_kind"].replace("", "first").map(_VISIT),
             "category": cat,

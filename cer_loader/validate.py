@@ -19,7 +19,7 @@ from . import checks_patient  # noqa: F401  (registers the patient checks)
 from .checks import CHECKS, CheckSpec, Context, text_problem_field
 from .checks_patient import visit_key
 from .rules import Rule
-from .sources import READER_FIELD, READER_VALUE, SOURCE_ROW
+from .sources import READER_FIELD, READER_ISSUE, READER_VALUE, SOURCE_ROW
 
 ISSUE_COLUMNS = ["row", "rule", "severity", "field", "value", "other_row"]
 # where the value shown for a field comes from, when not the field's own text column
@@ -95,6 +95,12 @@ def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFr
     if not parts:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     issues = pd.concat(parts, ignore_index=True)
+    # a row the reader itself set aside (stray quote, total line) is reported for that alone:
+    # its other "failures" would only be noise from a mangled or non-appointment row
+    set_aside = f.index[f[READER_ISSUE] != ""]
+    if len(set_aside):
+        noise = issues["row"].isin(set_aside) & (issues["rule"] != f.loc[issues["row"], READER_ISSUE].to_numpy())
+        issues = issues[~noise].reset_index(drop=True)
     issues["other_row"] = issues["other_row"].astype("Int64")
     return issues[ISSUE_COLUMNS]
 

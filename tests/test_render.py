@@ -145,3 +145,9 @@ def test_hardened_parser_refuses_entities() -> None:
     evil = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>'
     with pytest.raises(etree.XMLSyntaxError):
         parse_bytes(evil)
+
+
+def test_no_duration_column_leaves_the_attribute_out(tmp_path: Path) -> None:
+    files = render([{"duration_minutes": ""}], tmp_path)
+    rec = etree.parse(str(files[0].path)).getroot().find("c:rezerwacje/c:rezerwacja", NS)
+    assert rec.find("c:termin", NS).get("czasTrwaniaMin") is None

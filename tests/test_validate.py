@@ -110,3 +110,8 @@ def test_severity_comes_from_the_catalogue() -> None:
 def test_continuation_visit_needs_no_referral_nor_category() -> None:
     issues = run_rules([{"visit_kind": "kontynuacja", "referral_key": "", "medical_category": ""}])
     assert issues.empty, issues.to_string()
+
+
+def test_a_row_set_aside_by_the_reader_reports_only_that() -> None:
+    issues = run_rules([{"_reader_issue": "total-row", "patient_pesel": "", "scope_code": ""}])
+    assert issues["rule"].tolist() == ["total-row"]
