@@ -53,3 +53,24 @@ def test_docs_name_every_rule() -> None:
     assert all(f"`{code}`" in text for code in rules)
     payload = (ROOT / "docs" / "payload.md").read_text(encoding="utf-8")
     assert "not public" in payload
+
+
+def test_every_sample_in_the_readme_runs(tmp_path: Path) -> None:
+    """The workbook and HL7 samples the README shows run and balance."""
+    import json
+
+    from conftest import SAMPLE
+
+    cases = [
+        ([str(SAMPLE / "wizyty_arkusz.xlsx")], (25, 21, 4)),
+        ([str(SAMPLE / "siu_dump.hl7"), "--mapping", str(SAMPLE / "mapping_hl7.toml")], (3, 2, 1)),
+    ]
+    for i, (args, expected) in enumerate(cases):
+        out = tmp_path / str(i)
+        result = CliRunner().invoke(cli, ["run", *args, "--config", str(SAMPLE / "cer-loader.toml"),
+                                          "--out", str(out)])  # fmt: skip
+        assert result.exit_code == 1, result.output
+        s = json.loads((out / "summary.json").read_text())
+        assert (s["input_rows"], s["accepted"], s["rejected"]) == expected
+        assert s["balance_holds"]
+        assert f"cer-loader run {args[0].replace(str(ROOT) + '/', '')}" in README
