@@ -81,17 +81,20 @@ def read_hl7(
     try:
         fold, stats, warnings = _fold(dump.messages, charset, default_charset)
         frame, rows, refs, not_loaded = _frames(fold, custom)
-        fold.release()  # freed by reference counting, so the GC never has to walk them
+        appointments, out_of_order = len(fold.appointments), fold.out_of_order
+        # the fold holds every kept message: freed here by reference counting (it is acyclic),
+        # the GC never has to walk it once re-enabled (that walk cost ~0.4 s on 50k messages)
+        del fold
     finally:
         if collecting:
             gc.enable()
     frame = add_provenance(frame, path, rows)
     frame[SOURCE_REF] = refs
     reasons = Counter(not_loaded["reason"])
-    if fold.out_of_order:
+    if out_of_order:
         warnings.append(
-            f"{fold.out_of_order} wiadomości ma MSH-7 wcześniejszy niż poprzednia dla tej samej wizyty; "
-            f"decyduje kolejność w pliku (EN: {fold.out_of_order} messages are dated (MSH-7) before the "
+            f"{out_of_order} wiadomości ma MSH-7 wcześniejszy niż poprzednia dla tej samej wizyty; "
+            f"decyduje kolejność w pliku (EN: {out_of_order} messages are dated (MSH-7) before the "
             "previous one for the same appointment; file order decides)"
         )
     n = len(dump.messages)
@@ -111,12 +114,12 @@ def read_hl7(
         details={
             "messages": n,
             "duplicates": stats["duplicates"],
-            "appointments": len(fold.appointments),
+            "appointments": appointments,
             "not_loaded": dict(sorted(reasons.items())),
             "msh_segments": census,
             "charsets": dict(stats["charsets"]),
             "batches": dump.batches,
-            "out_of_order": fold.out_of_order,
+            "out_of_order": out_of_order,
         },
         not_loaded=not_loaded,
         warnings=dump.warnings + warnings,

@@ -140,13 +140,6 @@ class Fold:
             appt.status = ev.status
         appt.last = ev
 
-    def release(self) -> None:
-        """Drop the messages kept for ``final_fields`` (before the caller re-enables the GC)."""
-        for appt in self.appointments:
-            for ev in appt.updates:
-                ev.msg = None
-            appt.updates = []
-
     def _find(self, ev: Event) -> Appointment:
         fkey = ("F", *ev.filler) if ev.filler else None
         pkey = ("P", *ev.placer) if ev.placer else None
