@@ -15,6 +15,7 @@ explains in ``not_loaded`` (HL7: cancelled appointments, superseded messages).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,27 @@ def add_provenance(frame: pd.DataFrame, path: Path, rows: list[int] | Any) -> pd
         if col not in frame.columns:
             frame[col] = ""
     return frame
+
+
+def read_input_bytes(path: Path) -> bytes:
+    """The whole input file; an unreadable one is an InputError naming it (exit 2)."""
+    from .errors import InputError
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(
+            f"nie można odczytać pliku: {exc.strerror or exc}",
+            f"cannot read the file: {exc.strerror or exc}",
+            path=path,
+        ) from None
+
+
+def unique_name(name: str, taken: Collection[str]) -> str:
+    """``name`` if free, else ``name (2)``, ``name (3)``, ... (for repeated headers)."""
+    if name not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})" in taken:
+        n += 1
+    return f"{name} ({n})"

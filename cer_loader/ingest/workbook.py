@@ -50,7 +50,15 @@ from cer_loader.ingest.cells import (
     restore_pesel,
     unseen_cells,
 )
-from cer_loader.sources import READER_FIELD, READER_ISSUE, READER_VALUE, SourceTable, add_provenance
+from cer_loader.sources import (
+    READER_FIELD,
+    READER_ISSUE,
+    READER_VALUE,
+    SourceTable,
+    add_provenance,
+    read_input_bytes,
+    unique_name,
+)
 
 HEADER_SEARCH_ROWS = 100
 TOTAL_ROW = re.compile(r"\s*(razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)\b", re.IGNORECASE)
@@ -67,7 +75,7 @@ def read_workbook(
 ) -> SourceTable:
     """Read one sheet of a workbook into a ``SourceTable`` of kind ``"xlsx"``."""
     path = Path(path)
-    data = _read_bytes(path)
+    data = read_input_bytes(path)
     book = _open(path, data)
     name, hidden, warnings = _choose_sheet(book, sheet, path)
     try:
@@ -142,17 +150,6 @@ def _unseen_warnings(cells: list[tuple[str, str]], limit: int = 20) -> list[str]
         more = len(cells) - limit
         out.append(f"… i {more} kolejnych takich komórek (EN: … and {more} more such cells)")
     return out
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"Nie można odczytać pliku: {exc.strerror or exc}.",
-            f"Cannot read the file: {exc.strerror or exc}.",
-            path=path,
-        ) from None
 
 
 def _unreadable(path: Path, exc: Exception) -> InputError:
@@ -301,10 +298,7 @@ def _columns(
                 f"(EN: column {column_letter(j)} has data but no header)"
             )
         if name in headers:
-            base, n = name, 2
-            while f"{base} ({n})" in headers:
-                n += 1
-            name = f"{base} ({n})"
+            base, name = name, unique_name(name, headers)
             warnings.append(
                 f"Powtórzony nagłówek „{base}” w kolumnie {column_letter(j)}; nazwany „{name}” "
                 f"(EN: duplicate header '{base}' in column {column_letter(j)})"
