@@ -19,8 +19,11 @@ _MLLP = bytes.maketrans(b"\x0b\x1c", b"\r\r")
 # a segment start: beginning of data or after CR/LF; MSH/FHS/BHS need a field separator after the name
 _SEGMENT_START = rb"(?:(MSH|FHS|BHS)[^A-Za-z0-9\r\n ]|(BTS|FTS)(?![A-Za-z0-9]))"
 _FIRST = re.compile(_SEGMENT_START)
-_BOUNDARY = re.compile(rb"[\r\n]" + _SEGMENT_START)  # a literal first byte keeps the scan fast
-_LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]", re.MULTILINE)
+# searched in a copy with LF turned into CR (same offsets): a single literal first byte lets the
+# regex engine skip ahead ~3x faster than the class [\r\n]
+_BOUNDARY = re.compile(rb"\r" + _SEGMENT_START)
+_LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]")
+_NEXT_LINE_MSH = re.compile(rb"\nMSH[^A-Za-z0-9\r\n ]")  # literal prefix: a fast scan
 
 
 @dataclass
@@ -44,7 +47,8 @@ def deframe(data: bytes) -> bytes:
 
 def count_msh(data: bytes) -> int:
     """Independent census: lines starting with ``MSH`` + separator, after any line break."""
-    return len(_LINE_MSH.findall(data.replace(b"\r", b"\n")))
+    lines = data.replace(b"\r", b"\n")
+    return len(_NEXT_LINE_MSH.findall(lines)) + (1 if _LINE_MSH.match(lines) else 0)
 
 
 def _count(segment: bytes) -> int | None:
@@ -60,7 +64,8 @@ def split_dump(data: bytes) -> Dump:
     head = _FIRST.match(data)
     starts = [(0, (head.group(1) or head.group(2)).decode())] if head else []
     starts += [
-        (m.start() + 1, (m.group(1) or m.group(2)).decode()) for m in _BOUNDARY.finditer(data)
+        (m.start() + 1, (m.group(1) or m.group(2)).decode())
+        for m in _BOUNDARY.finditer(data.replace(b"\n", b"\r"))
     ]
     dump = Dump(messages=[], offsets=[])
     if starts and data[: starts[0][0]].strip():
