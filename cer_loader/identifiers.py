@@ -25,10 +25,14 @@ def _digit_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray
 
 
 def pad_pesel(values: pd.Series) -> pd.Series:
-    """Left-pad PESELs that arrived as numbers (10 digits or fewer, optional ``.0``) to 11 digits."""
+    """Left-pad PESELs that arrived as numbers (10 digits or fewer, optional ``.0``) to 11 digits.
+
+    A number lost its leading zeros (people born 2000-2009 have a PESEL starting with 0); a
+    padded value that was never a PESEL then fails the checksum or date rule, not silently.
+    """
     s = values.astype("str").fillna("").str.strip()
     s = s.str.replace(r"^([0-9]{1,11})\.0+$", r"\1", regex=True)
-    short = s.str.fullmatch(r"[0-9]{9,10}").fillna(False)
+    short = s.str.fullmatch(r"[0-9]{1,10}").fillna(False)
     return s.where(~short, s.str.zfill(11))
 
 

@@ -67,8 +67,8 @@ def test_pesel_reference_values() -> None:
 
 
 def test_pesel_as_number_is_left_padded() -> None:
-    assert pad_pesel(pd.Series(["2211307589", "2211307589.0", "44051401359", "123", ""])).tolist() == [
-        "02211307589", "02211307589", "44051401359", "123", "",
+    assert pad_pesel(pd.Series(["2211307589", "2211307589.0", "44051401359", "10112345", ""])).tolist() == [
+        "02211307589", "02211307589", "44051401359", "00010112345", "",
     ]  # fmt: skip
 
 
