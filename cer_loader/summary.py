@@ -189,6 +189,14 @@ TEXT = {
 }
 
 
+def reader_warning(text: str, lang: str) -> str:
+    """Readers write "Polish text (EN: English text)"; pick the run's language."""
+    pl, sep, en = text.partition(" (EN: ")
+    if not sep:
+        return text
+    return en[:-1] if lang == "en" and en.endswith(")") else pl
+
+
 def format_summary(
     summary: dict[str, Any], rule_titles: dict[str, str], lang: str, out_dir: Path | None
 ) -> str:
@@ -205,6 +213,10 @@ def format_summary(
                 kind=f["kind"], extra=extra,
             )
         )  # fmt: skip
+        notes = f.get("reader_warnings", [])
+        lines += [f"    ! {reader_warning(w, lang)}" for w in notes[:5]]
+        if len(notes) > 5:
+            lines.append("    " + t["more"].strip().format(n=len(notes) - 5))
     lines.append(
         t["counts"].format(
             acc=summary["accepted"], rej=summary["rejected"], warn=summary["warnings"],

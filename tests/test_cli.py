@@ -169,3 +169,13 @@ def test_rules_command_matches_docs() -> None:
     code, out = invoke("rules")
     assert code == 0
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == out
+
+
+def test_reader_warnings_are_shown_in_the_chosen_language(tmp_path: Path) -> None:
+    src = tmp_path / "dup.csv"
+    src.write_text("PESEL;Nazwisko;Nazwisko;Data wizyty\n44051401359;A;B;12.01.2027\n", encoding="utf-8")
+    base = ["validate", str(src), "--mus", "000000927722-001", "--as-of", "2026-12-01"]
+    _, pl = invoke(*base, "--out", str(tmp_path / "a"))
+    _, en = invoke(*base, "--out", str(tmp_path / "b"), "--lang", "en")
+    assert "! Powtórzony lub zastrzeżony nagłówek „Nazwisko”" in pl and "(EN:" not in pl
+    assert "! duplicate or reserved header 'Nazwisko'" in en
