@@ -19,6 +19,7 @@ the two. Invalid UTF-8 is read as the more plausible of the two. Every such swit
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 from typing import NamedTuple
 
 UTF8, CP1250, LATIN2, LATIN1 = "utf-8", "cp1250", "iso8859-2", "iso8859-1"
@@ -80,6 +81,7 @@ def msh18(raw: bytes) -> str:
     return value.decode("latin-1").strip().upper()
 
 
+@lru_cache(maxsize=256)  # called once per message with a handful of distinct labels
 def codec_for(label: str) -> tuple[str | None, bool]:
     """(Python codec or None for "use the default", known?) for an MSH-18 / user label."""
     key = " ".join(label.strip().upper().replace("_", " ").split())

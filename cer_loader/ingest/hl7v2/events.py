@@ -42,7 +42,7 @@ SRM_TRIGGERS = {f"S{n:02d}" for n in range(1, 12)}
 NOT_LOADED_COLUMNS = ["appointment_id", "reason", "message_index", "control_id", "event"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     index: int  # 1-based position of the message in the file
     control_id: str
@@ -61,7 +61,8 @@ class Event:
 def header(msg: Message, index: int) -> Event:
     """MSH-9/10/7 and the appointment ids of one message (fields are added by the caller)."""
     msh = msg.fields(0) if msg.segments else []
-    msh += [""] * (11 - len(msh))
+    if len(msh) < 11:
+        msh += [""] * (11 - len(msh))
     control = msh[10].strip()
     control = "" if control == NULL else control
     sender = f"{msh[3]}|{msh[4]}"
@@ -80,25 +81,28 @@ def header(msg: Message, index: int) -> Event:
     if mtype == "SIU" and trigger in ACTIONS:
         ev.kind = "siu"
         ev.action, ev.status = ACTIONS[trigger]
-        ev.filler, ev.placer = _ei(msg, "SCH", 2), _ei(msg, "SCH", 1)
+        sch = msg.seg("SCH")
+        ev.filler, ev.placer = _ei(msg, sch, 2), _ei(msg, sch, 1)
     elif mtype == "SRM" and trigger in SRM_TRIGGERS:
         ev.kind, ev.action = "srm", "request"
-        ev.filler, ev.placer = _ei(msg, "ARQ", 2), _ei(msg, "ARQ", 1)
+        arq = msg.seg("ARQ")
+        ev.filler, ev.placer = _ei(msg, arq, 2), _ei(msg, arq, 1)
     seg = "SCH" if ev.kind == "siu" else "ARQ"
     ev.id_source = f"{seg}-2" if ev.filler else f"{seg}-1" if ev.placer else ""
     return ev
 
 
-def _ei(msg: Message, seg: str, field_no: int) -> tuple[str, str] | None:
-    raw = msg.raw_field(seg, field_no)
+def _ei(msg: Message, seg: list[str] | tuple[str, ...], field_no: int) -> tuple[str, str] | None:
+    """(namespace EI.2, id EI.1) of the first repetition of a field of ``seg``'s fields."""
+    raw = seg[field_no] if field_no < len(seg) else ""
     if not raw or raw == NULL:
         return None
-    raw = msg.reps(raw)[0]
-    ident = msg.part(raw, 1)
-    return (msg.part(raw, 2), ident) if ident else None
+    cs = msg.comps(msg.reps(raw)[0])
+    ident = msg.leaf(cs, 1)
+    return (msg.leaf(cs, 2), ident) if ident else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Appointment:
     appointment_id: str = ""
     id_source: str = ""
