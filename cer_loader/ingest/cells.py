@@ -43,6 +43,8 @@ from typing import Any
 import numpy as np
 from lxml import etree
 
+from cer_loader.xmlsafe import parse_bytes
+
 # Below this an integral float is an exact integer (and below 2**53): print all its digits.
 _EXACT_INT_LIMIT = 1e15
 PESEL_HEADER = re.compile(r"pesel", re.IGNORECASE)
@@ -198,7 +200,11 @@ def unseen_cells(data: bytes, sheet: str) -> list[tuple[str, str]]:
         if formula not in xml and b't="e"' not in xml:
             return []
         found = []
-        for _event, cell in etree.iterparse(io.BytesIO(xml), tag=f"{_MAIN}c"):
+        cells = etree.iterparse(
+            io.BytesIO(xml), tag=f"{_MAIN}c", resolve_entities=False, no_network=True,
+            load_dtd=False,
+        )  # fmt: skip
+        for _event, cell in cells:
             value = cell.find(f"{_MAIN}v")
             if cell.get("t") == "e":
                 shown = value.text if value is not None else None
@@ -213,8 +219,8 @@ def unseen_cells(data: bytes, sheet: str) -> list[tuple[str, str]]:
 
 
 def _sheet_part(zf: zipfile.ZipFile, sheet: str) -> str | None:
-    book = etree.fromstring(zf.read("xl/workbook.xml"))
-    rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    book = parse_bytes(zf.read("xl/workbook.xml"))
+    rels = parse_bytes(zf.read("xl/_rels/workbook.xml.rels"))
     rid = next(
         (s.get(f"{_REL}id") for s in book.iter(f"{_MAIN}sheet") if s.get("name") == sheet), None
     )
