@@ -210,6 +210,7 @@ def _charset_warning(note: str, count: int, first: int) -> str:
 
 def _frames(fold: Fold, custom: dict) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
     cols: dict[str, list[str]] = {name: [] for name in [*FIELD_NAMES, HL7_SOURCES]}
+    appends = [(name, cols[name].append) for name in FIELD_NAMES]
     rows: list[int] = []
     refs: list[str] = []
     gone: list[tuple[str, str, int, str, str]] = []
@@ -223,11 +224,17 @@ def _frames(fold: Fold, custom: dict) -> tuple[pd.DataFrame, list[int], list[str
         fields = final_fields(appt, custom)
         fields["appointment_id"] = (appt.appointment_id, appt.id_source, last.index)
         sources = []
-        for name in FIELD_NAMES:
-            value, source, index = fields.get(name, ("", "", 0))
-            cols[name].append(value)
+        for name, append in appends:
+            got = fields.get(name)
+            if got is None:
+                append("")
+                continue
+            value, source, index = got
+            append(value)
             if source:
-                sources.append(f"{name}={source}" + (f"@{index}" if index != last.index else ""))
+                sources.append(
+                    f"{name}={source}@{index}" if index != last.index else f"{name}={source}"
+                )
         cols[HL7_SOURCES].append(";".join(sources))
         rows.append(last.index)
         ref = [f"MSH-10 {last.control_id}"] if last.control_id else []

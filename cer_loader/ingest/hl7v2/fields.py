@@ -52,7 +52,8 @@ def _of_many(msg: Message, got: Got | None, seg: str) -> Got | None:
 
 def _practitioner(msg: Message) -> Got | None:
     for k, pos in enumerate(msg.positions("AIP")):
-        raw = msg.raw_field("AIP", 3, pos=pos)
+        aip = msg.fields(pos)
+        raw = aip[3] if len(aip) > 3 else ""
         if NPWZ_OID in raw and msg.part(raw, 1):
             return msg.part(raw, 1), f"AIP-3 (#{k + 1}, NPWZ OID)"
     return _of_many(msg, msg.first(_PRACTITIONER), "AIP")

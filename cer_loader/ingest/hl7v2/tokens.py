@@ -159,13 +159,11 @@ class Message:
         self.codec = codec
         self._fields: dict[int, list[str]] = {}
         self._first: dict[str, list[str] | tuple[str, ...]] = {}
-        index: dict[str, list[int]] = {}
-        for i, seg in enumerate(segs):
-            name = seg[:3]
-            if name in index:
-                index[name].append(i)
-            else:
-                index[name] = [i]
+        index = {seg[:3]: [i] for i, seg in enumerate(segs)}
+        if len(index) != len(segs):  # a repeated segment name: list every position
+            index = {}
+            for i, seg in enumerate(segs):
+                index.setdefault(seg[:3], []).append(i)
         self._index = index
 
     @property
