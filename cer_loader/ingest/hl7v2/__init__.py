@@ -219,9 +219,11 @@ def _frames(fold: Fold, custom: dict) -> tuple[pd.DataFrame, list[int], list[str
         assert last is not None
         why = reason(appt)
         if why:
+            appt.release()
             gone.append((appt.appointment_id, why, last.index, last.control_id, last.event))
             continue
         fields = final_fields(appt, custom)
+        appt.release()
         fields["appointment_id"] = (appt.appointment_id, appt.id_source, last.index)
         sources = []
         for name, append in appends:

@@ -114,6 +114,12 @@ class Appointment:
     last: Event | None = None
     when: str = ""
 
+    def release(self) -> None:
+        """Drop the kept messages (after ``final_fields``), while they are still in cache."""
+        for ev in self.updates:
+            ev.msg = None
+        self.updates = []
+
 
 @dataclass
 class Fold:
