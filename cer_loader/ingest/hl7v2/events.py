@@ -55,7 +55,8 @@ class Event:
     filler: tuple[str, str] | None = None  # (namespace, id)
     placer: tuple[str, str] | None = None
     id_source: str = ""
-    msg: Message | None = None  # kept for ``final_fields``; only SIU/SRM events are applied
+    text: str = ""  # the decoded message, kept for ``final_fields`` (SIU/SRM only)
+    codec: str = ""
 
 
 def header(msg: Message, index: int) -> Event:
@@ -115,9 +116,9 @@ class Appointment:
     when: str = ""
 
     def release(self) -> None:
-        """Drop the kept messages (after ``final_fields``), while they are still in cache."""
+        """Drop the kept message texts once ``final_fields`` has read them."""
         for ev in self.updates:
-            ev.msg = None
+            ev.text = ""
         self.updates = []
 
 
@@ -180,7 +181,7 @@ def final_fields(appt: Appointment, custom: dict[str, Path]) -> dict[str, tuple[
     out: dict[str, tuple[str, str, int]] = {}
     for ev in appt.updates:
         index = ev.index
-        for name, (value, source) in extract(ev.msg, custom).items():  # type: ignore[arg-type]
+        for name, (value, source) in extract(Message(ev.text, ev.codec), custom).items():
             if value == NULL:
                 out[name] = ("", source + ":null", index)
             else:
