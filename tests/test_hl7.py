@@ -400,6 +400,28 @@ def test_cancel_then_rebook_starts_clean(tmp_path: Path) -> None:
     )
 
 
+def test_fields_merge_across_cancel_reactivation_and_interleaving(tmp_path: Path) -> None:
+    # field maps are extracted after the fold, only for loaded appointments: the merge must
+    # still follow file order, per appointment, with provenance pointing at the right message
+    no_name = f"PID|1||{PESEL}^^^^NI||||19800101|M"
+    data = dump(
+        siu(),
+        siu(ctrl="C2", appt="A2", last="Nowak"),
+        siu("S14", "C3", pid=f'PID|1||{PESEL}^^^^NI||Kowalski^Jan||19800101|M|||||""'),
+        siu("S15", "C4", pid=no_name),
+        siu("S13", "C5", start="202501201200", pid=no_name),
+        siu("S04", "R6", start="202503030900", mtype="SRM"),
+    )
+    table = read(tmp_path, data)
+    assert list(table.frame["appointment_id"]) == ["A1", "A2"] and table.skipped_rows == 4
+    a1, a2 = (table.frame.iloc[k].to_dict() for k in (0, 1))
+    assert a1["_source_row"] == 5 and a1["start"] == "2025-01-20 12:00"
+    assert a1["patient_phone"] == "" and sources(a1)["patient_phone"] == "PID-13:null@3"
+    assert a1["patient_last_name"] == "Kowalski" and sources(a1)["patient_last_name"] == "PID-5@3"
+    assert sources(a1)["start"] == "TQ1-7" and sources(a1)["patient_birth_date"] == "PID-7.1"
+    assert a2["_source_row"] == 2 and a2["patient_last_name"] == "Nowak"
+
+
 def test_duplicate_delivery_counts_once(tmp_path: Path) -> None:
     table = read(tmp_path, dump(siu(), siu(), siu("S15", "C2"), siu("S15", "C2")))
     assert table.details["duplicates"] == 2 and table.details["appointments"] == 1
