@@ -148,6 +148,7 @@ class Message:
         "_r",
         "_s",
         "_e",
+        "_plain",
     )
 
     def __init__(self, text: str, codec: str = "utf-8") -> None:
@@ -156,6 +157,10 @@ class Message:
         self.broken = found is None
         d = self.delims = found or Delims()
         self._c, self._r, self._s, self._e = d.component, d.repetition, d.subcomponent, d.escape
+        # no delimiter is a letter or digit: an alphanumeric value needs no splitting at all
+        self._plain = d is _DEFAULT or not any(
+            ch.isalnum() for ch in (d.component, d.repetition, d.subcomponent, d.escape)
+        )
         self.codec = codec
         self._fields: dict[int, list[str]] = {}
         self._first: dict[str, list[str] | tuple[str, ...]] = {}
@@ -215,6 +220,8 @@ class Message:
             return ""
         if raw == NULL:
             return NULL
+        if self._plain and raw.isalnum():  # dates, codes, numbers: the common case
+            return raw if comp == 1 else ""
         if self._r in raw:
             raw = raw.split(self._r, 1)[0]
         if self._c in raw:
