@@ -76,8 +76,10 @@ def header(msg: Message, index: int) -> Event:
     event = f"{mtype}^{trigger}" if trigger else mtype
     if not mtype or mtype == NULL:
         return Event(index, control, event, "unparseable", sender=sender)
-    when = msh[7].split("+")[0].split("-")[0].split(".")[0].split(msg.delims.component)[0]
-    when = when if when.isdigit() else ""
+    when = msh[7]
+    if not (msg.plain and when.isdigit()):  # digits only: nothing to cut off
+        when = when.split("+")[0].split("-")[0].split(".")[0].split(msg.delims.component)[0]
+        when = when if when.isdigit() else ""
     ev = Event(index, control, event, "other", when=when, sender=sender)
     if mtype == "SIU" and trigger in ACTIONS:
         ev.kind = "siu"

@@ -148,7 +148,7 @@ class Message:
         "_r",
         "_s",
         "_e",
-        "_plain",
+        "plain",
     )
 
     def __init__(self, text: str, codec: str = "utf-8") -> None:
@@ -158,7 +158,7 @@ class Message:
         d = self.delims = found or Delims()
         self._c, self._r, self._s, self._e = d.component, d.repetition, d.subcomponent, d.escape
         # no delimiter is a letter or digit: an alphanumeric value needs no splitting at all
-        self._plain = d is _DEFAULT or not any(
+        self.plain = d is _DEFAULT or not any(
             ch.isalnum() for ch in (d.component, d.repetition, d.subcomponent, d.escape)
         )
         self.codec = codec
@@ -220,7 +220,7 @@ class Message:
             return ""
         if raw == NULL:
             return NULL
-        if self._plain and raw.isalnum():  # dates, codes, numbers: the common case
+        if self.plain and raw.isalnum():  # dates, codes, numbers: the common case
             return raw if comp == 1 else ""
         if self._r in raw:
             raw = raw.split(self._r, 1)[0]
