@@ -9,10 +9,14 @@ the hardened parser and validated against the XSD before it is written under its
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
 import uuid
 from collections import namedtuple
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import jinja2
 import numpy as np
@@ -115,45 +119,72 @@ def payload_columns(f: pd.DataFrame, settings: Settings, ids: IdentifierConfig) 
     return out
 
 
-def _records(cols: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Rows as named tuples: Jinja's attribute lookup hits at once (dicts cost an exception)."""
-    record = namedtuple("Record", list(cols.columns))  # type: ignore[misc]  # noqa: PYI024
-    return list(map(record._make, zip(*(cols[c].tolist() for c in cols.columns), strict=True)))
-
-
-def render_batches(
-    f: pd.DataFrame,
-    settings: Settings,
-    ids: IdentifierConfig,
-    out_dir: Path,
-    progress: object = None,
-) -> list[PayloadFile]:
-    """Write ``out_dir/zasilInicjalnie_NNNN.xml`` files; return what was written."""
-    if f.empty:
-        return []
+def _load_template(template_dir: Path) -> jinja2.Template:
     try:
-        template = environment(settings.template_dir).get_template(TEMPLATE_NAME)
+        return environment(template_dir).get_template(TEMPLATE_NAME)
     except jinja2.TemplateNotFound:
         raise ConfigError(
             f"brak szablonu {TEMPLATE_NAME}", f"template {TEMPLATE_NAME} not found",
-            path=settings.template_dir,
+            path=template_dir,
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(
             f"błąd w szablonie: {exc.message}", f"template error: {exc.message}",
             path=exc.filename, line=exc.lineno,
         ) from None
-    schema = load_xsd(settings.xsd)
-    cols = payload_columns(f, settings, ids)
-    ctx = {
-        "mus_id": settings.mus_id, "mus_oid": ids.oid["mus"], "npwz_oid": ids.oid["npwz"],
-        "regon": settings.regon, "nip": settings.nip, "nfz_branch": settings.nfz_branch,
-        "as_of": settings.as_of.isoformat(),
-    }  # fmt: skip
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(template_dir: Path, xsd: Path) -> None:
+    _WORKER["template"] = _load_template(template_dir)
+    _WORKER["schema"] = load_xsd(xsd)
+
+
+def _render_one(job: tuple[int, dict[str, Any], dict[str, Any], list[str], list[tuple[str, ...]]]) -> tuple[int, bytes | tuple[str, str, str]]:
+    """Render and check one batch; errors come back as data (exceptions do not pickle well)."""
+    n, ctx, batch, names, rows = job
+    record = namedtuple("Record", names)  # type: ignore[misc]  # noqa: PYI024
+    try:
+        text = _WORKER["template"].render(ctx=ctx, batch=batch, records=list(map(record._make, rows)))
+    except jinja2.UndefinedError as exc:
+        return n, ("undefined", str(exc.message), "")
+    data = text.encode("utf-8")
+    try:
+        doc = parse_bytes(data)
+    except etree.XMLSyntaxError as exc:
+        return n, ("malformed", str(exc.msg), "")
+    schema = _WORKER["schema"]
+    if not schema.validate(doc):
+        return n, ("xsd", masked_schema_error(schema.error_log), "")
+    return n, data
+
+
+def _raise(n: int, problem: tuple[str, str, str], settings: Settings) -> NoReturn:
+    kind, detail, _ = problem
+    if kind == "undefined":
+        raise RenderError(
+            f"szablon używa nieznanej zmiennej: {detail}",
+            f"the template uses an undefined variable: {detail}",
+            path=settings.template_dir / TEMPLATE_NAME,
+        )
+    if kind == "malformed":
+        raise RenderError(
+            f"wygenerowany XML jest niepoprawny (paczka {n + 1}): {detail}",
+            f"the rendered XML is malformed (batch {n + 1}): {detail}",
+        )
+    raise RenderError(
+        f"paczka {n + 1} nie spełnia XSD: {detail}",
+        f"batch {n + 1} fails the XSD: {detail}",
+        path=settings.xsd,
+    )
+
+
+def _jobs(cols: pd.DataFrame, settings: Settings, ctx: dict[str, Any]):  # type: ignore[no-untyped-def]
     size = settings.batch_size
     count = (len(cols) + size - 1) // size
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[PayloadFile] = []
+    names = list(cols.columns)
     for n in range(count):
         chunk = cols.iloc[n * size : (n + 1) * size]
         # deterministic, yet different for different content: runs of the same day never
@@ -164,38 +195,69 @@ def render_batches(
             "number": n + 1,
             "count": count,
         }
+        rows = list(zip(*(chunk[c].tolist() for c in names), strict=True))
+        yield (n, ctx, batch, names, rows), chunk.index
+
+
+def render_batches(
+    f: pd.DataFrame,
+    settings: Settings,
+    ids: IdentifierConfig,
+    out_dir: Path,
+    progress: object = None,
+    workers: int | None = None,
+) -> list[PayloadFile]:
+    """Write ``out_dir/zasilInicjalnie_NNNN.xml`` files; return what was written.
+
+    Batches are rendered and checked in parallel (``workers`` processes, default: the CPU
+    count, at most 4), each into a temporary 0600 file; only when every batch has passed the
+    XSD are they renamed to their final names, so a failing run leaves no partial payload.
+    """
+    if f.empty:
+        return []
+    _load_template(settings.template_dir)  # configuration errors surface here, once
+    load_xsd(settings.xsd)
+    cols = payload_columns(f, settings, ids)
+    ctx = {
+        "mus_id": settings.mus_id, "mus_oid": ids.oid["mus"], "npwz_oid": ids.oid["npwz"],
+        "regon": settings.regon, "nip": settings.nip, "nfz_branch": settings.nfz_branch,
+        "as_of": settings.as_of.isoformat(),
+    }  # fmt: skip
+    out_dir.mkdir(parents=True, exist_ok=True)
+    count = (len(cols) + settings.batch_size - 1) // settings.batch_size
+    workers = min(workers or os.cpu_count() or 1, 4, count)
+    jobs = list(_jobs(cols, settings, ctx))
+    pending: list[tuple[Path, Path]] = []
+    written: list[PayloadFile] = []
+    try:
+        if workers > 1:
+            pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=mp.get_context("fork"),
+                initializer=_init_worker, initargs=(settings.template_dir, settings.xsd),
+            )  # fmt: skip
+            results = pool.map(_render_one, [job for job, _ in jobs])
+        else:
+            pool = None
+            _init_worker(settings.template_dir, settings.xsd)
+            results = map(_render_one, [job for job, _ in jobs])
         try:
-            text = template.render(ctx=ctx, batch=batch, records=_records(chunk))
-        except jinja2.UndefinedError as exc:
-            raise RenderError(
-                f"szablon używa nieznanej zmiennej: {exc.message}",
-                f"the template uses an undefined variable: {exc.message}",
-                path=settings.template_dir / TEMPLATE_NAME,
-            ) from None
-        data = text.encode("utf-8")
-        try:
-            doc = parse_bytes(data)
-        except etree.XMLSyntaxError as exc:
-            raise RenderError(
-                f"wygenerowany XML jest niepoprawny (paczka {n + 1}): {exc.msg}",
-                f"the rendered XML is malformed (batch {n + 1}): {exc.msg}",
-            ) from None
-        if not schema.validate(doc):
-            raise RenderError(
-                f"paczka {n + 1} nie spełnia XSD: {masked_schema_error(schema.error_log)}",
-                f"batch {n + 1} fails the XSD: {masked_schema_error(schema.error_log)}",
-                path=settings.xsd,
-            )
-        path = out_dir / f"zasilInicjalnie_{n + 1:04d}.xml"
-        write_private(path, data)
-        written.append(
-            PayloadFile(
-                path=path,
-                records=len(chunk),
-                sha256=hashlib.sha256(data).hexdigest(),
-                labels=list(chunk.index),
-            )
-        )
-        if callable(progress):
-            progress(len(chunk))
+            for (n, outcome), (_job, labels) in zip(results, jobs, strict=True):
+                if not isinstance(outcome, bytes):
+                    _raise(n, outcome, settings)
+                final = out_dir / f"zasilInicjalnie_{n + 1:04d}.xml"
+                tmp = final.with_name(f".{final.name}.pending")
+                write_private(tmp, outcome)
+                pending.append((tmp, final))
+                written.append(PayloadFile(final, len(labels), hashlib.sha256(outcome).hexdigest(), list(labels)))
+                if callable(progress):
+                    progress(len(labels))
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+    except BaseException:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, final in pending:
+        os.replace(tmp, final)
     return written

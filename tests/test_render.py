@@ -151,3 +151,27 @@ def test_no_duration_column_leaves_the_attribute_out(tmp_path: Path) -> None:
     files = render([{"duration_minutes": ""}], tmp_path)
     rec = etree.parse(str(files[0].path)).getroot().find("c:rezerwacje/c:rezerwacja", NS)
     assert rec.find("c:termin", NS).get("czasTrwaniaMin") is None
+
+
+def test_parallel_workers_give_the_same_bytes(tmp_path: Path) -> None:
+    rows = [{"appointment_id": f"A{i}", "start_time": f"{8 + i // 6}:{(i % 6) * 10:02d}"} for i in range(9)]
+    frame = frame_of(rows)
+    serial = render_batches(frame, settings(batch_size=2), IDS, tmp_path / "s", workers=1)
+    parallel = render_batches(frame, settings(batch_size=2), IDS, tmp_path / "p", workers=2)
+    assert [p.path.name for p in serial] == [p.path.name for p in parallel]
+    assert [p.path.read_bytes() for p in serial] == [p.path.read_bytes() for p in parallel]
+
+
+def test_a_later_failing_batch_leaves_no_file_at_all(tmp_path: Path) -> None:
+    tpl = _copy_templates(tmp_path)
+    text = (tpl / "zasilInicjalnie.xml").read_text()
+    text = text.replace("<kodZakresu>{{ r.scope_code }}</kodZakresu>",
+                        '<kodZakresu>{{ "bad" if r.appointment_id == "A5" else r.scope_code }}</kodZakresu>')  # fmt: skip
+    (tpl / "zasilInicjalnie.xml").write_text(text)
+    rows = [{"appointment_id": f"A{i}", "start_time": f"1{i}:00"} for i in range(6)]
+    for workers in (1, 2):
+        out = tmp_path / f"out{workers}"
+        with pytest.raises(RenderError) as err:
+            render_batches(frame_of(rows), settings(batch_size=2, template_dir=tpl), IDS, out, workers=workers)
+        assert "paczka 3" in str(err.value)
+        assert list(out.iterdir()) == []  # neither finals nor pending temporaries
