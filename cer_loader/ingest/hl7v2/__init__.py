@@ -26,7 +26,7 @@ import pandas as pd
 
 from cer_loader.errors import CensusMismatchError, ConfigError, InputError
 from cer_loader.fields import FIELD_NAMES
-from cer_loader.sources import SOURCE_REF, SourceTable, add_provenance
+from cer_loader.sources import SOURCE_REF, SourceTable, add_provenance, read_input_bytes
 
 from .charset import codec_for, decode, msh18
 from .events import NOT_LOADED_COLUMNS, Fold, final_fields, header, reason
@@ -54,7 +54,7 @@ def read_hl7(
             raise ConfigError(
                 f"nieznane kodowanie znaków: {label}", f"unknown character set: {label}"
             )
-    data = _read(path)
+    data = read_input_bytes(path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
             "plik HL7 w UTF-16 nie jest obsługiwany; zapisz go jako UTF-8",
@@ -138,17 +138,6 @@ def _custom(field_paths: dict[str, str] | None) -> dict:
         raise ConfigError(
             f"[hl7]: zła ścieżka HL7 {exc} (oczekiwano np. PID-3[2].1 albo ZSK-1)",
             f"[hl7]: bad HL7 path {exc} (expected e.g. PID-3[2].1 or ZSK-1)",
-        ) from None
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"nie można odczytać pliku: {exc.strerror}",
-            f"cannot read file: {exc.strerror}",
-            path=path,
         ) from None
 
 
