@@ -109,28 +109,18 @@ def load_mapping(path: Path | None) -> Mapping:
     if path is None:
         return Mapping()
     doc = load_toml(path, "plik mapowania", "mapping file")
+    for section in ("columns", "values", "hl7"):
+        unknown = [k for k in doc.get(section, {}) if k not in FIELD_NAMES]
+        if unknown:
+            allowed = ", ".join(FIELD_NAMES)
+            raise ConfigError(
+                f"[{section}]: nieznane pole CeR '{unknown[0]}' (dozwolone: {allowed})",
+                f"[{section}]: unknown CeR field '{unknown[0]}' (allowed: {allowed})",
+                path=path,
+            )
     columns = doc.get("columns", {})
-    unknown = [k for k in columns if k not in FIELD_NAMES]
-    if unknown:
-        raise ConfigError(
-            f"[columns]: nieznane pole CeR '{unknown[0]}' (dozwolone: {', '.join(FIELD_NAMES)})",
-            f"[columns]: unknown CeR field '{unknown[0]}' (allowed: {', '.join(FIELD_NAMES)})",
-            path=path,
-        )
     values = doc.get("values", {})
-    bad = [k for k in values if k not in FIELD_NAMES]
-    if bad:
-        raise ConfigError(
-            f"[values.{bad[0]}]: nieznane pole CeR", f"[values.{bad[0]}]: unknown CeR field",
-            path=path,
-        )
     hl7 = doc.get("hl7", {})
-    bad = [k for k in hl7 if k not in FIELD_NAMES]
-    if bad:
-        raise ConfigError(
-            f"[hl7]: nieznane pole CeR '{bad[0]}'", f"[hl7]: unknown CeR field '{bad[0]}'",
-            path=path,
-        )
     return Mapping(
         path=path,
         source=dict(doc.get("source", {})),
