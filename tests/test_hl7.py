@@ -20,7 +20,9 @@ from cer_loader.ingest.hl7v2.framing import deframe, split_dump
 from cer_loader.ingest.hl7v2.tokens import Delims, Message, unescape
 from cer_loader.sources import PROVENANCE, SourceTable
 
-SAMPLES = Path("/work/shared/hl7_samples")
+from conftest import HL7_SAMPLES
+
+SAMPLES = HL7_SAMPLES  # shared/, beside the repository
 PESEL = "44051401359"  # valid checksum
 POLISH_LAST, POLISH_FIRST = "Łaźniewska-Ślązak", "Źdźisława Ąńżelika"
 
