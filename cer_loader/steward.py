@@ -31,12 +31,11 @@ from .ingest.steward import (
     META_SHEET,
     SUMMARY_SHEET,
     WARN_SHEET,
-    Origins,
     enum_choices,
-    origins_of,
     safe_text,
 )  # fmt: skip
 from .mapping import Mapping
+from .origins import Origins, origins_of
 from .outfiles import write_private
 from .report import LOCAL, TABLE, messages
 

@@ -7,25 +7,21 @@ and its row are ``_source_file``/``_source_row``, the original file and row are
 ``_source_ref`` ("wizyty.csv:26"). No mapping file is needed: the workbook records, per
 original file, which header feeds which CeR field (``steward_canonical``), and the value maps.
 
-This module also holds the layout both sides share (sheet and column names, ``Origins``).
+This module also holds the layout both sides share (sheet and column names); ``cer_loader.origins``
+maps a run's rows back to their original files for the writer.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ..errors import InputError
-from ..fields import FIELD_NAMES
-from ..mapping import Mapping, apply_mapping, resolve_columns
-from ..sources import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
-
-if TYPE_CHECKING:
-    from ..pipeline import RunResult
+from ..mapping import Mapping, apply_mapping
+from ..sources import SOURCE_REF, SOURCE_ROW, SourceTable
 
 FORMAT, FORMAT_VERSION = "cer-loader-steward-workbook", 1
 FIX_SHEET, WARN_SHEET, SUMMARY_SHEET, META_SHEET = (
@@ -81,62 +77,6 @@ def enum_choices(mapping: Mapping) -> dict[str, list[str]]:
             for target, cands in targets.items()
         ]
     return out
-
-
-@dataclass
-class Origins:
-    """The original files behind a run's rows, and per row (frame label) which one and where."""
-
-    items: list[dict[str, Any]]
-    headers: list[str]
-    index: pd.Series  # frame label -> origin number
-    file: pd.Series
-    row: pd.Series
-    ref: pd.Series
-    values: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def columns_of(self, label: Any) -> dict[str, str]:
-        return self.items[int(self.index[label])]["columns"]
-
-    def provenance(self, labels: list[Any]) -> tuple[list[str], list[str], list[str]]:
-        return (self.file[labels].tolist(), self.row[labels].tolist(), self.ref[labels].tolist())
-
-    def headers_for(self, name: str) -> list[str]:
-        found = {o["columns"][name] for o in self.items if name in o["columns"]}
-        return [h for h in self.headers if h in found]
-
-
-def origins_of(result: RunResult, mapping: Mapping) -> Origins:
-    """Origins of every row of ``result``; a steward table contributes the origins it recorded."""
-    frame = result.frame
-    items: list[dict[str, Any]] = []
-    headers: list[str] = []
-    values: dict[str, dict[str, str]] = {}
-    idx, files, rows, refs = [], [], [], []
-    for t, table in enumerate(result.tables):
-        headers += [c for c in table.frame.columns if not c.startswith("_") and c not in headers]
-        sel = frame[frame["_table"] == t]
-        src = table.frame.loc[sel["_local"].to_numpy()]
-        if table.kind == "steward":
-            base = len(items)
-            items += table.details["origins"]
-            values.update(table.details.get("values", {}))
-            idx.append(pd.Series(src[ORIGIN].to_numpy() + base, index=sel.index))
-            cols = (ORIG_FILE, ORIG_ROW, ORIG_REF)
-        else:
-            if table.canonical:
-                columns = {n: n for n in FIELD_NAMES if n in table.frame.columns}
-            else:
-                columns = resolve_columns(mapping, table)
-            items.append({"path": str(table.path), "sha256": table.sha256, "kind": table.kind,
-                          "columns": columns})  # fmt: skip
-            idx.append(pd.Series(len(items) - 1, index=sel.index))
-            cols = (SOURCE_FILE, SOURCE_ROW, SOURCE_REF)
-        files.append(pd.Series(src[cols[0]].astype("str").to_numpy(), index=sel.index))
-        rows.append(pd.Series(src[cols[1]].astype("str").to_numpy(), index=sel.index))
-        refs.append(pd.Series(src[cols[2]].astype("str").to_numpy(), index=sel.index))
-    return Origins(items, headers, pd.concat(idx), pd.concat(files), pd.concat(rows),
-                   pd.concat(refs), values)  # fmt: skip
 
 
 # --- reading -----------------------------------------------------------------------------

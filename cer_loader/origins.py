@@ -1,0 +1,76 @@
+"""Where each row of a run came from, for the steward workbook writer.
+
+A row read from a steward workbook carries the original file and row it was first read from;
+any other row is its own origin. The writer uses this to restore the source headers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .fields import FIELD_NAMES
+from .ingest.steward import ORIG_FILE, ORIG_REF, ORIG_ROW, ORIGIN
+from .mapping import Mapping, resolve_columns
+from .sources import SOURCE_FILE, SOURCE_REF, SOURCE_ROW
+
+if TYPE_CHECKING:
+    from .pipeline import RunResult
+
+
+@dataclass
+class Origins:
+    """The original files behind a run's rows, and per row (frame label) which one and where."""
+
+    items: list[dict[str, Any]]
+    headers: list[str]
+    index: pd.Series  # frame label -> origin number
+    file: pd.Series
+    row: pd.Series
+    ref: pd.Series
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def columns_of(self, label: Any) -> dict[str, str]:
+        return self.items[int(self.index[label])]["columns"]
+
+    def provenance(self, labels: list[Any]) -> tuple[list[str], list[str], list[str]]:
+        return (self.file[labels].tolist(), self.row[labels].tolist(), self.ref[labels].tolist())
+
+    def headers_for(self, name: str) -> list[str]:
+        found = {o["columns"][name] for o in self.items if name in o["columns"]}
+        return [h for h in self.headers if h in found]
+
+
+def origins_of(result: RunResult, mapping: Mapping) -> Origins:
+    """Origins of every row of ``result``; a steward table contributes the origins it recorded."""
+    frame = result.frame
+    items: list[dict[str, Any]] = []
+    headers: list[str] = []
+    values: dict[str, dict[str, str]] = {}
+    idx, files, rows, refs = [], [], [], []
+    for t, table in enumerate(result.tables):
+        headers += [c for c in table.frame.columns if not c.startswith("_") and c not in headers]
+        sel = frame[frame["_table"] == t]
+        src = table.frame.loc[sel["_local"].to_numpy()]
+        if table.kind == "steward":
+            base = len(items)
+            items += table.details["origins"]
+            values.update(table.details.get("values", {}))
+            idx.append(pd.Series(src[ORIGIN].to_numpy() + base, index=sel.index))
+            cols = (ORIG_FILE, ORIG_ROW, ORIG_REF)
+        else:
+            if table.canonical:
+                columns = {n: n for n in FIELD_NAMES if n in table.frame.columns}
+            else:
+                columns = resolve_columns(mapping, table)
+            items.append({"path": str(table.path), "sha256": table.sha256, "kind": table.kind,
+                          "columns": columns})  # fmt: skip
+            idx.append(pd.Series(len(items) - 1, index=sel.index))
+            cols = (SOURCE_FILE, SOURCE_ROW, SOURCE_REF)
+        files.append(pd.Series(src[cols[0]].astype("str").to_numpy(), index=sel.index))
+        rows.append(pd.Series(src[cols[1]].astype("str").to_numpy(), index=sel.index))
+        refs.append(pd.Series(src[cols[2]].astype("str").to_numpy(), index=sel.index))
+    return Origins(items, headers, pd.concat(idx), pd.concat(files), pd.concat(rows),
+                   pd.concat(refs), values)  # fmt: skip
