@@ -36,7 +36,7 @@ def _masked(issues: pd.DataFrame) -> pd.Series:
 def messages(issues: pd.DataFrame, rules: dict[str, Rule], lang: str) -> pd.Series:
     """Per issue, the rule's message with {value} (masked) and {other_row} filled in."""
     masked = _masked(issues)
-    other = issues["other_row"].astype("str").replace("<NA>", "?")
+    other = issues["other_row"].fillna("").astype(str).replace("", "?")
     out = pd.Series("", index=issues.index, dtype="object")
     for code, idx in issues.groupby("rule").groups.items():
         template = rules[str(code)].message(lang)

@@ -2,8 +2,8 @@
 
 Output of ``validate``: an *issues* table, one row per (input row, rule), with columns
 ``row`` (the frame's index label), ``rule``, ``severity``, ``field``, ``value`` (the text as the
-user wrote it) and ``other_row`` (for duplicate rules: the spreadsheet row of the first
-occurrence). Rows with an ``error`` issue are rejected; the rest are accepted.
+user wrote it) and ``other_row`` (for duplicate rules: where the first occurrence is, "12" or
+"other.csv:12"; "" otherwise). Rows with an ``error`` issue are rejected; the rest are accepted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from . import checks_patient  # noqa: F401  (registers the patient checks)
 from .checks import CHECKS, CheckSpec, Context, text_problem_field
 from .checks_patient import visit_key
 from .rules import Rule
-from .sources import READER_FIELD, READER_ISSUE, READER_VALUE, SOURCE_ROW
+from .sources import READER_FIELD, READER_ISSUE, READER_VALUE, SOURCE_FILE, SOURCE_ROW
 
 ISSUE_COLUMNS = ["row", "rule", "severity", "field", "value", "other_row"]
 # where the value shown for a field comes from, when not the field's own text column
@@ -47,9 +47,15 @@ def _failed_rows(code: str, spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> p
 
 
 def _first_rows(f: pd.DataFrame, key: pd.Series, missing: object) -> pd.Series:
-    """For each row, the spreadsheet row of the first row with the same key (NA if no key)."""
-    first = f[SOURCE_ROW].groupby(key).transform("first")
-    return first.where(key != missing)
+    """For each row, where the first row with the same key is: its spreadsheet row ("12"), or
+    file and row ("wizyty.csv:12") when it sits in another input file; "" when there is no key."""
+    group = f[SOURCE_ROW].groupby(key)
+    first_row = group.transform("first")
+    first_file = f[SOURCE_FILE].groupby(key).transform("first")
+    row_text = first_row.astype("string").fillna("")
+    name = first_file.astype("string").str.rsplit("/", n=1).str[-1].fillna("")
+    text = row_text.where(first_file == f[SOURCE_FILE], name + ":" + row_text)
+    return text.where(key != missing, "").astype(object)
 
 
 def _value_for(f: pd.DataFrame, code: str, field: str, rows: pd.Index) -> pd.Series:
@@ -90,7 +96,7 @@ def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFr
         elif rule.field.startswith("("):
             reader_field = f.loc[rows, READER_FIELD].to_numpy()
             part["field"] = [x if x else rule.field for x in reader_field]
-        part["other_row"] = other[code].loc[rows].to_numpy() if code in other else pd.NA
+        part["other_row"] = other[code].loc[rows].to_numpy() if code in other else ""
         parts.append(part)
     if not parts:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
@@ -101,7 +107,6 @@ def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFr
     if len(set_aside):
         noise = issues["row"].isin(set_aside) & (issues["rule"] != f.loc[issues["row"], READER_ISSUE].to_numpy())
         issues = issues[~noise].reset_index(drop=True)
-    issues["other_row"] = issues["other_row"].astype("Int64")
     return issues[ISSUE_COLUMNS]
 
 

@@ -74,3 +74,14 @@ def test_two_files_keep_their_provenance(tmp_path: Path) -> None:
     assert per_file == {"a.csv": (1, 1), "b.csv": (1, 1)}
     text = (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8-sig")
     assert f"{a},3," in text and f"{b},3," in text
+
+
+def test_duplicate_in_another_file_names_that_file(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    write_csv(a, [{}], set())
+    write_csv(b, [{"appointment_id": "B0"}], set())  # same patient, scope and start as a.csv row 2
+    result = run([a, b], run_settings(), out_dir=tmp_path / "out", render=False)
+    dup = result.issues[result.issues["rule"] == "duplicate-visit"]
+    assert dup["other_row"].tolist() == ["a.csv:2"]
+    text = (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8-sig")
+    assert "co w wierszu a.csv:2" in text

@@ -91,13 +91,13 @@ def test_duplicate_visit_names_the_first_row() -> None:
                         {"appointment_id": "A3", "start_time": "10:00"}])  # fmt: skip
     dup = issues[issues["rule"] == "duplicate-visit"]
     assert dup["row"].tolist() == [1]
-    assert dup["other_row"].tolist() == [2]  # spreadsheet row of the first occurrence
+    assert dup["other_row"].tolist() == ["2"]  # spreadsheet row of the first occurrence
 
 
 def test_duplicate_appointment_id() -> None:
     issues = run_rules([{"start_time": "9:00"}, {"start_time": "10:00"}])
     dup = issues[issues["rule"] == "duplicate-appointment-id"]
-    assert dup["row"].tolist() == [1] and dup["other_row"].tolist() == [2]
+    assert dup["row"].tolist() == [1] and dup["other_row"].tolist() == ["2"]
 
 
 def test_severity_comes_from_the_catalogue() -> None:
