@@ -22,6 +22,7 @@ from .rules import Rule
 from .sources import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
 from .validate import DERIVED
 
+HL7_SOURCES = "_hl7_sources"
 FIXED = ["source_file", "source_row", "source_ref", "appointment_id", "rule", "field", "value", "message"]
 TABLE, LOCAL = "_table", "_local"
 
@@ -82,7 +83,10 @@ def issue_table(
         if not sel.any():
             continue
         cols = [c for c in table.frame.columns if not c.startswith("_")]
+        # HL7: which segment/field each value came from (TQ1-7, PID-3[2], ...), for IT staff
+        cols += [c for c in (HL7_SOURCES,) if c in table.frame.columns]
         part = table.frame.loc[local_of[sel], cols].copy()
+        part = part.rename(columns={HL7_SOURCES: "hl7_sources"})
         part.index = out.index[sel]
         originals.append(part)
     orig = pd.concat(originals) if originals else pd.DataFrame(index=out.index)

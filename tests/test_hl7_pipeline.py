@@ -106,3 +106,11 @@ def test_shared_samples_run_without_crash(sample: str, tmp_path: Path) -> None:
     if s["input_rows"]:
         assert s["accepted"] == 0
         assert "missing-patient-identity" in s["rejections_by_rule"] or "pesel-checksum" in s["rejections_by_rule"]
+
+
+def test_rejected_hl7_rows_say_which_field_fed_each_value(dump: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    CliRunner().invoke(cli, ["validate", str(dump), "--mapping", str(tmp_path / "m.toml"),
+                             "--mus", "000000927722-001", "--as-of", "2026-12-01", "--out", str(out)])  # fmt: skip
+    rows = list(csv.DictReader((out / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows and "start=TQ1-7" in rows[0]["hl7_sources"] and "patient_pesel=PID-3" in rows[0]["hl7_sources"]
