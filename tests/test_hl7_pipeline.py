@@ -114,3 +114,20 @@ def test_rejected_hl7_rows_say_which_field_fed_each_value(dump: Path, tmp_path: 
                              "--mus", "000000927722-001", "--as-of", "2026-12-01", "--out", str(out)])  # fmt: skip
     rows = list(csv.DictReader((out / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows and "start=TQ1-7" in rows[0]["hl7_sources"] and "patient_pesel=PID-3" in rows[0]["hl7_sources"]
+
+
+def test_updates_book_option_for_dumps_that_start_mid_stream(tmp_path: Path) -> None:
+    msgs = [message("S14", "U1", "X1"), message("S13", "U2", "X2", start="202701201000"),
+            message("S15", "U3", "X3")]  # fmt: skip
+    path = tmp_path / "mid.hl7"
+    path.write_bytes("".join(msgs).encode("utf-8"))
+    outcomes = {}
+    for flag in ("false", "true"):
+        (tmp_path / f"m_{flag}.toml").write_text(MAPPING + f"[source]\nhl7_updates_book = {flag}\n")
+        out = tmp_path / f"out_{flag}"
+        CliRunner().invoke(cli, ["validate", str(path), "--mapping", str(tmp_path / f"m_{flag}.toml"),
+                                 "--mus", "000000927722-001", "--as-of", "2026-12-01", "--out", str(out)])  # fmt: skip
+        s = json.loads((out / "summary.json").read_text())
+        outcomes[flag] = (s["input_rows"], s["hl7"]["not_loaded_by_reason"])
+    assert outcomes["false"] == (0, {"update-without-booking": 3})
+    assert outcomes["true"] == (2, {"cancelled": 1})  # X1 and X2 upserted, X3 booked-then-cancelled

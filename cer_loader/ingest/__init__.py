@@ -61,7 +61,12 @@ def read_source(path: Path, mapping: Mapping) -> SourceTable:
     if kind == "hl7":
         from .hl7v2 import read_hl7
 
-        return read_hl7(path, field_paths=mapping.hl7 or None, charset=src.get("encoding"))
+        return read_hl7(
+            path,
+            field_paths=mapping.hl7 or None,
+            charset=src.get("encoding"),
+            updates_book=bool(src.get("hl7_updates_book", False)),
+        )
     from .census import balance, census_csv, check_balance
     from .delimited import read_csv
 

@@ -45,8 +45,14 @@ def read_hl7(
     field_paths: dict[str, str] | None = None,
     charset: str | None = None,
     default_charset: str = "utf-8",
+    updates_book: bool = False,
 ) -> SourceTable:
-    """Read an HL7 v2 dump into a canonical ``SourceTable`` of kind ``"hl7"`` (see module doc)."""
+    """Read an HL7 v2 dump into a canonical ``SourceTable`` of kind ``"hl7"`` (see module doc).
+
+    ``updates_book``: an SIU update (S13, S14, ...) for an id no S12 booked in the dump is an
+    upsert that books it, for dumps that start mid-stream (HL7.md §5 step 9); by default such
+    updates are listed as ``update-without-booking``.
+    """
     path = Path(path)
     custom = _custom(field_paths)
     for label in (charset, default_charset):
@@ -79,7 +85,7 @@ def read_hl7(
     collecting = gc.isenabled()
     gc.disable()  # the fold allocates millions of small acyclic objects: ~15% faster without GC
     try:
-        fold, stats, warnings = _fold(dump.messages, charset, default_charset)
+        fold, stats, warnings = _fold(dump.messages, charset, default_charset, updates_book)
         frame, rows, refs, not_loaded = _frames(fold, custom)
         appointments, out_of_order = len(fold.appointments), fold.out_of_order
         # the fold (an event and an appointment per message) is acyclic: freed here by reference
@@ -141,8 +147,10 @@ def _custom(field_paths: dict[str, str] | None) -> dict:
         ) from None
 
 
-def _fold(messages: list[bytes], charset: str | None, default: str) -> tuple[Fold, dict, list[str]]:
-    fold = Fold()
+def _fold(
+    messages: list[bytes], charset: str | None, default: str, updates_book: bool = False
+) -> tuple[Fold, dict, list[str]]:
+    fold = Fold(updates_book=updates_book)
     seen: dict[tuple[str, str], int] = {}
     charsets: Counter[str] = Counter()
     notes: dict[str, list[int]] = {}

@@ -8,7 +8,9 @@
 * SRM is a request: it never books. Once a SIU booked the appointment, SRM is ignored; an
   appointment seen only in SRM is not loaded (``request-only``).
 * An appointment no SIU S12 ever booked is not loaded (``update-without-booking``) if any SIU
-  touched it, else ``request-only``.
+  touched it, else ``request-only`` — unless ``updates_book`` is set (``[source]
+  hl7_updates_book = true``): then the first SIU update of an unknown id books it (an upsert,
+  for dumps that start mid-stream) and its status (e.g. S15 cancelled) decides as usual.
 * Keys: the filler id (SCH-2 / ARQ-2) wins; the placer id (SCH-1 / ARQ-1) links messages only
   while the appointment has no filler id yet, so a reused placer id cannot merge two bookings.
   The namespace (EI.2) is part of the key.
@@ -129,6 +131,7 @@ class Fold:
     appointments: list[Appointment] = field(default_factory=list)
     others: list[Event] = field(default_factory=list)  # not-scheduling and unparseable messages
     out_of_order: int = 0
+    updates_book: bool = False  # an SIU update for an id never booked books it (upsert)
     _keys: dict[tuple[str, str, str], Appointment] = field(default_factory=dict)
 
     def apply(self, ev: Event) -> None:
@@ -142,7 +145,8 @@ class Fold:
             self.out_of_order += 1
         if ev.when:
             appt.when = ev.when
-        if ev.action == "new":
+        upsert = self.updates_book and ev.kind == "siu" and not appt.booked
+        if ev.action == "new" or upsert:
             appt.updates = [ev]  # a booking is a new snapshot: earlier fields are dropped
             appt.booked = True
         else:
