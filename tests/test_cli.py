@@ -179,3 +179,29 @@ def test_reader_warnings_are_shown_in_the_chosen_language(tmp_path: Path) -> Non
     _, en = invoke(*base, "--out", str(tmp_path / "b"), "--lang", "en")
     assert "! Powtórzony lub zastrzeżony nagłówek „Nazwisko”" in pl and "(EN:" not in pl
     assert "! duplicate or reserved header 'Nazwisko'" in en
+
+
+def test_unexpected_failure_is_exit_3_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cer_loader.pipeline as pipeline
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("44051401359 should never be shown")
+
+    monkeypatch.setattr(pipeline, "run", boom)
+    result = CliRunner().invoke(cli, ["run", str(good_csv(tmp_path / "ok.csv")), "--mus",
+                                      "000000927722-001", "--out", str(tmp_path / "o")])  # fmt: skip
+    assert result.exit_code == 3
+    assert "Traceback" not in result.output and "44051401359" not in result.output
+    assert "RuntimeError" in result.output and "--debug" in result.output
+
+
+def test_render_error_is_exit_3(tmp_path: Path) -> None:
+    from cer_loader.resources import data_dir
+
+    tpl = tmp_path / "tpl"
+    shutil.copytree(data_dir("templates"), tpl)
+    text = (tpl / "zasilInicjalnie.xml").read_text().replace("{{ r.scope_code }}", "{{ r.nope }}")
+    (tpl / "zasilInicjalnie.xml").write_text(text)
+    code, out = invoke("run", str(good_csv(tmp_path / "ok.csv")), "--mus", "000000927722-001",
+                       "--as-of", "2026-12-01", "--template-dir", str(tpl), "--out", str(tmp_path / "o"))  # fmt: skip
+    assert code == 3 and "nieznanej zmiennej" in out
