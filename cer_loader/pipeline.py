@@ -107,48 +107,26 @@ def run(
     frame = normalize(canon, ids)
     state_file = _state_path(state_path, tables, out_dir)
     state = open_state(state_file, create=render and out_dir is not None) if state_file else None
-    if state is not None:
-        _mark_loaded_earlier(frame, state, settings.mus_id)
-    ctx = Context(scopes=scopes, as_of=settings.as_of, mus_id=settings.mus_id)
-    issues = validate(frame, ctx, rules)
-    rejected = rejected_rows(issues)
-    accepted = frame.index.difference(rejected)
-    progress("validate", len(canon), len(canon))
-    result = RunResult(settings, tables, frame, issues, rejected, accepted, rules=rules)
-    result.run_id = new_run_id()
-    result.state_path = state_file
-    result.already_loaded = accepted[frame.loc[accepted, "n_loaded_earlier"].to_numpy(dtype=bool)]
-    new = result.accepted[~result.accepted.isin(result.already_loaded)]
-
-    if out_dir is not None:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if render:
-            _refuse_overwrite(state, out_dir / "payload", len(new))
-            total = len(new)
-            done = [0]
-
-            def tick(n: int) -> None:
-                done[0] += n
-                progress("render", done[0], total)
-
-            result.payload = render_batches(
-                frame.loc[new], settings, ids, out_dir / "payload", progress=tick
-            )
-            if state is not None:
-                state.record_run(result.run_id, settings.mus_id, [str(t.path) for t in tables], [
-                    Batch(str(p.path.resolve()), p.sha256, frame.loc[p.labels, "appointment_id"].tolist(),
-                          visit_digests(frame.loc[p.labels], settings.mus_id).tolist())
-                    for p in result.payload
-                ])  # fmt: skip
-        lang = settings.lang
-        errors = issues[issues["severity"] == "error"]
-        warnings = issues[issues["severity"] == "warning"]
-        write_issue_csv(out_dir / "rejected.csv", issue_table(errors, frame, tables, rules, lang))
-        write_issue_csv(out_dir / "warnings.csv", issue_table(warnings, frame, tables, rules, lang))
-        if any(t.not_loaded is not None for t in tables):
-            write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
-    if state is not None:
-        state.close()
+    try:
+        if state is not None:
+            _mark_loaded_earlier(frame, state, settings.mus_id)
+        ctx = Context(scopes=scopes, as_of=settings.as_of, mus_id=settings.mus_id)
+        issues = validate(frame, ctx, rules)
+        rejected = rejected_rows(issues)
+        accepted = frame.index.difference(rejected)
+        progress("validate", len(canon), len(canon))
+        result = RunResult(settings, tables, frame, issues, rejected, accepted, rules=rules)
+        result.run_id = new_run_id()
+        result.state_path = state_file
+        result.already_loaded = accepted[frame.loc[accepted, "n_loaded_earlier"].to_numpy(dtype=bool)]
+        if out_dir is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            if render:
+                _render_and_record(result, state, ids, out_dir / "payload", progress)
+            _write_row_reports(result, out_dir)
+    finally:
+        if state is not None:
+            state.close()
     result.summary = build_summary(result, out_dir)
     if out_dir is not None:
         write_summary(out_dir / "summary.json", result.summary)
@@ -158,11 +136,49 @@ def run(
     return result
 
 
+def _render_and_record(
+    result: RunResult, state: Any, ids: Any, payload_dir: Path, progress: Progress
+) -> None:
+    """Render the rows not loaded before; record the new batches in the run state."""
+    frame, settings = result.frame, result.settings
+    new = result.accepted[~result.accepted.isin(result.already_loaded)]
+    _refuse_overwrite(state, payload_dir, len(new))
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        progress("render", done[0], len(new))
+
+    result.payload = render_batches(frame.loc[new], settings, ids, payload_dir, progress=tick)
+    if state is None:
+        return
+    if "n_visit_digest" not in frame.columns:
+        frame["n_visit_digest"] = visit_digests(frame, settings.mus_id)
+    batches = [
+        Batch(str(p.path.resolve()), p.sha256, frame.loc[p.labels, "appointment_id"].tolist(),
+              frame.loc[p.labels, "n_visit_digest"].tolist())
+        for p in result.payload
+    ]  # fmt: skip
+    state.record_run(result.run_id, settings.mus_id, [str(t.path) for t in result.tables], batches)
+
+
+def _write_row_reports(result: RunResult, out_dir: Path) -> None:
+    issues, frame, tables, rules = result.issues, result.frame, result.tables, result.rules
+    lang = result.settings.lang
+    errors = issues[issues["severity"] == "error"]
+    warnings = issues[issues["severity"] == "warning"]
+    write_issue_csv(out_dir / "rejected.csv", issue_table(errors, frame, tables, rules, lang))
+    write_issue_csv(out_dir / "warnings.csv", issue_table(warnings, frame, tables, rules, lang))
+    if any(t.not_loaded is not None for t in tables):
+        write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
+
+
 def _mark_loaded_earlier(frame: pd.DataFrame, state: Any, mus_id: str) -> None:
     """Flag rows an earlier run already put in a payload: by appointment id (skipped as
     already loaded) or, under another id, by the same visit (rejected: visit-loaded-earlier)."""
     frame["n_loaded_earlier"] = frame["appointment_id"].isin(state.loaded_ids(mus_id))
-    same_visit = visit_digests(frame, mus_id).isin(state.loaded_visits(mus_id))
+    frame["n_visit_digest"] = visit_digests(frame, mus_id)
+    same_visit = frame["n_visit_digest"].isin(state.loaded_visits(mus_id))
     frame["n_visit_loaded_earlier"] = same_visit & ~frame["n_loaded_earlier"]
 
 
