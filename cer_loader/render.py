@@ -85,10 +85,8 @@ def payload_columns(f: pd.DataFrame, settings: Settings, ids: IdentifierConfig) 
     """Everything a record needs, as text columns; bad optional values left out (warnings)."""
     pesel = f["n_pesel_present"]
     doc_root = f["n_doc_type"].map(ids.doc_roots).fillna("")
-    doc_root = pd.Series(
-        [r.replace("{country}", c) for r, c in zip(doc_root, f["n_doc_country"], strict=True)],
-        index=f.index,
-    )
+    parts = doc_root.astype("str").str.partition("{country}")
+    doc_root = (parts[0] + f["n_doc_country"].where(parts[1] != "", "") + parts[2]).astype(object)
     cat = f["n_category"].str.upper()
     out = pd.DataFrame(
         {
