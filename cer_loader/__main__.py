@@ -1,3 +1,3 @@
-from .cli import main
+from cer_loader.cli import main
 
 main()

@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
-from .config import load_settings, parse_date
-from .errors import CerLoaderError
-from .mapping import load_mapping, proposal_toml
+from cer_loader.errors import CerLoaderError
+from cer_loader.mapping import load_mapping, proposal_toml
+from cer_loader.settings import load_settings, parse_date
 
 CONFIG_NAME = "cer-loader.toml"
 UI = {
@@ -107,9 +107,9 @@ def common(fn: Any) -> Any:
 
 
 def _run(render: bool, **opts: Any) -> None:
-    from .ingest.steward import steward_defaults
-    from .pipeline import run
-    from .summary import format_summary
+    from cer_loader.ingest.steward import steward_defaults
+    from cer_loader.pipeline import run
+    from cer_loader.report.summary import format_summary
 
     lang = _lang(opts["lang"])
     debug = opts.pop("debug")
@@ -123,7 +123,7 @@ def _run(render: bool, **opts: Any) -> None:
             if opts.get(key) is None:
                 opts[key] = value
         settings = _settings(opts)
-        result = run(
+        done = run(
             inputs, settings, mapping_path=mapping, out_dir=out_dir, render=render,
             progress=Progress(lang, not quiet), state_path=state_path,
         )  # fmt: skip
@@ -132,10 +132,10 @@ def _run(render: bool, **opts: Any) -> None:
         return
     titles = {
         code: r.message(lang).replace("{value}", "…").replace("{other_row}", "…")
-        for code, r in result.rules.items()
+        for code, r in done.result.rules.items()
     }
-    click.echo(format_summary(result.summary, titles, lang, out_dir))
-    sys.exit(result.exit_code)
+    click.echo(format_summary(done.summary, titles, lang, out_dir))
+    sys.exit(done.exit_code)
 
 
 @click.group(help="cer-loader: zasilenie inicjalne Centralnej e-Rejestracji (CeR, P1).")
@@ -165,10 +165,10 @@ def validate(**opts: Any) -> None:
 @click.option("--lang", type=click.Choice(["pl", "en"]), default="pl")
 @click.option("--debug", is_flag=True)
 def inspect(path: Path, mapping: Path | None, lang: str, debug: bool) -> None:
-    from .ingest import read_source
+    from cer_loader.ingest import read_source
 
     try:
-        table = read_source(path, load_mapping(mapping))
+        table = read_source(path, load_mapping(mapping).reader_options())
     except Exception as exc:  # noqa: BLE001
         _fail(exc, lang, debug)
         return
@@ -190,10 +190,10 @@ def inspect(path: Path, mapping: Path | None, lang: str, debug: bool) -> None:
 @click.option("--scopes", "scopes_path", type=click.Path(path_type=Path))
 @click.option("--lang", type=click.Choice(["pl", "en"]), default="pl")
 def rules(rules_path: Path | None, scopes_path: Path | None, lang: str) -> None:
-    from .catalogue import rules_markdown
-    from .config import Settings
-    from .rules import load_rules
-    from .scopes import load_scopes
+    from cer_loader.catalogues.markdown import rules_markdown
+    from cer_loader.catalogues.rules import load_rules
+    from cer_loader.catalogues.scopes import load_scopes
+    from cer_loader.settings import Settings
 
     try:
         base = Settings()

@@ -25,10 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import ConfigError
-from .fields import FIELD_NAMES
-from .resources import load_toml
-from .sources import PROVENANCE, SourceTable
+from cer_loader.errors import ConfigError
+from cer_loader.fields import FIELD_NAMES
+from cer_loader.ingest.options import ReaderOptions
+from cer_loader.ingest.steward import ENUMS, ORIGIN
+from cer_loader.ingest.table import PROVENANCE, SourceTable
+from cer_loader.resources import load_toml
 
 # canonical field -> header spellings seen in Polish exports (compared folded: see ``fold``)
 KNOWN_HEADERS: dict[str, list[str]] = {
@@ -103,6 +105,19 @@ class Mapping:
         known = {fold(h) for spellings in KNOWN_HEADERS.values() for h in spellings}
         known |= {fold(name) for name in KNOWN_HEADERS}
         return known | {fold(h) for h in self.columns.values()}
+
+    def reader_options(self) -> ReaderOptions:
+        """The plain options a reader needs, from ``[source]``, ``[columns]`` and ``[hl7]``."""
+        src = self.source
+        return ReaderOptions(
+            encoding=src.get("encoding"),
+            delimiter=src.get("delimiter"),
+            sheet=src.get("sheet"),
+            header_row=src.get("header_row"),
+            known_headers=frozenset(self.known_headers()),
+            hl7_paths=dict(self.hl7),
+            hl7_updates_book=bool(src.get("hl7_updates_book", False)),
+        )
 
 
 def load_mapping(path: Path | None) -> Mapping:
@@ -202,3 +217,28 @@ def proposal_toml(table: SourceTable) -> str:
     for h in unmapped:
         lines.append(f'# ? = "{h}"')
     return "\n".join(lines) + "\n"
+
+
+def enum_choices(mapping: Mapping) -> dict[str, list[str]]:
+    out = {}
+    for name, targets in ENUMS.items():
+        vmap = mapping.value_map(name)
+        out[name] = [
+            next((c for c in cands if vmap.get(c.lower(), c) == target), target)
+            for target, cands in targets.items()
+        ]
+    return out
+
+
+def steward_canonical(table: SourceTable) -> pd.DataFrame:
+    """``apply_mapping`` for a steward table: each row through the mapping of its original file."""
+    origins = table.details["origins"]
+    values = table.details.get("values", {})
+    f = table.frame
+    parts = []
+    groups = f.groupby(ORIGIN, sort=False).groups.items() if len(f) else [(0, f.index)]
+    for k, idx in groups:
+        columns = {n: h for n, h in origins[int(k)]["columns"].items() if h in table.headers}
+        sub = SourceTable(path=table.path, kind="steward", frame=f.loc[idx], headers=table.headers)
+        parts.append(apply_mapping(sub, Mapping(columns=columns, values=values)))
+    return pd.concat(parts).loc[f.index]

@@ -4,56 +4,34 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import checks_patient  # noqa: F401  (registers the patient checks)
-from .checks import CHECKS, Context
-from .config import Settings
-from .errors import UsageError
-from .htmlreport import write_html_report
-from .ingest import read_source
-from .ingest.steward import steward_canonical
-from .mapping import Mapping, apply_mapping, load_mapping
-from .normalize import normalize
-from .notloaded import not_loaded_table, write_not_loaded
-from .oids import load_identifiers
-from .render import PayloadFile, render_batches
-from .report import LOCAL, TABLE, issue_table, write_issue_csv, write_summary
-from .rules import Rule, check_catalogue, load_rules
-from .scopes import load_scopes
-from .sources import SourceTable
-from .state import STATE_NAME, Batch, new_run_id, open_state, visit_digests
-from .steward import write_steward_workbook
-from .summary import build_summary
-from .validate import rejected_rows, validate
+from cer_loader.catalogues.identifiers import load_identifiers
+from cer_loader.catalogues.rules import check_catalogue, load_rules
+from cer_loader.catalogues.scopes import load_scopes
+from cer_loader.errors import UsageError
+from cer_loader.ingest import read_source
+from cer_loader.ingest.table import SourceTable
+from cer_loader.ledger import STATE_NAME, Batch, new_run_id, open_state, visit_digests
+from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_canonical
+from cer_loader.normalize import normalize
+from cer_loader.render import PayloadFile, render_batches
+from cer_loader.report.html import write_html_report
+from cer_loader.report.not_loaded import not_loaded_table, write_not_loaded
+from cer_loader.report.rows import LOCAL, TABLE, issue_table, write_issue_csv, write_summary
+from cer_loader.report.summary import build_summary
+from cer_loader.report.workbook import write_steward_workbook
+from cer_loader.result import Run, RunResult
+from cer_loader.settings import Settings
+from cer_loader.validate import patient as checks_patient  # noqa: F401  (registers the patient checks)
+from cer_loader.validate import rejected_rows, validate
+from cer_loader.validate.appointment import CHECKS, Context
 
 log = logging.getLogger("cer_loader")
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class RunResult:
-    settings: Settings
-    tables: list[SourceTable]
-    frame: pd.DataFrame  # normalized rows of every input, global index
-    issues: pd.DataFrame
-    rejected: pd.Index
-    accepted: pd.Index
-    payload: list[PayloadFile] = field(default_factory=list)
-    summary: dict[str, Any] = field(default_factory=dict)
-    rules: dict[str, Rule] = field(default_factory=dict)
-    # accepted rows whose appointment id an earlier run already put into a payload (not rendered)
-    already_loaded: pd.Index = field(default_factory=lambda: pd.Index([]))
-    state_path: Path | None = None
-    run_id: str = ""
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if len(self.rejected) else 0
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -64,7 +42,7 @@ def read_inputs(inputs: list[Path], mapping: Mapping, progress: Progress = _noop
     tables = []
     for i, path in enumerate(inputs):
         progress("read", i, len(inputs))
-        table = read_source(path, mapping)
+        table = read_source(path, mapping.reader_options())
         log.info("read file=%s kind=%s rows=%d", path, table.kind, table.data_rows)
         tables.append(table)
     progress("read", len(inputs), len(inputs))
@@ -90,7 +68,7 @@ def run(
     render: bool = True,
     progress: Progress = _noop,
     state_path: Path | None = None,
-) -> RunResult:
+) -> Run:
     """Validate (and with ``render``, write the payload); reports go to ``out_dir`` if given."""
     if not inputs:
         raise UsageError("nie podano plików wejściowych", "no input files given")
@@ -107,6 +85,8 @@ def run(
     frame = normalize(canon, ids)
     state_file = _state_path(state_path, tables, out_dir)
     state = open_state(state_file, create=render and out_dir is not None) if state_file else None
+    payload: list[PayloadFile] = []
+    run_id = new_run_id()
     try:
         if state is not None:
             _mark_loaded_earlier(frame, state, settings.mus_id)
@@ -115,33 +95,37 @@ def run(
         rejected = rejected_rows(issues)
         accepted = frame.index.difference(rejected)
         progress("validate", len(canon), len(canon))
-        result = RunResult(settings, tables, frame, issues, rejected, accepted, rules=rules)
-        result.run_id = new_run_id()
-        result.state_path = state_file
-        result.already_loaded = accepted[frame.loc[accepted, "n_loaded_earlier"].to_numpy(dtype=bool)]
+        already = accepted[frame.loc[accepted, "n_loaded_earlier"].to_numpy(dtype=bool)]
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
             if render:
-                _render_and_record(result, state, ids, out_dir / "payload", progress)
+                payload = _render_and_record(
+                    frame, accepted.difference(already), settings, tables, run_id, state, ids,
+                    out_dir / "payload", progress,
+                )  # fmt: skip
+        result = RunResult(
+            settings=settings, tables=tuple(tables), frame=frame, issues=issues,
+            rejected=rejected, accepted=accepted, rules=rules, already_loaded=already,
+            payload=tuple(payload), state_path=state_file, run_id=run_id,
+        )  # fmt: skip
+        if out_dir is not None:
             _write_row_reports(result, out_dir)
     finally:
         if state is not None:
             state.close()
-    result.summary = build_summary(result, out_dir)
+    summary = build_summary(result, out_dir)
     if out_dir is not None:
-        write_summary(out_dir / "summary.json", result.summary)
-        write_steward_workbook(out_dir / "report.xlsx", result, mapping,
-                               state_path=result.state_path, run_id=result.run_id)  # fmt: skip
-        write_html_report(out_dir / "report.html", result)
-    return result
+        write_summary(out_dir / "summary.json", summary)
+        write_steward_workbook(out_dir / "report.xlsx", result, summary, mapping)
+        write_html_report(out_dir / "report.html", result, summary)
+    return Run(result, summary)
 
 
 def _render_and_record(
-    result: RunResult, state: Any, ids: Any, payload_dir: Path, progress: Progress
-) -> None:
+    frame: pd.DataFrame, new: pd.Index, settings: Settings, tables: list[SourceTable],
+    run_id: str, state: Any, ids: Any, payload_dir: Path, progress: Progress,
+) -> list[PayloadFile]:  # fmt: skip
     """Render the rows not loaded before; record the new batches in the run state."""
-    frame, settings = result.frame, result.settings
-    new = result.accepted[~result.accepted.isin(result.already_loaded)]
     _refuse_overwrite(state, payload_dir, len(new))
     done = [0]
 
@@ -149,26 +133,25 @@ def _render_and_record(
         done[0] += n
         progress("render", done[0], len(new))
 
-    result.payload = render_batches(frame.loc[new], settings, ids, payload_dir, progress=tick)
+    payload = render_batches(frame.loc[new], settings, ids, payload_dir, progress=tick)
     if state is None:
-        return
+        return payload
     if "n_visit_digest" not in frame.columns:
         frame["n_visit_digest"] = visit_digests(frame, settings.mus_id)
     batches = [
         Batch(str(p.path.resolve()), p.sha256, frame.loc[p.labels, "appointment_id"].tolist(),
               frame.loc[p.labels, "n_visit_digest"].tolist())
-        for p in result.payload
+        for p in payload
     ]  # fmt: skip
-    state.record_run(result.run_id, settings.mus_id, [str(t.path) for t in result.tables], batches)
+    state.record_run(run_id, settings.mus_id, [str(t.path) for t in tables], batches)
+    return payload
 
 
 def _write_row_reports(result: RunResult, out_dir: Path) -> None:
-    issues, frame, tables, rules = result.issues, result.frame, result.tables, result.rules
+    frame, tables, rules = result.frame, result.tables, result.rules
     lang = result.settings.lang
-    errors = issues[issues["severity"] == "error"]
-    warnings = issues[issues["severity"] == "warning"]
-    write_issue_csv(out_dir / "rejected.csv", issue_table(errors, frame, tables, rules, lang))
-    write_issue_csv(out_dir / "warnings.csv", issue_table(warnings, frame, tables, rules, lang))
+    write_issue_csv(out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang))
+    write_issue_csv(out_dir / "warnings.csv", issue_table(result.warnings, frame, tables, rules, lang))
     if any(t.not_loaded is not None for t in tables):
         write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
 

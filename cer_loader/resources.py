@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from cer_loader.errors import ConfigError
 
 _PKG = Path(__file__).resolve().parent
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import ConfigError
+from cer_loader.errors import ConfigError
 
 
 def parser() -> etree.XMLParser:

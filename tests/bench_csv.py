@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cer_loader.ingest.census import census_csv, check_balance
-from cer_loader.ingest.delimited import UNCLOSED_QUOTE, read_csv
-from cer_loader.sources import READER_ISSUE
+from cer_loader.ingest.csv.census import census_csv, check_balance
+from cer_loader.ingest.csv.reader import UNCLOSED_QUOTE, read_csv
+from cer_loader.ingest.table import READER_ISSUE
 
 HEADER = "id;pesel;imie;nazwisko;data;godzina;gabinet;zakres;telefon;uwagi"
 

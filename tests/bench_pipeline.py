@@ -12,16 +12,16 @@ import pandas as pd
 import pytest
 from stdnum.pl import pesel as std_pesel
 
-from cer_loader.checks import Context
+from cer_loader.catalogues.identifiers import load_identifiers
+from cer_loader.catalogues.rules import load_rules
+from cer_loader.catalogues.scopes import load_scopes
+from cer_loader.ingest.table import SourceTable, add_provenance
 from cer_loader.mapping import Mapping, apply_mapping
 from cer_loader.normalize import normalize
-from cer_loader.oids import load_identifiers
 from cer_loader.render import render_batches
 from cer_loader.resources import data_dir
-from cer_loader.rules import load_rules
-from cer_loader.scopes import load_scopes
-from cer_loader.sources import SourceTable, add_provenance
 from cer_loader.validate import rejected_rows, validate
+from cer_loader.validate.appointment import Context
 
 from rowkit import AS_OF, BASE, MUS, settings
 

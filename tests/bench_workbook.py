@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from cer_loader.ingest.cells import cell_text
-from cer_loader.ingest.workbook import read_workbook
+from cer_loader.ingest.workbook.cells import cell_text
+from cer_loader.ingest.workbook.reader import read_workbook
 
 ROWS = 100_000
 HEADER = [

@@ -9,17 +9,17 @@ from typing import Any
 import pandas as pd
 from stdnum.pl import pesel as std_pesel
 
-from cer_loader.checks import Context
-from cer_loader.config import Settings
+from cer_loader.catalogues.identifiers import load_identifiers
+from cer_loader.catalogues.rules import load_rules
+from cer_loader.catalogues.scopes import load_scopes
 from cer_loader.fields import FIELD_NAMES
+from cer_loader.ingest.table import SourceTable, add_provenance
 from cer_loader.mapping import Mapping, apply_mapping
 from cer_loader.normalize import normalize
-from cer_loader.oids import load_identifiers
 from cer_loader.resources import data_dir
-from cer_loader.rules import load_rules
-from cer_loader.scopes import load_scopes
-from cer_loader.sources import SourceTable, add_provenance
+from cer_loader.settings import Settings
 from cer_loader.validate import validate
+from cer_loader.validate.appointment import Context
 
 AS_OF = dt.date(2026, 12, 1)
 MUS = "000000927722-001"

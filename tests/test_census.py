@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cer_loader.errors import CensusMismatchError, InputError
-from cer_loader.ingest.census import balance, census_csv, check_balance
-from cer_loader.ingest.delimited import UNCLOSED_QUOTE, read_csv
-from cer_loader.sources import READER_ISSUE, SOURCE_ROW, SourceTable, add_provenance
+from cer_loader.ingest.csv.census import balance, census_csv, check_balance
+from cer_loader.ingest.csv.reader import UNCLOSED_QUOTE, read_csv
+from cer_loader.ingest.table import READER_ISSUE, SOURCE_ROW, SourceTable, add_provenance
 
 
 def write(tmp_path: Path, body: str, name: str = "in.csv") -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from cer_loader.catalogues.rules import load_rules
 from cer_loader.cli import cli
 from cer_loader.resources import data_dir
-from cer_loader.rules import load_rules
 
 from conftest import ROOT
 

@@ -18,7 +18,7 @@ from cer_loader.ingest.hl7v2 import HL7_SOURCES, read_hl7
 from cer_loader.ingest.hl7v2.charset import decode
 from cer_loader.ingest.hl7v2.framing import deframe, split_dump
 from cer_loader.ingest.hl7v2.tokens import Delims, Message, unescape
-from cer_loader.sources import PROVENANCE, SourceTable
+from cer_loader.ingest.table import PROVENANCE, SourceTable
 
 from conftest import HL7_SAMPLES
 

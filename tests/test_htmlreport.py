@@ -38,7 +38,7 @@ def test_english(tmp_path: Path) -> None:
 
 
 def test_autoescape(tmp_path: Path) -> None:
-    from cer_loader.htmlreport import _bars
+    from cer_loader.report.html import _bars
 
     assert _bars({"a": 4, "b": 2})[1]["w"] == 210
     csv = tmp_path / "x<b>.csv"

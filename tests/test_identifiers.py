@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stdnum.exceptions import ValidationError
 from stdnum.pl import pesel as std_pesel
 
-from cer_loader.identifiers import npwz_ok, pad_pesel, pesel_checks
+from cer_loader.normalize.checksums import npwz_ok, pad_pesel, pesel_checks
 
 
 def _stdnum(value: str) -> tuple[bool, dt.date | None, str]:

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from cer_loader.errors import InputError
-from cer_loader.ingest.delimited import EXTRA_FIELDS, UNCLOSED_QUOTE, read_csv, split_lines
-from cer_loader.ingest.encoding import decode, detect_encoding
-from cer_loader.sources import PROVENANCE, READER_FIELD, READER_ISSUE, READER_VALUE, SOURCE_ROW
+from cer_loader.ingest.csv.encoding import decode, detect_encoding
+from cer_loader.ingest.csv.reader import EXTRA_FIELDS, UNCLOSED_QUOTE, read_csv, split_lines
+from cer_loader.ingest.table import PROVENANCE, READER_FIELD, READER_ISSUE, READER_VALUE, SOURCE_ROW
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "csv"
 POLISH = "Świętość źdźbła ąę"
@@ -311,7 +311,7 @@ def test_if_pandas_ever_disagrees_the_csv_module_takes_over(
 ) -> None:
     import csv
 
-    from cer_loader.ingest import delimited
+    from cer_loader.ingest.csv import reader as delimited
 
     real = delimited._read_c
 

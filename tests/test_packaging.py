@@ -33,7 +33,7 @@ def test_wheel_ships_data_and_a_plain_install_uses_it(tmp_path: Path) -> None:
         check=True, capture_output=True,
     )  # fmt: skip
     probe = (
-        "import cer_loader.resources as r; from cer_loader.config import Settings;"
+        "import cer_loader.resources as r; from cer_loader.settings import Settings;"
         "s = Settings(); print(r.data_dir('schemas')); print(s.xsd.is_file(), s.template_dir.is_dir())"
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}

@@ -7,7 +7,7 @@ import phonenumbers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cer_loader.phones import email_ok, to_e164
+from cer_loader.normalize.phones import email_ok, to_e164
 
 
 @settings(max_examples=300, deadline=None)

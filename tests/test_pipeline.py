@@ -58,10 +58,10 @@ def test_every_row_is_accepted_or_rejected(tmp_path: Path, rows: list[dict[str, 
     assert s["blank_rows"] == len([b for b in blanks if b < len(rows)])
     assert s["balance_holds"]
     # every rejected row has at least one error, every accepted row none
-    errors = result.issues[result.issues["severity"] == "error"]
-    assert set(errors["row"]) == set(result.rejected)
+    errors = result.result.issues[result.result.issues["severity"] == "error"]
+    assert set(errors["row"]) == set(result.result.rejected)
     # row numbers are the spreadsheet's: data rows start at 2 and skip blank lines' numbers
-    assert sorted(result.frame["_source_row"]) == sorted(set(result.frame["_source_row"]))
+    assert sorted(result.result.frame["_source_row"]) == sorted(set(result.result.frame["_source_row"]))
 
 
 def test_two_files_keep_their_provenance(tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_duplicate_in_another_file_names_that_file(tmp_path: Path) -> None:
     write_csv(a, [{}], set())
     write_csv(b, [{"appointment_id": "B0"}], set())  # same patient, scope and start as a.csv row 2
     result = run([a, b], run_settings(), out_dir=tmp_path / "out", render=False)
-    dup = result.issues[result.issues["rule"] == "duplicate-visit"]
+    dup = result.result.issues[result.result.issues["rule"] == "duplicate-visit"]
     assert dup["other_row"].tolist() == ["a.csv:2"]
     text = (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8-sig")
     assert "co w wierszu a.csv:2" in text

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from lxml import etree
 
+from cer_loader.catalogues.identifiers import load_identifiers
 from cer_loader.errors import ConfigError, RenderError
 from cer_loader.mapping import Mapping, apply_mapping
 from cer_loader.normalize import normalize
-from cer_loader.oids import load_identifiers
 from cer_loader.render import environment, idempotency_keys, render_batches
 from cer_loader.resources import data_dir
 from cer_loader.xmlsafe import load_xsd, parse_bytes

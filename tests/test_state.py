@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cer_loader.errors import ReportError
-from cer_loader.state import Batch, new_run_id, open_state, visit_digests
+from cer_loader.ledger import Batch, new_run_id, open_state, visit_digests
 
 
 def test_create_record_and_read_back(tmp_path: Path) -> None:

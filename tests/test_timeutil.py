@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cer_loader.timeutil import parse_dates, parse_start, parse_times
+from cer_loader.normalize.warsaw_time import parse_dates, parse_start, parse_times
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 

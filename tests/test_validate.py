@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from cer_loader.checks import CHECKS
+from cer_loader.catalogues.rules import load_rules
 from cer_loader.resources import data_dir
-from cer_loader.rules import load_rules
+from cer_loader.validate.appointment import CHECKS
 
 from rowkit import CARDIO, CERVIX, KEY44, make_pesel, run_rules
 

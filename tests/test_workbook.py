@@ -16,9 +16,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cer_loader.errors import InputError
-from cer_loader.ingest.cells import cell_text, column_text, floats_text, number_text
-from cer_loader.ingest.workbook import read_workbook
-from cer_loader.sources import READER_FIELD, READER_ISSUE, READER_VALUE, SOURCE_ROW, SourceTable
+from cer_loader.ingest.table import (
+    READER_FIELD,
+    READER_ISSUE,
+    READER_VALUE,
+    SOURCE_ROW,
+    SourceTable,
+)
+from cer_loader.ingest.workbook.cells import cell_text, column_text, floats_text, number_text
+from cer_loader.ingest.workbook.reader import read_workbook
 
 HEADER = ["Nazwisko", "PESEL", "Data wizyty", "Godzina"]
 

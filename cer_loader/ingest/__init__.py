@@ -1,4 +1,4 @@
-"""Readers: one input file → one ``SourceTable`` (see ``cer_loader.sources``).
+"""Readers: one input file → one ``SourceTable`` (see ``cer_loader.ingest.table``).
 
 ``read_source`` picks the reader by the file's suffix and first bytes.
 """
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError
-from ..mapping import Mapping
-from ..sources import SourceTable
+from cer_loader.errors import InputError
+from cer_loader.ingest.options import ReaderOptions
+from cer_loader.ingest.table import SourceTable
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 HL7_SUFFIXES = {".hl7", ".mllp", ".er7"}
@@ -38,39 +38,40 @@ def detect_kind(path: Path) -> str:
     return "csv"
 
 
-def read_source(path: Path, mapping: Mapping) -> SourceTable:
+def read_source(path: Path, options: ReaderOptions | None = None) -> SourceTable:
+    """Read one input file with the reader its suffix and first bytes call for."""
+    opts = options or ReaderOptions()
     if not path.exists():
         raise InputError("nie ma takiego pliku", "no such file", path=path)
     if path.is_dir():
         raise InputError("to jest katalog, nie plik", "this is a folder, not a file", path=path)
     kind = detect_kind(path)
-    src = mapping.source
     if kind == "xlsx":
-        from .steward import is_steward_workbook, read_steward
-        from .workbook import read_workbook
+        from cer_loader.ingest.steward import is_steward_workbook, read_steward
+        from cer_loader.ingest.workbook.reader import read_workbook
 
         if is_steward_workbook(path):  # our own report.xlsx, fixed by a data steward
             return read_steward(path)
 
         return read_workbook(
             path,
-            sheet=src.get("sheet"),
-            header_row=src.get("header_row"),
-            known_headers=mapping.known_headers(),
+            sheet=opts.sheet,
+            header_row=opts.header_row,
+            known_headers=opts.known_headers,
         )
     if kind == "hl7":
-        from .hl7v2 import read_hl7
+        from cer_loader.ingest.hl7v2 import read_hl7
 
         return read_hl7(
             path,
-            field_paths=mapping.hl7 or None,
-            charset=src.get("encoding"),
-            updates_book=bool(src.get("hl7_updates_book", False)),
+            field_paths=dict(opts.hl7_paths) or None,
+            charset=opts.encoding,
+            updates_book=opts.hl7_updates_book,
         )
-    from .census import balance, census_csv, check_balance
-    from .delimited import read_csv
+    from cer_loader.ingest.csv.census import balance, census_csv, check_balance
+    from cer_loader.ingest.csv.reader import read_csv
 
-    table = read_csv(path, encoding=src.get("encoding"), delimiter=src.get("delimiter"))
+    table = read_csv(path, encoding=opts.encoding, delimiter=opts.delimiter)
     census = census_csv(path, table.details["encoding"], table.details["delimiter"])
     check_balance(table, census)  # raises CensusMismatchError (exit 2) when records went missing
     table.details["census"] = balance(table, census)

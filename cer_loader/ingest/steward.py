@@ -1,13 +1,13 @@
 """Our own ``report.xlsx`` read back: the steward's fixed rows → ``SourceTable`` of kind "steward".
 
-Recognised by its very hidden "_cer_loader" sheet (see :mod:`cer_loader.steward`). The rows of
+Recognised by its very hidden "_cer_loader" sheet (see :mod:`cer_loader.report.workbook`). The rows of
 "Do poprawy" are read with the ordinary workbook reader (same cell rules, census, blank rows);
 the CER columns are taken off, and each row keeps where it came from originally: the workbook
 and its row are ``_source_file``/``_source_row``, the original file and row are
 ``_source_ref`` ("wizyty.csv:26"). No mapping file is needed: the workbook records, per
-original file, which header feeds which CeR field (``steward_canonical``), and the value maps.
+original file, which header feeds which CeR field (``cer_loader.mapping.steward_canonical``), and the value maps.
 
-This module also holds the layout both sides share (sheet and column names); ``cer_loader.origins``
+This module also holds the layout both sides share (sheet and column names); ``cer_loader.report.origins``
 maps a run's rows back to their original files for the writer.
 """
 
@@ -17,11 +17,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from ..errors import InputError
-from ..mapping import Mapping, apply_mapping
-from ..sources import SOURCE_REF, SOURCE_ROW, SourceTable
+from cer_loader.errors import InputError
+from cer_loader.ingest.table import SOURCE_REF, SOURCE_ROW, SourceTable
 
 FORMAT, FORMAT_VERSION = "cer-loader-steward-workbook", 1
 FIX_SHEET, WARN_SHEET, SUMMARY_SHEET, META_SHEET = (
@@ -66,17 +63,6 @@ def safe_text(value: object) -> str:
 
 def is_risky(text: str) -> bool:
     return text.startswith(_RISKY)
-
-
-def enum_choices(mapping: Mapping) -> dict[str, list[str]]:
-    out = {}
-    for name, targets in ENUMS.items():
-        vmap = mapping.value_map(name)
-        out[name] = [
-            next((c for c in cands if vmap.get(c.lower(), c) == target), target)
-            for target, cands in targets.items()
-        ]
-    return out
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -143,7 +129,7 @@ def steward_defaults(inputs: list[Path]) -> dict[str, Any]:
 
 def read_steward(path: Path) -> SourceTable:
     """Read the "Do poprawy" sheet of our own workbook as a table of the original columns."""
-    from .workbook import read_workbook
+    from cer_loader.ingest.workbook.reader import read_workbook
 
     meta = read_meta(path)
     table = read_workbook(path, sheet=FIX_SHEET, header_row=1)
@@ -188,17 +174,3 @@ def read_steward(path: Path) -> SourceTable:
     )  # fmt: skip
     table.kind, table.frame, table.headers, table.details = "steward", out, data, details
     return table
-
-
-def steward_canonical(table: SourceTable) -> pd.DataFrame:
-    """``apply_mapping`` for a steward table: each row through the mapping of its original file."""
-    origins = table.details["origins"]
-    values = table.details.get("values", {})
-    f = table.frame
-    parts = []
-    groups = f.groupby(ORIGIN, sort=False).groups.items() if len(f) else [(0, f.index)]
-    for k, idx in groups:
-        columns = {n: h for n, h in origins[int(k)]["columns"].items() if h in table.headers}
-        sub = SourceTable(path=table.path, kind="steward", frame=f.loc[idx], headers=table.headers)
-        parts.append(apply_mapping(sub, Mapping(columns=columns, values=values)))
-    return pd.concat(parts).loc[f.index]

@@ -26,13 +26,12 @@ import pandas as pd
 
 from cer_loader.errors import CensusMismatchError, ConfigError, InputError
 from cer_loader.fields import FIELD_NAMES
-from cer_loader.sources import SOURCE_REF, SourceTable, add_provenance, read_input_bytes
-
-from .charset import codec_for, decode, msh18
-from .events import NOT_LOADED_COLUMNS, Fold, final_fields, header, reason
-from .fields import compile_paths
-from .framing import count_msh, deframe, split_dump
-from .tokens import Message
+from cer_loader.ingest.hl7v2.charset import codec_for, decode, msh18
+from cer_loader.ingest.hl7v2.events import NOT_LOADED_COLUMNS, Fold, final_fields, header, reason
+from cer_loader.ingest.hl7v2.field_map import compile_paths
+from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
+from cer_loader.ingest.hl7v2.tokens import Message
+from cer_loader.ingest.table import SOURCE_REF, SourceTable, add_provenance, read_input_bytes
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
 

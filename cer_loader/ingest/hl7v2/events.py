@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .fields import extract
-from .tokens import NULL, Message, Path
+from cer_loader.ingest.hl7v2.field_map import extract
+from cer_loader.ingest.hl7v2.tokens import NULL, Message, Path
 
 ACTIONS = {
     "S12": ("new", "booked"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from stdnum.pl import pesel as stdpesel
 
-from .tokens import NULL, Got, Message
+from cer_loader.ingest.hl7v2.tokens import NULL, Got, Message
 
 PESEL_OID = "2.16.840.1.113883.3.4424.1.1.616"
 PESEL_TYPES = {"NNPOL", "NI", "PESEL"}

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from .tokens import NULL, Got, Message, plan
+from cer_loader.ingest.hl7v2.tokens import NULL, Got, Message, plan
 
 _TS = re.compile(
     r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d*)?)?\s*(?:([+-])(\d{2})(\d{2}))?$"

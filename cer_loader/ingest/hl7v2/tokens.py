@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .escapes import unescape
+from cer_loader.ingest.hl7v2.delims import Delims
+from cer_loader.ingest.hl7v2.escapes import unescape
 
 __all__ = [
     "NULL",
@@ -42,15 +43,6 @@ _PATH = re.compile(
     r"^\s*(?P<seg>[A-Z][A-Z0-9]{2})[-.](?P<field>\d+)(?:\[(?P<rep>\d+)\])?"
     r"(?:\.(?P<comp>\d+)(?:\.(?P<sub>\d+))?)?\s*$"
 )
-
-
-@dataclass(frozen=True)
-class Delims:
-    field: str = "|"
-    component: str = "^"
-    repetition: str = "~"
-    escape: str = "\\"
-    subcomponent: str = "&"
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from .outfiles import open_private
-from .sources import SourceTable
+from cer_loader.files import open_private
+from cer_loader.ingest.table import SourceTable
 
 REASONS: dict[str, tuple[str, str]] = {
     "cancelled": ("wizyta odwołana (SIU^S15)", "appointment cancelled (SIU^S15)"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .fields import PII_FIELDS
+from cer_loader.fields import PII_FIELDS
 
 
 def mask_values(values: pd.Series) -> pd.Series:

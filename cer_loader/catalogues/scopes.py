@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ConfigError
-from .resources import load_toml
+from cer_loader.errors import ConfigError
+from cer_loader.resources import load_toml
 
 CODE_RE = re.compile(r"^\d{2}\.\d{4}\.\d{3}\.\d{2}$")
 COLUMNS = [

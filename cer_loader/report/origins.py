@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .fields import FIELD_NAMES
-from .ingest.steward import ORIG_FILE, ORIG_REF, ORIG_ROW, ORIGIN
-from .mapping import Mapping, resolve_columns
-from .sources import SOURCE_FILE, SOURCE_REF, SOURCE_ROW
+from cer_loader.fields import FIELD_NAMES
+from cer_loader.ingest.steward import ORIG_FILE, ORIG_REF, ORIG_ROW, ORIGIN
+from cer_loader.ingest.table import SOURCE_FILE, SOURCE_REF, SOURCE_ROW
+from cer_loader.mapping import Mapping, resolve_columns
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from cer_loader.result import RunResult
 
 
 @dataclass

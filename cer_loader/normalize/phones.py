@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import phonenumbers
 
-from .timeutil import extract
+from cer_loader.normalize.warsaw_time import extract
 
 EMAIL_RE = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 

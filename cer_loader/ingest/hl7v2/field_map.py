@@ -16,12 +16,12 @@ appointment is loaded (see ``events.final_fields``).
 
 from __future__ import annotations
 
-from .patient import PESEL_OID, PESEL_TYPES
-from .patient import patient as _patient
-from .timing import duration as _duration
-from .timing import minutes, parse_ts
-from .timing import start as _start
-from .tokens import NULL, Got, Message, Path, parse_path, plan
+from cer_loader.ingest.hl7v2.patient import PESEL_OID, PESEL_TYPES
+from cer_loader.ingest.hl7v2.patient import patient as _patient
+from cer_loader.ingest.hl7v2.timing import duration as _duration
+from cer_loader.ingest.hl7v2.timing import minutes, parse_ts
+from cer_loader.ingest.hl7v2.timing import start as _start
+from cer_loader.ingest.hl7v2.tokens import NULL, Got, Message, Path, parse_path, plan
 
 __all__ = [
     "Got",

@@ -11,7 +11,7 @@ fixtures. What the reader decides, in order:
   at least half of them; matching ignores case, diacritics and punctuation), else the first row
   with ≥ 3 non-empty text cells. Rows above it (titles, merged banners, blanks) are counted as
   ``header_records`` together with the header itself and reported as ``details["title_rows"]``.
-* **Cells**: see :mod:`cer_loader.ingest.cells`. A vertical merge below the header (one date
+* **Cells**: see :mod:`cer_loader.ingest.workbook.cells`. A vertical merge below the header (one date
   merged over a day's appointments) is filled down its first column, because that is what the
   person meant; horizontal merges are not spread into neighbouring fields.
 * **Rows**: ``_source_row`` is the sheet's own row number. Blank rows are dropped and counted. A
@@ -41,16 +41,7 @@ from python_calamine import (
 )
 
 from cer_loader.errors import CensusMismatchError, InputError
-from cer_loader.ingest.cells import (
-    PESEL_HEADER,
-    cell_text,
-    column_letter,
-    column_text,
-    fold,
-    restore_pesel,
-    unseen_cells,
-)
-from cer_loader.sources import (
+from cer_loader.ingest.table import (
     READER_FIELD,
     READER_ISSUE,
     READER_VALUE,
@@ -58,6 +49,15 @@ from cer_loader.sources import (
     add_provenance,
     read_input_bytes,
     unique_name,
+)
+from cer_loader.ingest.workbook.cells import (
+    PESEL_HEADER,
+    cell_text,
+    column_letter,
+    column_text,
+    fold,
+    restore_pesel,
+    unseen_cells,
 )
 
 HEADER_SEARCH_ROWS = 100

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
-from .resources import load_toml
+from cer_loader.errors import ConfigError
+from cer_loader.resources import load_toml
 
 SEVERITIES = ("error", "warning")
 

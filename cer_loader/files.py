@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import ReportError
+from cer_loader.errors import ReportError
 
 
 def write_private(path: Path, data: bytes) -> None:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import timeutil as tu
-from .sources import READER_ISSUE
+from cer_loader.ingest.table import READER_ISSUE
+from cer_loader.normalize import warsaw_time as tu
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pycountry
 
-from .errors import ConfigError
-from .resources import load_toml
+from cer_loader.errors import ConfigError
+from cer_loader.resources import load_toml
 
 REQUIRED_OIDS = ("pesel", "mus", "npwz")
 

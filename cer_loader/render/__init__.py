@@ -25,12 +25,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
-from . import timeutil
-from .config import Settings
-from .errors import ConfigError, RenderError
-from .oids import IdentifierConfig
-from .outfiles import write_private
-from .xmlsafe import load_xsd, masked_schema_error, parse_bytes
+from cer_loader.catalogues.identifiers import IdentifierConfig
+from cer_loader.errors import ConfigError, RenderError
+from cer_loader.files import write_private
+from cer_loader.normalize import warsaw_time as timeutil
+from cer_loader.settings import Settings
+from cer_loader.xmlsafe import load_xsd, masked_schema_error, parse_bytes
 
 TEMPLATE_NAME = "zasilInicjalnie.xml"
 KEY_NAMESPACE = uuid.UUID("6f1c3b1e-5d0a-4c43-9a38-3c0f3c3b9e10")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .rules import Rule
+from cer_loader.catalogues.rules import Rule
 
 HEAD = """# Rule catalogue
 

@@ -8,17 +8,18 @@ Rendered with Jinja2 autoescape from ``templates/report.html.j2``; examples come
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from .outfiles import write_private
-from .report import issue_table
-from .resources import data_dir
+from cer_loader.files import write_private
+from cer_loader.report.rows import issue_table
+from cer_loader.resources import data_dir
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from cer_loader.result import RunResult
 
 TEMPLATE = "report.html.j2"
 TOP_RULES = 10
@@ -34,13 +35,11 @@ def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def _examples(result: RunResult, lang: str) -> list[dict[str, str]]:
+def _examples(result: RunResult, summary: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
     """For each of the top rules: its description and one masked example."""
-    issues = result.issues
-    errors = issues[issues["severity"] == "error"]
-    table = issue_table(errors, result.frame, result.tables, result.rules, lang)
+    table = issue_table(result.errors, result.frame, result.tables, result.rules, lang)
     out = []
-    for code, n in list(result.summary.get("rejections_by_rule", {}).items())[:TOP_RULES]:
+    for code, n in list(summary.get("rejections_by_rule", {}).items())[:TOP_RULES]:
         rows = table[table["rule"] == code]
         first = rows.iloc[0] if len(rows) else None
         rule = result.rules.get(code)
@@ -59,26 +58,26 @@ def _examples(result: RunResult, lang: str) -> list[dict[str, str]]:
     return out
 
 
-def render_html(result: RunResult) -> str:
+def render_html(result: RunResult, summary: Mapping[str, Any]) -> str:
     lang = "en" if result.settings.lang == "en" else "pl"
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(data_dir("templates"))),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    counts = result.summary.get("rejections_by_rule", {})
+    counts = summary.get("rejections_by_rule", {})
     bars = _bars(dict(list(counts.items())[:TOP_RULES * 2]))
     return env.get_template(TEMPLATE).render(
         lang=lang,
-        s=result.summary,
+        s=summary,
         bars=bars,
         chart={"w": LABEL_WIDTH + BAR_WIDTH + 60, "h": max(len(bars), 1) * (BAR_HEIGHT + 6),
                "label": LABEL_WIDTH, "bar": BAR_HEIGHT},  # fmt: skip
-        examples=_examples(result, lang),
+        examples=_examples(result, summary, lang),
         created=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     )
 
 
-def write_html_report(path: Path, result: RunResult) -> None:
+def write_html_report(path: Path, result: RunResult, summary: Mapping[str, Any]) -> None:
     """Write ``report.html`` (mode 0600: it names files and rules, no personal data unmasked)."""
-    write_private(path, render_html(result).encode("utf-8"))
+    write_private(path, render_html(result, summary).encode("utf-8"))

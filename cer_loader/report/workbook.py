@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .ingest.steward import (
+from cer_loader.files import write_private
+from cer_loader.ingest.steward import (  # fmt: skip
     COL_FILE,
     COL_ID,
     COL_MESSAGE,
@@ -31,18 +32,16 @@ from .ingest.steward import (
     META_SHEET,
     SUMMARY_SHEET,
     WARN_SHEET,
-    enum_choices,
     safe_text,
-)  # fmt: skip
-from .mapping import Mapping
-from .origins import Origins, origins_of
-from .outfiles import write_private
-from .report import LOCAL, TABLE, messages
+)
+from cer_loader.mapping import Mapping, enum_choices
+from cer_loader.report.origins import Origins, origins_of
+from cer_loader.report.rows import LOCAL, TABLE, messages
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-    from .pipeline import RunResult
+    from cer_loader.result import RunResult
 
 FAULT_FILL = "FFC7CE"  # light red, as Excel's "bad" style
 FAULT_FONT = "9C0006"
@@ -216,12 +215,13 @@ LABELS = {
 }  # fmt: skip
 
 
-def fill_summary(ws: Worksheet, result: RunResult, run_id: str, state_path: Path | None) -> None:
+def fill_summary(ws: Worksheet, result: RunResult, summary: dict[str, Any]) -> None:
     """Instructions, run parameters, balance, files with SHA-256, rejections per rule."""
     from openpyxl.styles import Font
 
     lang = "en" if result.settings.lang == "en" else "pl"
-    L, s = LABELS[lang], result.summary
+    L, s = LABELS[lang], summary
+    run_id, state_path = result.run_id, result.state_path
     lines: list[list[Any]] = [[x] for x in INSTRUCTIONS[lang]] + [[]]
     heads = {0, len(lines)}
     lines += [[L[0]], [L[1], s.get("mus_id", "")], [L[2], s.get("as_of", "")], [L[3], run_id],
@@ -285,10 +285,8 @@ def _write_meta(ws: Worksheet, result: RunResult, origins: Origins, mapping: Map
 def write_steward_workbook(
     path: Path,
     result: RunResult,
+    summary: Any,
     mapping: Mapping,
-    *,
-    state_path: Path | None = None,
-    run_id: str = "",
 ) -> None:
     """Write the steward's workbook for ``result`` to ``path`` (mode 0600, atomically)."""
     from openpyxl import Workbook
@@ -296,16 +294,14 @@ def write_steward_workbook(
     lang = result.settings.lang
     origins = origins_of(result, mapping)
     merged = Mapping(values={**origins.values, **mapping.values})
-    issues = result.issues
+    state_path, run_id = result.state_path, result.run_id
     wb = Workbook()
     fix = wb.active
     fix.title = FIX_SHEET
-    errors = issues[issues["severity"] == "error"]
-    warnings = issues[issues["severity"] == "warning"]
-    _write_issue_sheet(fix, result, errors, origins, merged, lang, True)
+    _write_issue_sheet(fix, result, result.errors, origins, merged, lang, True)
     warn = wb.create_sheet(WARN_SHEET)
-    _write_issue_sheet(warn, result, warnings, origins, merged, lang, True)
-    fill_summary(wb.create_sheet(SUMMARY_SHEET), result, run_id, state_path)
+    _write_issue_sheet(warn, result, result.warnings, origins, merged, lang, True)
+    fill_summary(wb.create_sheet(SUMMARY_SHEET), result, summary)
     _write_meta(wb.create_sheet(META_SHEET), result, origins, merged, state_path, run_id)
     buf = io.BytesIO()
     wb.save(buf)

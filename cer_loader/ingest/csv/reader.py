@@ -52,7 +52,8 @@ import numpy as np
 import pandas as pd
 
 from cer_loader.errors import InputError
-from cer_loader.ingest.csvframe import (  # noqa: F401  (re-exported: the reader's public names)
+from cer_loader.ingest.csv.encoding import decode, detect_encoding
+from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the reader's public names)
     CANDIDATE_DELIMITERS,
     EXCERPT,
     EXTRA_FIELDS,
@@ -65,8 +66,7 @@ from cer_loader.ingest.csvframe import (  # noqa: F401  (re-exported: the reader
     sniff_delimiter,
     split_lines,
 )
-from cer_loader.ingest.encoding import decode, detect_encoding
-from cer_loader.sources import (
+from cer_loader.ingest.table import (
     PROVENANCE,
     READER_FIELD,
     READER_ISSUE,

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from .masking import mask_for_field
-from .outfiles import open_private, write_private
-from .rules import Rule
-from .sources import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
-from .validate import DERIVED
+from cer_loader.catalogues.rules import Rule
+from cer_loader.files import open_private, write_private
+from cer_loader.ingest.table import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
+from cer_loader.report.masking import mask_for_field
+from cer_loader.validate import DERIVED
 
 HL7_SOURCES = "_hl7_sources"
 FIXED = ["source_file", "source_row", "source_ref", "appointment_id", "rule", "field", "value", "message"]

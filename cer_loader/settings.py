@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from stdnum.pl import nip as std_nip
 from stdnum.pl import regon as std_regon
 
-from .errors import ConfigError
-from .resources import data_dir, load_toml
+from cer_loader.errors import ConfigError
+from cer_loader.resources import data_dir, load_toml
 
 MUS_RE = re.compile(r"^\d{12}-\d{3}$")
 NFZ_BRANCH_RE = re.compile(r"^(0[1-9]|1[0-6])$")

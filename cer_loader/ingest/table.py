@@ -71,7 +71,7 @@ def add_provenance(frame: pd.DataFrame, path: Path, rows: list[int] | Any) -> pd
 
 def read_input_bytes(path: Path) -> bytes:
     """The whole input file; an unreadable one is an InputError naming it (exit 2)."""
-    from .errors import InputError
+    from cer_loader.errors import InputError
 
     try:
         return Path(path).read_bytes()

@@ -15,11 +15,17 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from . import checks_patient  # noqa: F401  (registers the patient checks)
-from .checks import CHECKS, CheckSpec, Context, text_problem_field
-from .checks_patient import visit_key
-from .rules import Rule
-from .sources import READER_FIELD, READER_ISSUE, READER_VALUE, SOURCE_FILE, SOURCE_ROW
+from cer_loader.catalogues.rules import Rule
+from cer_loader.ingest.table import (
+    READER_FIELD,
+    READER_ISSUE,
+    READER_VALUE,
+    SOURCE_FILE,
+    SOURCE_ROW,
+)
+from cer_loader.validate import patient as checks_patient  # noqa: F401  (registers the patient checks)
+from cer_loader.validate.appointment import CHECKS, CheckSpec, Context, text_problem_field
+from cer_loader.validate.patient import visit_key
 
 ISSUE_COLUMNS = ["row", "rule", "severity", "field", "value", "other_row"]
 # where the value shown for a field comes from, when not the field's own text column

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import timeutil as tu
-from .checks import Context, _scope_attr, check
+from cer_loader.normalize import warsaw_time as tu
+from cer_loader.validate.appointment import Context, _scope_attr, check
 
 
 @check("missing-patient-identity", "n_pesel_present", "patient_document_number", "patient_document_type")

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import __version__
-from .notloaded import counts as hl7_counts
+from cer_loader import __version__
+from cer_loader.report.not_loaded import counts as hl7_counts
 
 if TYPE_CHECKING:
-    from .pipeline import RunResult
+    from cer_loader.result import RunResult
 
 
 def _rule_counts(issues: pd.DataFrame) -> dict[str, int]:

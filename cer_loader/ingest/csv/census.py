@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from cer_loader.errors import CensusMismatchError, InputError
-from cer_loader.sources import SourceTable
+from cer_loader.ingest.table import SourceTable
 
 MAX_SPAN = 1000  # same bound as the reader's, stated independently
 HEADER_MAX_SPAN = 5

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import timeutil
-from .identifiers import npwz_ok, pad_pesel, pesel_checks
-from .oids import IdentifierConfig, country_numeric, document_type
-from .phones import email_ok, to_e164
+from cer_loader.catalogues.identifiers import IdentifierConfig, country_numeric, document_type
+from cer_loader.normalize import warsaw_time as timeutil
+from cer_loader.normalize.checksums import npwz_ok, pad_pesel, pesel_checks
+from cer_loader.normalize.phones import email_ok, to_e164
 
 
 def _start_text(f: pd.DataFrame) -> pd.Series:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ReportError
+from cer_loader.errors import ReportError
 
 STATE_NAME = "state.sqlite"
 SCHEMA_VERSION = 1
@@ -54,7 +54,7 @@ class Batch:
 def visit_digests(frame: pd.DataFrame, mus_id: str) -> pd.Series:
     """A SHA-256 per row of (MUŚ, patient, scope, start instant): finds the same visit across
     runs without storing who the patient is; None where a part is unknown."""
-    from .checks_patient import patient_key
+    from cer_loader.validate.patient import patient_key
 
     patient = patient_key(frame)
     start = frame["n_start"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
