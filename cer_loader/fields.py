@@ -4,7 +4,10 @@ from __future__ import annotations
 
 # name -> (Polish description, English description)
 CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
-    "appointment_id": ("identyfikator wizyty w systemie źródłowym", "appointment id in the source system"),
+    "appointment_id": (
+        "identyfikator wizyty w systemie źródłowym",
+        "appointment id in the source system",
+    ),
     "start": ("data i godzina wizyty", "appointment date and time"),
     "start_date": ("data wizyty", "appointment date"),
     "start_time": ("godzina wizyty", "appointment time"),
@@ -12,8 +15,14 @@ CANONICAL_FIELDS: dict[str, tuple[str, str]] = {
     "schedule_id": ("identyfikator harmonogramu", "schedule id"),
     "mus_id": ("identyfikator MUŚ", "MUŚ id"),
     "scope_code": ("kod zakresu świadczeń", "NFZ scope (product) code"),
-    "visit_kind": ("rodzaj wizyty (pierwszorazowa / kontynuacja)", "visit kind (first / continuation)"),
-    "medical_category": ("kategoria medyczna (pilny / stabilny)", "medical category (pilny / stabilny)"),
+    "visit_kind": (
+        "rodzaj wizyty (pierwszorazowa / kontynuacja)",
+        "visit kind (first / continuation)",
+    ),
+    "medical_category": (
+        "kategoria medyczna (pilny / stabilny)",
+        "medical category (pilny / stabilny)",
+    ),
     "request_date": ("data zgłoszenia", "request date"),
     "referral_key": ("klucz e-skierowania (44 cyfry)", "e-referral key (44 digits)"),
     "referral_number": ("numer skierowania papierowego", "paper referral number"),

@@ -19,7 +19,8 @@ def write_private(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         raise ReportError(
-            f"nie można zapisać pliku: {exc.strerror}", f"cannot write file: {exc.strerror}",
+            f"nie można zapisać pliku: {exc.strerror}",
+            f"cannot write file: {exc.strerror}",
             path=path,
         ) from None
 

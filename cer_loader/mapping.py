@@ -207,8 +207,9 @@ def proposal_toml(table: SourceTable) -> str:
     for key in ("encoding", "delimiter", "sheet", "header_row"):
         if key in table.details and table.details[key] is not None:
             val = table.details[key]
-            lines.append(f"{key} = {val!r}".replace("'", '"') if isinstance(val, str) else
-                         f"{key} = {val}")
+            lines.append(
+                f"{key} = {val!r}".replace("'", '"') if isinstance(val, str) else f"{key} = {val}"
+            )
     lines += ["", "[columns]"]
     for name in FIELD_NAMES:
         if name in proposal:

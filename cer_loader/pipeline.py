@@ -38,7 +38,9 @@ def _noop(stage: str, done: int, total: int) -> None:
     return None
 
 
-def read_inputs(inputs: list[Path], mapping: Mapping, progress: Progress = _noop) -> list[SourceTable]:
+def read_inputs(
+    inputs: list[Path], mapping: Mapping, progress: Progress = _noop
+) -> list[SourceTable]:
     tables = []
     for i, path in enumerate(inputs):
         progress("read", i, len(inputs))
@@ -52,7 +54,9 @@ def read_inputs(inputs: list[Path], mapping: Mapping, progress: Progress = _noop
 def combine(tables: list[SourceTable], mapping: Mapping) -> pd.DataFrame:
     frames = []
     for t, table in enumerate(tables):
-        canon = steward_canonical(table) if table.kind == "steward" else apply_mapping(table, mapping)
+        canon = (
+            steward_canonical(table) if table.kind == "steward" else apply_mapping(table, mapping)
+        )
         canon[TABLE] = t
         canon[LOCAL] = table.frame.index
         frames.append(canon)
@@ -150,8 +154,12 @@ def _render_and_record(
 def _write_row_reports(result: RunResult, out_dir: Path) -> None:
     frame, tables, rules = result.frame, result.tables, result.rules
     lang = result.settings.lang
-    write_issue_csv(out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang))
-    write_issue_csv(out_dir / "warnings.csv", issue_table(result.warnings, frame, tables, rules, lang))
+    write_issue_csv(
+        out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang)
+    )
+    write_issue_csv(
+        out_dir / "warnings.csv", issue_table(result.warnings, frame, tables, rules, lang)
+    )
     if any(t.not_loaded is not None for t in tables):
         write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
 

@@ -79,7 +79,8 @@ def parse_date(text: str, what: str) -> dt.date:
         return dt.date.fromisoformat(str(text))
     except ValueError:
         raise ConfigError(
-            f"{what}: '{text}' nie jest datą RRRR-MM-DD", f"{what}: '{text}' is not a YYYY-MM-DD date"
+            f"{what}: '{text}' nie jest datą RRRR-MM-DD",
+            f"{what}: '{text}' is not a YYYY-MM-DD date",
         ) from None
 
 
@@ -88,7 +89,9 @@ def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Settin
     values: dict[str, Any] = {}
     if config_path is not None:
         doc = load_toml(config_path, "konfiguracja", "configuration")
-        bad = _SECRET_KEYS & {k.lower() for sec in doc.values() if isinstance(sec, dict) for k in sec}
+        bad = _SECRET_KEYS & {
+            k.lower() for sec in doc.values() if isinstance(sec, dict) for k in sec
+        }
         if bad:
             raise ConfigError(
                 "hasła nie mogą być w pliku konfiguracji (użyj zmiennej środowiskowej)",

@@ -33,13 +33,17 @@ def generated_table(n: int, seed: int = 1) -> SourceTable:
              zip(births, rng.integers(0, 9999, n), strict=True)]  # fmt: skip
     pesels = [b + std_pesel.calc_check_digit(b) for b in bases]
     bad = rng.random(n) < 0.01  # 1 % injected checksum errors
-    pesels = [p[:-1] + str((int(p[-1]) + 1) % 10) if x else p for p, x in zip(pesels, bad, strict=True)]
+    pesels = [
+        p[:-1] + str((int(p[-1]) + 1) % 10) if x else p for p, x in zip(pesels, bad, strict=True)
+    ]
     days = pd.to_datetime("2027-01-04") + pd.to_timedelta(rng.integers(0, 300, n), unit="D")
     frame = pd.DataFrame({k: [v] * n for k, v in BASE.items()})
     frame["appointment_id"] = [f"A{i}" for i in range(n)]
     frame["patient_pesel"] = pesels
     frame["start_date"] = days.strftime("%d.%m.%Y")
-    frame["start_time"] = [f"{h}:{m:02d}" for h, m in zip(rng.integers(7, 19, n), rng.integers(0, 60, n), strict=True)]
+    frame["start_time"] = [
+        f"{h}:{m:02d}" for h, m in zip(rng.integers(7, 19, n), rng.integers(0, 60, n), strict=True)
+    ]
     frame = add_provenance(frame, Path("bench.csv"), range(2, n + 2))
     return SourceTable(path=Path("bench.csv"), kind="csv", frame=frame, headers=list(BASE),
                        total_records=n + 1, canonical=True)  # fmt: skip
@@ -66,6 +70,11 @@ def test_bench_stages(n: int, tmp_path: Path) -> None:
     t4 = time.perf_counter()
     assert len(accepted) + len(rejected) == n
     assert sum(f.records for f in files) == len(accepted)
-    for name, a, b in (("map", t0, t1), ("normalize", t1, t2), ("validate", t2, t3), ("render+XSD", t3, t4)):
+    for name, a, b in (
+        ("map", t0, t1),
+        ("normalize", t1, t2),
+        ("validate", t2, t3),
+        ("render+XSD", t3, t4),
+    ):
         print(f"\n{name:>11}: {b - a:6.2f} s  {n / (b - a):>10,.0f} rows/s")
     print(f"{'total':>11}: {t4 - t0:6.2f} s  rows={n} rejected={len(rejected)} files={len(files)}")

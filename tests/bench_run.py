@@ -35,5 +35,7 @@ def test_bench_run(n: int, tmp_path: Path) -> None:
     took = time.perf_counter() - t0
     s = result.summary
     assert s["input_rows"] == n == s["accepted"] + s["rejected"] and s["balance_holds"]
-    print(f"\n{n:,} rows, {src.stat().st_size / 1e6:.1f} MB: {took:.1f} s = {n / took:,.0f} rows/s "
-          f"(accepted {s['accepted']:,}, rejected {s['rejected']:,}, payload files {len(s['payload'])})")
+    print(
+        f"\n{n:,} rows, {src.stat().st_size / 1e6:.1f} MB: {took:.1f} s = {n / took:,.0f} rows/s "
+        f"(accepted {s['accepted']:,}, rejected {s['rejected']:,}, payload files {len(s['payload'])})"
+    )

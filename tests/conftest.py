@@ -12,7 +12,11 @@ SAMPLE = ROOT / "sample_data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 # public HL7 samples live in shared/, beside the repository (CI lays a copy there too)
 HL7_SAMPLES = next(
-    (p for p in (ROOT.parent / "shared" / "hl7_samples", Path("/work/shared/hl7_samples")) if p.is_dir()),
+    (
+        p
+        for p in (ROOT.parent / "shared" / "hl7_samples", Path("/work/shared/hl7_samples"))
+        if p.is_dir()
+    ),
     ROOT.parent / "shared" / "hl7_samples",
 )
 

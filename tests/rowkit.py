@@ -60,7 +60,11 @@ def table_of(rows: list[dict[str, str]], path: str = "test.csv") -> SourceTable:
     frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in rows], columns=columns)
     frame = add_provenance(frame, Path(path), list(range(2, len(rows) + 2)))
     return SourceTable(
-        path=Path(path), kind="csv", frame=frame, headers=columns, total_records=len(rows) + 1,
+        path=Path(path),
+        kind="csv",
+        frame=frame,
+        headers=columns,
+        total_records=len(rows) + 1,
         canonical=True,
     )
 

@@ -59,7 +59,9 @@ def imports(path: Path) -> set[str]:
             base = node.module or ""
             names.add(base)
             for a in node.names:
-                if (PKG.parent / f"{base}.{a.name}".replace(".", "/")).with_suffix(".py").exists() or (
+                if (PKG.parent / f"{base}.{a.name}".replace(".", "/")).with_suffix(
+                    ".py"
+                ).exists() or (
                     PKG.parent / f"{base}.{a.name}".replace(".", "/") / "__init__.py"
                 ).exists():
                     names.add(f"{base}.{a.name}")
@@ -101,7 +103,7 @@ def test_no_import_circles() -> None:
             if n not in g:
                 continue
             if state.get(n) == 1:
-                raise AssertionError("import circle: " + " -> ".join([*stack[stack.index(n):], n]))
+                raise AssertionError("import circle: " + " -> ".join([*stack[stack.index(n) :], n]))
             if n not in state:
                 visit(n)
         stack.pop()

@@ -17,7 +17,12 @@ from conftest import SAMPLE
 from rowkit import BASE
 
 SAMPLE_CSV = SAMPLE / "wizyty_poradnia.csv"
-SAMPLE_ARGS = ["--mapping", str(SAMPLE / "mapping.toml"), "--config", str(SAMPLE / "cer-loader.toml")]
+SAMPLE_ARGS = [
+    "--mapping",
+    str(SAMPLE / "mapping.toml"),
+    "--config",
+    str(SAMPLE / "cer-loader.toml"),
+]
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -64,7 +69,9 @@ def test_sample_run_exit_1_and_outputs(tmp_path: Path) -> None:
 def test_no_personal_data_on_the_terminal(tmp_path: Path) -> None:
     code, out = invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(tmp_path))
     text = SAMPLE_CSV.read_bytes().decode("cp1250")
-    pesels = {f for line in text.splitlines()[1:] for f in line.split(";") if f.isdigit() and len(f) >= 10}
+    pesels = {
+        f for line in text.splitlines()[1:] for f in line.split(";") if f.isdigit() and len(f) >= 10
+    }
     assert pesels and not any(p in out for p in pesels)
     assert "Kowalska" not in out
 
@@ -87,7 +94,9 @@ def test_validate_writes_no_payload(tmp_path: Path) -> None:
 def test_english(tmp_path: Path) -> None:
     code, out = invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(tmp_path), "--lang", "en")
     assert code == 1 and "Balance holds" in out
-    rows = list(csv.DictReader((tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()))
+    rows = list(
+        csv.DictReader((tmp_path / "rejected.csv").read_text(encoding="utf-8-sig").splitlines())
+    )
     assert any("check digit" in r["message"] for r in rows)
 
 
@@ -140,7 +149,7 @@ def test_inspect_proposes_a_mapping(tmp_path: Path) -> None:
     assert code == 0
     assert "encoding: 'cp1250'" in out and "delimiter: ';'" in out
     assert 'patient_pesel = "PESEL"' in out and 'start_date = "Data wizyty"' in out
-    proposal = out[out.index("[source]"):]
+    proposal = out[out.index("[source]") :]
     (tmp_path / "m.toml").write_text(proposal, encoding="utf-8")
     code, _ = invoke("run", str(SAMPLE_CSV), "--mapping", str(tmp_path / "m.toml"), "--config",
                      str(SAMPLE / "cer-loader.toml"), "--out", str(tmp_path / "o"))  # fmt: skip
@@ -155,12 +164,18 @@ def test_swapped_template_and_xsd(tmp_path: Path) -> None:
     xsd = tmp_path / "my.xsd"
     shutil.copy(data_dir("schemas") / "zasilInicjalnie.xsd", xsd)
     src = good_csv(tmp_path / "ok.csv")
-    text = (tpl / "zasilInicjalnie.xml").read_text().replace('wersjaKontraktu="draft-1"', 'wersjaKontraktu="site-1"')
+    text = (
+        (tpl / "zasilInicjalnie.xml")
+        .read_text()
+        .replace('wersjaKontraktu="draft-1"', 'wersjaKontraktu="site-1"')
+    )
     (tpl / "zasilInicjalnie.xml").write_text(text)
     code, out = invoke("run", str(src), "--mus", "000000927722-001", "--as-of", "2026-12-01",
                        "--template-dir", str(tpl), "--xsd", str(xsd), "--out", str(tmp_path / "o"))  # fmt: skip
     assert code == 0, out
-    assert b'wersjaKontraktu="site-1"' in next((tmp_path / "o" / "payload").glob("*.xml")).read_bytes()
+    assert (
+        b'wersjaKontraktu="site-1"' in next((tmp_path / "o" / "payload").glob("*.xml")).read_bytes()
+    )
 
 
 def test_rules_command_matches_docs() -> None:
@@ -173,7 +188,9 @@ def test_rules_command_matches_docs() -> None:
 
 def test_reader_warnings_are_shown_in_the_chosen_language(tmp_path: Path) -> None:
     src = tmp_path / "dup.csv"
-    src.write_text("PESEL;Nazwisko;Nazwisko;Data wizyty\n44051401359;A;B;12.01.2027\n", encoding="utf-8")
+    src.write_text(
+        "PESEL;Nazwisko;Nazwisko;Data wizyty\n44051401359;A;B;12.01.2027\n", encoding="utf-8"
+    )
     base = ["validate", str(src), "--mus", "000000927722-001", "--as-of", "2026-12-01"]
     _, pl = invoke(*base, "--out", str(tmp_path / "a"))
     _, en = invoke(*base, "--out", str(tmp_path / "b"), "--lang", "en")
@@ -181,7 +198,9 @@ def test_reader_warnings_are_shown_in_the_chosen_language(tmp_path: Path) -> Non
     assert "! duplicate or reserved header 'Nazwisko'" in en
 
 
-def test_unexpected_failure_is_exit_3_without_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unexpected_failure_is_exit_3_without_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import cer_loader.pipeline as pipeline
 
     def boom(*args: object, **kwargs: object) -> None:

@@ -15,7 +15,12 @@ from cer_loader.ingest.steward import COL_REF, FIX_SHEET
 from conftest import SAMPLE
 
 SAMPLE_CSV = SAMPLE / "wizyty_poradnia.csv"
-SAMPLE_ARGS = ["--mapping", str(SAMPLE / "mapping.toml"), "--config", str(SAMPLE / "cer-loader.toml")]
+SAMPLE_ARGS = [
+    "--mapping",
+    str(SAMPLE / "mapping.toml"),
+    "--config",
+    str(SAMPLE / "cer-loader.toml"),
+]
 # what a steward would type, per appointment id: header -> fixed value
 FIXES = {
     "W00024": {"Godz.": "3:30"},  # start-nonexistent (DST gap)
@@ -27,7 +32,9 @@ FIXES = {
 def invoke(*args: str) -> tuple[int, str, dict]:
     r = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     out = Path(args[args.index("--out") + 1])
-    summary = json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
+    summary = (
+        json.loads((out / "summary.json").read_text()) if (out / "summary.json").exists() else {}
+    )
     return r.exit_code, r.output, summary
 
 
@@ -88,8 +95,12 @@ def test_round_trip_fixes_rows_and_never_duplicates(tmp_path: Path) -> None:
 
     # the original export again with the same state: nothing duplicated
     state = first / "state.sqlite"
-    code, _, s4 = invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(again), "--state", str(state))
-    assert s4["already_loaded"] == s1["accepted"] and s4["accepted_new"] == 0 and s4["payload"] == []
+    code, _, s4 = invoke(
+        "run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(again), "--state", str(state)
+    )
+    assert (
+        s4["already_loaded"] == s1["accepted"] and s4["accepted_new"] == 0 and s4["payload"] == []
+    )
     assert s4["input_rows"] == s4["accepted"] + s4["rejected"]
 
 

@@ -52,7 +52,9 @@ def dump(tmp_path: Path) -> Path:
         message("S13", "M5", "A3", start="202701181100"),  # rescheduled
         message("S12", "M4", "A3", start="202701171000"),  # delivered twice: counts once
         message("S14", "M6", "A9"),  # update for an id never booked
-        message("S12", "M7", "A4", start="202701191000", kind="pierwsza", category="pilny", key=KEY44),
+        message(
+            "S12", "M7", "A4", start="202701191000", kind="pierwsza", category="pilny", key=KEY44
+        ),
         message("S12", "M8", "A5", start="202701201000", pesel="44051401358"),  # bad checksum
     ]
     path = tmp_path / "dump.hl7"
@@ -79,7 +81,9 @@ def test_dump_through_the_run(dump: Path, tmp_path: Path) -> None:
         ("A2", "cancelled", "M3"), ("A9", "update-without-booking", "M6"),
     }  # fmt: skip
     xml = next((out / "payload").glob("*.xml")).read_text()
-    assert "2027-01-18T11:00:00+01:00" in xml and "2027-01-17T10:00" not in xml  # the reschedule won
+    assert (
+        "2027-01-18T11:00:00+01:00" in xml and "2027-01-17T10:00" not in xml
+    )  # the reschedule won
     assert "<kategoriaMedyczna>PILNY</kategoriaMedyczna>" in xml and KEY44 in xml
     rej = list(csv.DictReader((out / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rej[0]["source_ref"].startswith("MSH-10 M8") and rej[0]["source_row"] == "9"
@@ -105,7 +109,10 @@ def test_shared_samples_run_without_crash(sample: str, tmp_path: Path) -> None:
     assert h["loaded_appointments"] + h["not_loaded"] == 1
     if s["input_rows"]:
         assert s["accepted"] == 0
-        assert "missing-patient-identity" in s["rejections_by_rule"] or "pesel-checksum" in s["rejections_by_rule"]
+        assert (
+            "missing-patient-identity" in s["rejections_by_rule"]
+            or "pesel-checksum" in s["rejections_by_rule"]
+        )
 
 
 def test_rejected_hl7_rows_say_which_field_fed_each_value(dump: Path, tmp_path: Path) -> None:
@@ -113,7 +120,11 @@ def test_rejected_hl7_rows_say_which_field_fed_each_value(dump: Path, tmp_path: 
     CliRunner().invoke(cli, ["validate", str(dump), "--mapping", str(tmp_path / "m.toml"),
                              "--mus", "000000927722-001", "--as-of", "2026-12-01", "--out", str(out)])  # fmt: skip
     rows = list(csv.DictReader((out / "rejected.csv").read_text(encoding="utf-8-sig").splitlines()))
-    assert rows and "start=TQ1-7" in rows[0]["hl7_sources"] and "patient_pesel=PID-3" in rows[0]["hl7_sources"]
+    assert (
+        rows
+        and "start=TQ1-7" in rows[0]["hl7_sources"]
+        and "patient_pesel=PID-3" in rows[0]["hl7_sources"]
+    )
 
 
 def test_updates_book_option_for_dumps_that_start_mid_stream(tmp_path: Path) -> None:

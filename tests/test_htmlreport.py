@@ -11,7 +11,12 @@ from cer_loader.cli import cli
 
 from conftest import SAMPLE
 
-SAMPLE_ARGS = ["--mapping", str(SAMPLE / "mapping.toml"), "--config", str(SAMPLE / "cer-loader.toml")]
+SAMPLE_ARGS = [
+    "--mapping",
+    str(SAMPLE / "mapping.toml"),
+    "--config",
+    str(SAMPLE / "cer-loader.toml"),
+]
 
 
 def html_of(out: Path, *extra: str) -> str:

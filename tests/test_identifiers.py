@@ -51,7 +51,9 @@ def test_pesel_matches_stdnum_on_random_digits(values: list[str]) -> None:
         max_size=30,
     )
 )
-def test_generated_valid_pesels_pass_with_their_birth_date(items: list[tuple[dt.date, int]]) -> None:
+def test_generated_valid_pesels_pass_with_their_birth_date(
+    items: list[tuple[dt.date, int]],
+) -> None:
     values = [_valid_pesel(d, s) for d, s in items]
     got = pesel_checks(pd.Series(values))
     assert got["checksum_ok"].all() and got["date_ok"].all()

@@ -25,7 +25,9 @@ def test_polish_numbers_match_phonenumbers(national: str, style: str) -> None:
 
 
 def test_foreign_and_invalid() -> None:
-    got = to_e164(pd.Series(["+44 20 7946 0958", "12-34", "", "0601234567", "abc", "0044 20 7946 0958"]))
+    got = to_e164(
+        pd.Series(["+44 20 7946 0958", "12-34", "", "0601234567", "abc", "0044 20 7946 0958"])
+    )
     assert got.tolist() == ["+442079460958", "", "", "", "", "+442079460958"]
 
 

@@ -46,9 +46,13 @@ def write_csv(path: Path, rows: list[dict[str, str]], blank_after: set[int]) -> 
     path.write_bytes(buf.getvalue().encode("cp1250"))
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(row_strategy, min_size=1, max_size=25), st.sets(st.integers(0, 24), max_size=3))
-def test_every_row_is_accepted_or_rejected(tmp_path: Path, rows: list[dict[str, str]], blanks: set[int]) -> None:
+def test_every_row_is_accepted_or_rejected(
+    tmp_path: Path, rows: list[dict[str, str]], blanks: set[int]
+) -> None:
     src = tmp_path / "in.csv"
     write_csv(src, rows, blanks)
     result = run([src], run_settings(), out_dir=None, render=False)
@@ -61,16 +65,27 @@ def test_every_row_is_accepted_or_rejected(tmp_path: Path, rows: list[dict[str, 
     errors = result.result.issues[result.result.issues["severity"] == "error"]
     assert set(errors["row"]) == set(result.result.rejected)
     # row numbers are the spreadsheet's: data rows start at 2 and skip blank lines' numbers
-    assert sorted(result.result.frame["_source_row"]) == sorted(set(result.result.frame["_source_row"]))
+    assert sorted(result.result.frame["_source_row"]) == sorted(
+        set(result.result.frame["_source_row"])
+    )
 
 
 def test_two_files_keep_their_provenance(tmp_path: Path) -> None:
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     write_csv(a, [{}, {"patient_pesel": "44051401358"}], set())
-    write_csv(b, [{"appointment_id": "B0", "start_time": "12:00"}, {"appointment_id": "B1", "scope_code": ""}], set())
+    write_csv(
+        b,
+        [
+            {"appointment_id": "B0", "start_time": "12:00"},
+            {"appointment_id": "B1", "scope_code": ""},
+        ],
+        set(),
+    )
     result = run([a, b], run_settings(), out_dir=tmp_path / "out")
     assert result.summary["input_rows"] == 4 and result.summary["rejected"] == 2
-    per_file = {Path(f["path"]).name: (f["accepted"], f["rejected"]) for f in result.summary["files"]}
+    per_file = {
+        Path(f["path"]).name: (f["accepted"], f["rejected"]) for f in result.summary["files"]
+    }
     assert per_file == {"a.csv": (1, 1), "b.csv": (1, 1)}
     text = (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8-sig")
     assert f"{a},3," in text and f"{b},3," in text

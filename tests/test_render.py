@@ -34,7 +34,7 @@ def render(rows: list[dict[str, str]], out: Path, **kw: object) -> list:  # type
 
 
 def test_record_tree(tmp_path: Path) -> None:
-    files = render([{"notes": "Prosi o <rano> & \"cicho\""}], tmp_path)
+    files = render([{"notes": 'Prosi o <rano> & "cicho"'}], tmp_path)
     root = etree.parse(str(files[0].path)).getroot()
     rec = root.find("c:rezerwacje/c:rezerwacja", NS)
     assert rec is not None
@@ -78,7 +78,10 @@ def test_summer_offset_and_passport(tmp_path: Path) -> None:
 
 
 def test_batches_deterministic_and_private(tmp_path: Path) -> None:
-    rows = [{"appointment_id": f"A{i}", "start_time": f"{8 + i // 6}:{(i % 6) * 10:02d}"} for i in range(7)]
+    rows = [
+        {"appointment_id": f"A{i}", "start_time": f"{8 + i // 6}:{(i % 6) * 10:02d}"}
+        for i in range(7)
+    ]
     a = render(rows, tmp_path / "a", batch_size=3)
     b = render(rows, tmp_path / "b", batch_size=3)
     assert [p.records for p in a] == [3, 3, 1]
@@ -86,17 +89,26 @@ def test_batches_deterministic_and_private(tmp_path: Path) -> None:
     assert [p.path.read_bytes() for p in a] == [p.path.read_bytes() for p in b]
     assert all(stat.S_IMODE(p.path.stat().st_mode) == 0o600 for p in a)
     root = etree.parse(str(a[1].path)).getroot()
-    assert (root.get("numerPaczki"), root.get("liczbaPaczek"), root.get("liczbaRekordow")) == ("2", "3", "3")
+    assert (root.get("numerPaczki"), root.get("liczbaPaczek"), root.get("liczbaRekordow")) == (
+        "2",
+        "3",
+        "3",
+    )
 
 
 def test_every_file_valid_against_xsd(tmp_path: Path) -> None:
-    files = render([{"appointment_id": f"A{i}", "start_time": f"1{i}:00"} for i in range(3)], tmp_path)
+    files = render(
+        [{"appointment_id": f"A{i}", "start_time": f"1{i}:00"} for i in range(3)], tmp_path
+    )
     schema = load_xsd(data_dir("schemas") / "zasilInicjalnie.xsd")
     assert schema.validate(etree.parse(str(files[0].path)))
 
 
 def test_warned_values_are_left_out(tmp_path: Path) -> None:
-    files = render([{"patient_phone": "12-34", "patient_email": "x@", "practitioner_npwz": "7391208"}], tmp_path)
+    files = render(
+        [{"patient_phone": "12-34", "patient_email": "x@", "practitioner_npwz": "7391208"}],
+        tmp_path,
+    )
     rec = etree.parse(str(files[0].path)).getroot().find("c:rezerwacje/c:rezerwacja", NS)
     assert rec.find("c:pacjent/c:telefon", NS) is None
     assert rec.find("c:pacjent/c:email", NS) is None
@@ -154,7 +166,10 @@ def test_no_duration_column_leaves_the_attribute_out(tmp_path: Path) -> None:
 
 
 def test_parallel_workers_give_the_same_bytes(tmp_path: Path) -> None:
-    rows = [{"appointment_id": f"A{i}", "start_time": f"{8 + i // 6}:{(i % 6) * 10:02d}"} for i in range(9)]
+    rows = [
+        {"appointment_id": f"A{i}", "start_time": f"{8 + i // 6}:{(i % 6) * 10:02d}"}
+        for i in range(9)
+    ]
     frame = frame_of(rows)
     serial = render_batches(frame, settings(batch_size=2), IDS, tmp_path / "s", workers=1)
     parallel = render_batches(frame, settings(batch_size=2), IDS, tmp_path / "p", workers=2)
@@ -172,6 +187,8 @@ def test_a_later_failing_batch_leaves_no_file_at_all(tmp_path: Path) -> None:
     for workers in (1, 2):
         out = tmp_path / f"out{workers}"
         with pytest.raises(RenderError) as err:
-            render_batches(frame_of(rows), settings(batch_size=2, template_dir=tpl), IDS, out, workers=workers)
+            render_batches(
+                frame_of(rows), settings(batch_size=2, template_dir=tpl), IDS, out, workers=workers
+            )
         assert "paczka 3" in str(err.value)
         assert list(out.iterdir()) == []  # neither finals nor pending temporaries

@@ -18,12 +18,18 @@ def test_create_record_and_read_back(tmp_path: Path) -> None:
     state = open_state(path)
     assert state is not None and stat.S_IMODE(path.stat().st_mode) == 0o600
     with state:
-        added = state.record_run("r1", "M1", ["a.csv"], [Batch("/p/1.xml", "ab", ["A1", "A2"], ["d1", None])])
+        added = state.record_run(
+            "r1", "M1", ["a.csv"], [Batch("/p/1.xml", "ab", ["A1", "A2"], ["d1", None])]
+        )
         assert added == 2
         assert state.loaded_ids("M1") == {"A1", "A2"} and state.loaded_ids("M2") == set()
         assert state.loaded_visits("M1") == {"d1"}
         assert state.batch_files() == {"/p/1.xml"}
-        assert state.entry("M1", "A1") == {**state.entry("M1", "A1"), "run_id": "r1", "batch_sha256": "ab"}
+        assert state.entry("M1", "A1") == {
+            **state.entry("M1", "A1"),
+            "run_id": "r1",
+            "batch_sha256": "ab",
+        }
         # the same id again (a resubmit) is ignored, not duplicated
         assert state.record_run("r2", "M1", ["b.csv"], [Batch("/p/2.xml", "cd", ["A2", "A3"])]) == 1
         assert [r[0] for r in state.runs()] == ["r1", "r2"]
@@ -58,7 +64,9 @@ def test_damaged_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_visit_digest_is_stable_and_needs_every_part() -> None:
-    start = pd.to_datetime(["2027-01-12 09:30", "2027-01-12 09:30", None]).tz_localize("Europe/Warsaw")
+    start = pd.to_datetime(["2027-01-12 09:30", "2027-01-12 09:30", None]).tz_localize(
+        "Europe/Warsaw"
+    )
     f = pd.DataFrame({
         "patient_pesel": ["70051412345", "70051412345", "70051412345"], "n_pesel_present": [True] * 3,
         "n_doc_type": [""] * 3, "n_doc_country": [""] * 3, "patient_document_number": [""] * 3,

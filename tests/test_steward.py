@@ -27,7 +27,12 @@ from cer_loader.ingest.steward import (
 from conftest import SAMPLE
 from rowkit import BASE
 
-SAMPLE_ARGS = ["--mapping", str(SAMPLE / "mapping.toml"), "--config", str(SAMPLE / "cer-loader.toml")]
+SAMPLE_ARGS = [
+    "--mapping",
+    str(SAMPLE / "mapping.toml"),
+    "--config",
+    str(SAMPLE / "cer-loader.toml"),
+]
 RISKY = {"notes": "=1+1", "schedule_id": "@x", "duration_minutes": "-5",
          "patient_phone": "+48 601 234 567", "referral_number": "\tx"}  # fmt: skip
 
@@ -54,8 +59,13 @@ def test_sheets_rows_and_layout(tmp_path: Path) -> None:
     assert head[:3] == ["Nr wizyty", "Data wizyty", "Godz."] and "PESEL" in head
     assert head[-6:-4] == [COL_RULES, COL_MESSAGE] and COL_FILE in head and COL_ID in head
     assert ws.max_row - 1 == 12  # one row per rejected input row, not per issue
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}13"
-    rows = {r[0].value: dict(zip(head, [c for c in r], strict=True)) for r in ws.iter_rows(min_row=2)}
+    assert (
+        ws.freeze_panes == "A2"
+        and ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}13"
+    )
+    rows = {
+        r[0].value: dict(zip(head, [c for c in r], strict=True)) for r in ws.iter_rows(min_row=2)
+    }
     bad = rows["W00023"]  # pesel-checksum
     assert bad[COL_RULES].value == "pesel-checksum" and "PESEL" in bad[COL_MESSAGE].value
     assert bad["PESEL"].fill.fgColor.rgb.endswith("FFC7CE") and bad["PESEL"].comment is not None
@@ -92,7 +102,9 @@ def test_summary_sheet_has_instructions_parameters_and_hashes(tmp_path: Path) ->
 def test_english_messages(tmp_path: Path) -> None:
     wb = run_sample(tmp_path, "--lang", "en")
     head = header(wb[FIX_SHEET])
-    msgs = [r[head.index(COL_MESSAGE)] for r in wb[FIX_SHEET].iter_rows(min_row=2, values_only=True)]
+    msgs = [
+        r[head.index(COL_MESSAGE)] for r in wb[FIX_SHEET].iter_rows(min_row=2, values_only=True)
+    ]
     assert any("check digit" in m for m in msgs)
 
 
@@ -100,7 +112,9 @@ def risky_csv(path: Path) -> Path:
     cols = list(BASE) + [c for c in RISKY if c not in BASE]
     row = {**BASE, **RISKY, "patient_pesel": "70051412340"}  # bad checksum: rejected
     lines = [";".join(cols), ";".join(row[c] for c in cols)]
-    lines.append(";".join({**row, "appointment_id": "A2", "patient_pesel": "00012345678"}[c] for c in cols))
+    lines.append(
+        ";".join({**row, "appointment_id": "A2", "patient_pesel": "00012345678"}[c] for c in cols)
+    )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

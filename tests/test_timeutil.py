@@ -56,7 +56,9 @@ def test_start_from_date_and_time_columns() -> None:
 
 
 def test_dates_and_times() -> None:
-    d, s = parse_dates(pd.Series(["1.2.1980", "1980-02-01", "1980-02-01 00:00:00", "30.02.1980", "x", ""]))
+    d, s = parse_dates(
+        pd.Series(["1.2.1980", "1980-02-01", "1980-02-01 00:00:00", "30.02.1980", "x", ""])
+    )
     assert s.tolist() == ["ok", "ok", "ok", "invalid-date", "unparseable", "missing"]
     assert d.iloc[0] == pd.Timestamp("1980-02-01")
     _, ts = parse_times(pd.Series(["7:05", "07:05:59", "24:00", "7.05", ""]))

@@ -18,7 +18,12 @@ FOREIGN = {
     "patient_pesel": "", "patient_document_type": "paszport", "patient_document_number": "C01X00T47",
     "patient_document_country": "DE", "patient_birth_date": "14.07.1980", "patient_sex": "K",
 }  # fmt: skip
-SCREEN = {"scope_code": CERVIX, "medical_category": "", "referral_key": "", "patient_pesel": WOMAN_1980}
+SCREEN = {
+    "scope_code": CERVIX,
+    "medical_category": "",
+    "referral_key": "",
+    "patient_pesel": WOMAN_1980,
+}
 
 # rule -> (a row that breaks it, a row that passes it); both are mutations of rowkit.BASE
 CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {

@@ -69,7 +69,9 @@ def _fail(exc: BaseException, lang: str, debug: bool) -> None:
         sys.exit(exc.exit_code)
     if debug:
         raise exc
-    click.echo(f"{UI[lang]['error']}: " + UI[lang]["fatal"].format(kind=type(exc).__name__), err=True)
+    click.echo(
+        f"{UI[lang]['error']}: " + UI[lang]["fatal"].format(kind=type(exc).__name__), err=True
+    )
     sys.exit(3)
 
 

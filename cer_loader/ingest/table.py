@@ -24,7 +24,9 @@ import pandas as pd
 
 # Provenance columns every reader adds to its frame.
 SOURCE_FILE = "_source_file"  # the path as the user gave it
-SOURCE_ROW = "_source_row"  # int: row number as a spreadsheet shows it (header row 1), or HL7 message index
+SOURCE_ROW = (
+    "_source_row"  # int: row number as a spreadsheet shows it (header row 1), or HL7 message index
+)
 SOURCE_REF = "_source_ref"  # str: extra human pointer ("" for CSV; "MSH-10 ABC123" for HL7)
 READER_ISSUE = "_reader_issue"  # str: a rule code when the reader itself rejects the row, else ""
 READER_FIELD = "_reader_field"  # str: the column the reader issue is about ("" if none)

@@ -129,14 +129,17 @@ class RunState:
                     added += cur.rowcount
         except sqlite3.Error as exc:
             raise ReportError(
-                f"nie można zapisać stanu przebiegów: {exc}", f"cannot write the run state: {exc}",
+                f"nie można zapisać stanu przebiegów: {exc}",
+                f"cannot write the run state: {exc}",
                 path=self.path,
             ) from None
         return added
 
     def runs(self) -> list[tuple[str, str, str]]:
         """``(run_id, mus_id, started)`` of every recorded run, oldest first."""
-        cur = self._conn.execute("SELECT run_id, mus_id, started FROM runs ORDER BY started, run_id")
+        cur = self._conn.execute(
+            "SELECT run_id, mus_id, started FROM runs ORDER BY started, run_id"
+        )
         return [tuple(r) for r in cur]  # type: ignore[misc]
 
     def entry(self, mus_id: str, appointment_id: str) -> dict[str, str] | None:
@@ -165,7 +168,8 @@ def open_state(path: Path, *, create: bool = True) -> RunState | None:
         except OSError as exc:
             raise ReportError(
                 f"nie można utworzyć pliku stanu: {exc.strerror}",
-                f"cannot create the state file: {exc.strerror}", path=path,
+                f"cannot create the state file: {exc.strerror}",
+                path=path,
             ) from None
     try:
         os.chmod(path, 0o600)
@@ -179,6 +183,7 @@ def open_state(path: Path, *, create: bool = True) -> RunState | None:
     except (OSError, sqlite3.Error) as exc:
         raise ReportError(
             f"plik stanu jest nieczytelny lub uszkodzony: {exc}",
-            f"the state file is unreadable or damaged: {exc}", path=path,
+            f"the state file is unreadable or damaged: {exc}",
+            path=path,
         ) from None
     return RunState(path, conn)

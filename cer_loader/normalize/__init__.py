@@ -62,7 +62,9 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     f["n_request"] = request
     f["n_request_status"] = request_status
 
-    minutes = pd.to_numeric(f["duration_minutes"].str.replace(",", ".", regex=False), errors="coerce")
+    minutes = pd.to_numeric(
+        f["duration_minutes"].str.replace(",", ".", regex=False), errors="coerce"
+    )
     whole = minutes.notna() & (minutes == np.floor(minutes)) & (minutes >= 1) & (minutes <= 1440)
     f["n_duration"] = minutes.where(whole).astype("Int64")
     f["n_duration_ok"] = whole | (f["duration_minutes"] == "")

@@ -45,7 +45,9 @@ def to_e164(values: pd.Series, default_region: str = "PL") -> pd.Series:
 
 def email_ok(values: pd.Series) -> pd.Series:
     text = values.astype("str").fillna("").str.strip()
-    return pd.Series(text.str.fullmatch(EMAIL_RE).fillna(False).to_numpy(dtype=bool), index=values.index)
+    return pd.Series(
+        text.str.fullmatch(EMAIL_RE).fillna(False).to_numpy(dtype=bool), index=values.index
+    )
 
 
 __all__ = ["to_e164", "email_ok"]

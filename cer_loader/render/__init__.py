@@ -122,13 +122,16 @@ def _load_template(template_dir: Path) -> jinja2.Template:
         return environment(template_dir).get_template(TEMPLATE_NAME)
     except jinja2.TemplateNotFound:
         raise ConfigError(
-            f"brak szablonu {TEMPLATE_NAME}", f"template {TEMPLATE_NAME} not found",
+            f"brak szablonu {TEMPLATE_NAME}",
+            f"template {TEMPLATE_NAME} not found",
             path=template_dir,
         ) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(
-            f"błąd w szablonie: {exc.message}", f"template error: {exc.message}",
-            path=exc.filename, line=exc.lineno,
+            f"błąd w szablonie: {exc.message}",
+            f"template error: {exc.message}",
+            path=exc.filename,
+            line=exc.lineno,
         ) from None
 
 
@@ -140,12 +143,16 @@ def _init_worker(template_dir: Path, xsd: Path) -> None:
     _WORKER["schema"] = load_xsd(xsd)
 
 
-def _render_one(job: tuple[int, dict[str, Any], dict[str, Any], list[str], list[tuple[str, ...]]]) -> tuple[int, bytes | tuple[str, str, str]]:
+def _render_one(
+    job: tuple[int, dict[str, Any], dict[str, Any], list[str], list[tuple[str, ...]]],
+) -> tuple[int, bytes | tuple[str, str, str]]:
     """Render and check one batch; errors come back as data (exceptions do not pickle well)."""
     n, ctx, batch, names, rows = job
     record = namedtuple("Record", names)  # type: ignore[misc]  # noqa: PYI024
     try:
-        text = _WORKER["template"].render(ctx=ctx, batch=batch, records=list(map(record._make, rows)))
+        text = _WORKER["template"].render(
+            ctx=ctx, batch=batch, records=list(map(record._make, rows))
+        )
     except jinja2.UndefinedError as exc:
         return n, ("undefined", str(exc.message), "")
     data = text.encode("utf-8")
@@ -246,7 +253,11 @@ def render_batches(
                 tmp = final.with_name(f".{final.name}.pending")
                 write_private(tmp, outcome)
                 pending.append((tmp, final))
-                written.append(PayloadFile(final, len(labels), hashlib.sha256(outcome).hexdigest(), list(labels)))
+                written.append(
+                    PayloadFile(
+                        final, len(labels), hashlib.sha256(outcome).hexdigest(), list(labels)
+                    )
+                )
                 if callable(progress):
                     progress(len(labels))
         finally:

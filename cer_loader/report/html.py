@@ -66,13 +66,17 @@ def render_html(result: RunResult, summary: Mapping[str, Any]) -> str:
         undefined=jinja2.StrictUndefined,
     )
     counts = summary.get("rejections_by_rule", {})
-    bars = _bars(dict(list(counts.items())[:TOP_RULES * 2]))
+    bars = _bars(dict(list(counts.items())[: TOP_RULES * 2]))
     return env.get_template(TEMPLATE).render(
         lang=lang,
         s=summary,
         bars=bars,
-        chart={"w": LABEL_WIDTH + BAR_WIDTH + 60, "h": max(len(bars), 1) * (BAR_HEIGHT + 6),
-               "label": LABEL_WIDTH, "bar": BAR_HEIGHT},  # fmt: skip
+        chart={
+            "w": LABEL_WIDTH + BAR_WIDTH + 60,
+            "h": max(len(bars), 1) * (BAR_HEIGHT + 6),
+            "label": LABEL_WIDTH,
+            "bar": BAR_HEIGHT,
+        },  # fmt: skip
         examples=_examples(result, summary, lang),
         created=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
     )

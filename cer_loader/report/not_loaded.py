@@ -25,7 +25,15 @@ REASONS: dict[str, tuple[str, str]] = {
     "not-scheduling": ("komunikat innego typu niż terminarz (np. ADT, ACK)", "not a scheduling message (e.g. ADT, ACK)"),
     "unparseable": ("komunikat nieczytelny (uszkodzony MSH)", "unreadable message (broken MSH)"),
 }  # fmt: skip
-COLUMNS = ["source_file", "message_index", "control_id", "appointment_id", "event", "reason", "message"]
+COLUMNS = [
+    "source_file",
+    "message_index",
+    "control_id",
+    "appointment_id",
+    "event",
+    "reason",
+    "message",
+]
 
 
 def reason_text(reason: str, lang: str) -> str:

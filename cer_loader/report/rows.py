@@ -23,7 +23,16 @@ from cer_loader.report.masking import mask_for_field
 from cer_loader.validate import DERIVED
 
 HL7_SOURCES = "_hl7_sources"
-FIXED = ["source_file", "source_row", "source_ref", "appointment_id", "rule", "field", "value", "message"]
+FIXED = [
+    "source_file",
+    "source_row",
+    "source_ref",
+    "appointment_id",
+    "rule",
+    "field",
+    "value",
+    "message",
+]
 TABLE, LOCAL = "_table", "_local"
 
 

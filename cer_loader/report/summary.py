@@ -257,7 +257,9 @@ def format_summary(
     if out_dir is not None:
         names = ["rejected.csv", "warnings.csv", "summary.json"]
         lines.append(t["reports"].format(files=", ".join(str(out_dir / n) for n in names)))
-        lines.append(t["steward"].format(xlsx=out_dir / "report.xlsx", html=out_dir / "report.html"))
+        lines.append(
+            t["steward"].format(xlsx=out_dir / "report.xlsx", html=out_dir / "report.html")
+        )
     return "\n".join(lines)
 
 
@@ -265,7 +267,9 @@ def format_loop(summary: dict[str, Any], t: dict[str, str]) -> list[str]:
     """Printed lines for the fix-and-resubmit loop (only when it did something)."""
     lines = []
     if summary.get("already_loaded"):
-        lines.append(t["loop"].format(already=summary["already_loaded"], new=summary["accepted_new"]))
+        lines.append(
+            t["loop"].format(already=summary["already_loaded"], new=summary["accepted_new"])
+        )
     if summary.get("steward_fixed"):
         lines.append(t["fixed"].format(fixed=summary["steward_fixed"]))
     return lines

@@ -132,7 +132,10 @@ def _write_issue_sheet(
             if v and v[0] in "=+-@\t\r":
                 cell.quotePrefix = True
             cell.number_format = "@"
-    head_fill, prov_fill = PatternFill("solid", fgColor=HEAD_FILL), PatternFill("solid", fgColor=PROV_FILL)
+    head_fill, prov_fill = (
+        PatternFill("solid", fgColor=HEAD_FILL),
+        PatternFill("solid", fgColor=PROV_FILL),
+    )
     for j in range(1, width + 1):
         c = ws.cell(1, j)
         c.font = Font(bold=True, color=PROV_FONT if j > len(headers) + 2 else None)
@@ -233,13 +236,18 @@ def fill_summary(ws: Worksheet, result: RunResult, summary: dict[str, Any]) -> N
               [L[11], s.get("rows_with_warnings", 0)], []]  # fmt: skip
     heads.add(len(lines))
     lines += [[L[12]], [L[13], L[14], L[15], L[10], L[16]]]
-    lines += [[f["path"], f["kind"], f["input_rows"], f["rejected"], f["sha256"]] for f in s.get("files", [])]
+    lines += [
+        [f["path"], f["kind"], f["input_rows"], f["rejected"], f["sha256"]]
+        for f in s.get("files", [])
+    ]
     lines.append([])
     heads.add(len(lines))
     lines += [[L[17]], [L[18], L[19], L[20]]]
     for code, n in s.get("rejections_by_rule", {}).items():
         rule = result.rules.get(code)
-        text = rule.message(lang).replace("{value}", "…").replace("{other_row}", "…") if rule else ""
+        text = (
+            rule.message(lang).replace("{value}", "…").replace("{other_row}", "…") if rule else ""
+        )
         lines.append([code, n, text])
     for line in lines:
         ws.append([safe_text(v) if isinstance(v, str) else v for v in line])

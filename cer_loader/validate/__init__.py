@@ -111,7 +111,9 @@ def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFr
     # its other "failures" would only be noise from a mangled or non-appointment row
     set_aside = f.index[f[READER_ISSUE] != ""]
     if len(set_aside):
-        noise = issues["row"].isin(set_aside) & (issues["rule"] != f.loc[issues["row"], READER_ISSUE].to_numpy())
+        noise = issues["row"].isin(set_aside) & (
+            issues["rule"] != f.loc[issues["row"], READER_ISSUE].to_numpy()
+        )
         issues = issues[~noise].reset_index(drop=True)
     return issues[ISSUE_COLUMNS]
 

@@ -8,7 +8,12 @@ from cer_loader.normalize import warsaw_time as tu
 from cer_loader.validate.appointment import Context, _scope_attr, check
 
 
-@check("missing-patient-identity", "n_pesel_present", "patient_document_number", "patient_document_type")
+@check(
+    "missing-patient-identity",
+    "n_pesel_present",
+    "patient_document_number",
+    "patient_document_type",
+)
 def _identity(f: pd.DataFrame, ctx: Context) -> pd.Series:
     return (
         f["n_pesel_present"]
@@ -27,7 +32,9 @@ def _pesel_checksum(f: pd.DataFrame, ctx: Context) -> pd.Series:
     return ~f["n_pesel_shape"] | f["n_pesel_checksum"]
 
 
-@check("pesel-birth-date", "n_pesel_checksum", "n_pesel_date", "n_pesel_birth", "n_start_local_date")
+@check(
+    "pesel-birth-date", "n_pesel_checksum", "n_pesel_date", "n_pesel_birth", "n_start_local_date"
+)
 def _pesel_birth(f: pd.DataFrame, ctx: Context) -> pd.Series:
     day = f["n_start_local_date"]
     born_later = f["n_pesel_birth"].notna() & day.notna() & (f["n_pesel_birth"] > day)
@@ -84,7 +91,9 @@ def _programme_age(f: pd.DataFrame, ctx: Context) -> pd.Series:
 
 def patient_key(f: pd.DataFrame) -> pd.Series:
     """PESEL, or document type|country|number for patients without one; "" when unknown."""
-    doc = f["n_doc_type"] + "|" + f["n_doc_country"] + "|" + f["patient_document_number"].str.upper()
+    doc = (
+        f["n_doc_type"] + "|" + f["n_doc_country"] + "|" + f["patient_document_number"].str.upper()
+    )
     has_doc = (f["n_doc_type"] != "") & (f["patient_document_number"] != "")
     return f["patient_pesel"].where(f["n_pesel_present"], doc.where(has_doc, ""))
 
