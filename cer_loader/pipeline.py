@@ -26,9 +26,9 @@ from cer_loader.report.summary import build_summary
 from cer_loader.report.workbook import write_steward_workbook
 from cer_loader.result import Run, RunResult
 from cer_loader.settings import Settings
-from cer_loader.validate import patient as checks_patient  # noqa: F401  (registers the patient checks)
 from cer_loader.validate import rejected_rows, validate
-from cer_loader.validate.appointment import CHECKS, Context
+from cer_loader.validate.context import Context
+from cer_loader.validate.registry import CHECKS
 
 log = logging.getLogger("cer_loader")
 Progress = Callable[[str, int, int], None]

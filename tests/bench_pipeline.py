@@ -21,7 +21,7 @@ from cer_loader.normalize import normalize
 from cer_loader.render import render_batches
 from cer_loader.resources import data_dir
 from cer_loader.validate import rejected_rows, validate
-from cer_loader.validate.appointment import Context
+from cer_loader.validate.context import Context
 
 from rowkit import AS_OF, BASE, MUS, settings
 

@@ -19,7 +19,7 @@ from cer_loader.normalize import normalize
 from cer_loader.resources import data_dir
 from cer_loader.settings import Settings
 from cer_loader.validate import validate
-from cer_loader.validate.appointment import Context
+from cer_loader.validate.context import Context
 
 AS_OF = dt.date(2026, 12, 1)
 MUS = "000000927722-001"

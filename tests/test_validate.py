@@ -8,7 +8,7 @@ import pytest
 
 from cer_loader.catalogues.rules import load_rules
 from cer_loader.resources import data_dir
-from cer_loader.validate.appointment import CHECKS
+from cer_loader.validate.registry import CHECKS
 
 from rowkit import CARDIO, CERVIX, KEY44, make_pesel, run_rules
 

@@ -1,6 +1,6 @@
 """The rule catalogue: stable codes, the field each concerns, severity and messages (TOML data).
 
-The checks themselves are in ``checks.py``; this module loads ``schemas/rules.toml`` (or a
+The checks themselves are in ``validate/`` (listed by ``validate.registry``); this module loads ``schemas/rules.toml`` (or a
 site's copy) and makes sure catalogue and checks name exactly the same codes.
 """
 
@@ -27,6 +27,11 @@ class Rule:
 
     def message(self, lang: str) -> str:
         return self.en if lang == "en" else self.pl
+
+    def title(self, lang: str) -> str:
+        """The message without its row-specific parts (``{value}``, ``{other_row}`` → "…"):
+        a heading for a group of findings under this rule."""
+        return self.message(lang).replace("{value}", "…").replace("{other_row}", "…")
 
 
 def load_rules(path: Path) -> dict[str, Rule]:

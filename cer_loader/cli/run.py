@@ -34,10 +34,7 @@ def _run(render: bool, **opts: Any) -> None:
     except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
         _fail(exc, lang, debug)
         return
-    titles = {
-        code: r.message(lang).replace("{value}", "…").replace("{other_row}", "…")
-        for code, r in done.result.rules.items()
-    }
+    titles = {code: r.title(lang) for code, r in done.result.rules.items()}
     click.echo(format_summary(done.summary, titles, lang, out_dir))
     sys.exit(done.exit_code)
 

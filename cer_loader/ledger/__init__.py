@@ -54,12 +54,9 @@ class Batch:
 def visit_digests(frame: pd.DataFrame, mus_id: str) -> pd.Series:
     """A SHA-256 per row of (MUŚ, patient, scope, start instant): finds the same visit across
     runs without storing who the patient is; None where a part is unknown."""
-    from cer_loader.validate.patient import patient_key
+    from cer_loader.validate.identity import visit_text
 
-    patient = patient_key(frame)
-    start = frame["n_start"].dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = mus_id + "|" + patient + "|" + frame["scope_code"] + "|" + start.fillna("")
-    complete = (patient != "") & (frame["scope_code"] != "") & frame["n_start"].notna()
+    text, complete = visit_text(frame, mus_id)
     digest = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in text]
     return pd.Series(digest, index=frame.index, dtype="object").where(complete, None)
 

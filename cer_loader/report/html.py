@@ -47,7 +47,7 @@ def _examples(result: RunResult, summary: Mapping[str, Any], lang: str) -> list[
             {
                 "code": code,
                 "n": n,
-                "title": rule.message(lang).replace("{value}", "…").replace("{other_row}", "…")
+                "title": rule.title(lang)
                 if rule else "",
                 "where": f"{Path(str(first['source_file'])).name}:{first['source_row']}"
                 if first is not None else "",

@@ -245,9 +245,7 @@ def fill_summary(ws: Worksheet, result: RunResult, summary: dict[str, Any]) -> N
     lines += [[L[17]], [L[18], L[19], L[20]]]
     for code, n in s.get("rejections_by_rule", {}).items():
         rule = result.rules.get(code)
-        text = (
-            rule.message(lang).replace("{value}", "…").replace("{other_row}", "…") if rule else ""
-        )
+        text = rule.title(lang) if rule else ""
         lines.append([code, n, text])
     for line in lines:
         ws.append([safe_text(v) if isinstance(v, str) else v for v in line])

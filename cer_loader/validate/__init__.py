@@ -1,4 +1,4 @@
-"""Run every check through pandera (lazy, named by rule code) and collect the findings as data.
+"""Run every check (vectorized, in registry order) and collect the findings as data.
 
 Output of ``validate``: an *issues* table, one row per (input row, rule), with columns
 ``row`` (the frame's index label), ``rule``, ``severity``, ``field``, ``value`` (the text as the
@@ -8,12 +8,7 @@ user wrote it) and ``other_row`` (for duplicate rules: where the first occurrenc
 
 from __future__ import annotations
 
-import functools
-import warnings
-
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from cer_loader.catalogues.rules import Rule
 from cer_loader.ingest.table import (
@@ -23,9 +18,11 @@ from cer_loader.ingest.table import (
     SOURCE_FILE,
     SOURCE_ROW,
 )
-from cer_loader.validate import patient as checks_patient  # noqa: F401  (registers the patient checks)
-from cer_loader.validate.appointment import CHECKS, CheckSpec, Context, text_problem_field
-from cer_loader.validate.patient import visit_key
+from cer_loader.validate.appointment import text_problem_field
+from cer_loader.validate.context import CheckSpec, Context
+from cer_loader.validate.identity import visit_key
+from cer_loader.validate.registry import CHECKS
+from cer_loader.validate.typed import check_typed
 
 ISSUE_COLUMNS = ["row", "rule", "severity", "field", "value", "other_row"]
 # where the value shown for a field comes from, when not the field's own text column
@@ -34,22 +31,12 @@ _DISPLAY = {"start": "n_start_text"}
 DERIVED = {"programme-sex": "n_sex", "programme-age": "n_age"}
 
 
-def _failed_rows(code: str, spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> pd.Index:
-    """Index labels of rows failing ``code``, as pandera reports them."""
-    narrow = f[[SOURCE_ROW, *[c for c in spec.inputs if c != SOURCE_ROW]]]
-    fn = functools.partial(spec.ok, ctx=ctx)
-    schema = pa.DataFrameSchema(
-        checks=[pa.Check(lambda d: fn(d), name=code, error=code, ignore_na=False)]
-    )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            schema.validate(narrow, lazy=True)
-    except SchemaErrors as exc:
-        cases = exc.failure_cases
-        cases = cases[cases["check"] == code]
-        return pd.Index(pd.unique(cases["index"].dropna()))
-    return pd.Index([])
+def failed_rows(spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> pd.Index:
+    """Index labels of rows failing the check; a check sees only the columns it declares,
+    and a missing answer (NA) counts as a failure."""
+    ok = spec.ok(f[list(dict.fromkeys(spec.inputs))], ctx)
+    passed = ok.to_numpy(dtype=bool, na_value=False)
+    return f.index[~passed]
 
 
 def _first_rows(f: pd.DataFrame, key: pd.Series, missing: object) -> pd.Series:
@@ -77,12 +64,13 @@ def _value_for(f: pd.DataFrame, code: str, field: str, rows: pd.Index) -> pd.Ser
 
 def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFrame:
     parts = []
+    check_typed(f)
     other = {
-        "duplicate-appointment-id": _first_rows(f, f["appointment_id"], ""),
-        "duplicate-visit": _first_rows(f, visit_key(f), -1),
+        "duplicate-appointment-id": lambda: _first_rows(f, f["appointment_id"], ""),
+        "duplicate-visit": lambda: _first_rows(f, visit_key(f), -1),
     }
     for code, spec in CHECKS.items():
-        rows = _failed_rows(code, spec, f, ctx)
+        rows = failed_rows(spec, f, ctx)
         if rows.empty:
             continue
         rule = rules[code]
@@ -102,7 +90,7 @@ def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFr
         elif rule.field.startswith("("):
             reader_field = f.loc[rows, READER_FIELD].to_numpy()
             part["field"] = [x if x else rule.field for x in reader_field]
-        part["other_row"] = other[code].loc[rows].to_numpy() if code in other else ""
+        part["other_row"] = other[code]().loc[rows].to_numpy() if code in other else ""
         parts.append(part)
     if not parts:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
