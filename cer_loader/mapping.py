@@ -18,7 +18,6 @@ Without a mapping file, common Polish headers are recognised (``KNOWN_HEADERS``)
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ import pandas as pd
 
 from cer_loader.errors import ConfigError
 from cer_loader.fields import FIELD_NAMES
+from cer_loader.ingest.headers import fold
 from cer_loader.ingest.options import ReaderOptions
 from cer_loader.ingest.steward import ENUMS, ORIGIN
 from cer_loader.ingest.table import PROVENANCE, SourceTable
@@ -79,13 +79,6 @@ DEFAULT_VALUES: dict[str, dict[str, str]] = {
         "mezczyzna": "M",
     },
 }  # fmt: skip
-
-
-def fold(text: str) -> str:
-    """Lower case, no diacritics (ł → l), single spaces: for comparing headers."""
-    t = unicodedata.normalize("NFKD", str(text).replace("ł", "l").replace("Ł", "L"))
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    return " ".join(t.lower().split())
 
 
 @dataclass

@@ -195,7 +195,11 @@ def test_reader_warnings_are_shown_in_the_chosen_language(tmp_path: Path) -> Non
     _, pl = invoke(*base, "--out", str(tmp_path / "a"))
     _, en = invoke(*base, "--out", str(tmp_path / "b"), "--lang", "en")
     assert "! Powtórzony lub zastrzeżony nagłówek „Nazwisko”" in pl and "(EN:" not in pl
-    assert "! duplicate or reserved header 'Nazwisko'" in en
+    assert "! Duplicate or reserved header 'Nazwisko'" in en
+    summary = json.loads((tmp_path / "b" / "summary.json").read_text(encoding="utf-8"))
+    notes = summary["files"][0]["reader_warnings"]
+    assert [n["code"] for n in notes] == ["header-duplicate"]
+    assert notes[0]["text"].startswith("Duplicate or reserved header 'Nazwisko' in column 3")
 
 
 def test_unexpected_failure_is_exit_3_without_traceback(

@@ -123,7 +123,7 @@ def test_sheet_chosen_by_name_and_unknown_name_lists_visible_sheets(tmp_path):
     assert "„Maj”, „Czerwiec”" in err.value.message and "Tajne" not in err.value.message
     assert "Visible sheets: Maj, Czerwiec" in err.value.message_en
     named_hidden = read_workbook(path, sheet="Tajne", header_row=1)
-    assert named_hidden.details["sheet"] == "Tajne" and "ukryty" in named_hidden.warnings[0]
+    assert named_hidden.details["sheet"] == "Tajne" and "ukryty" in named_hidden.warnings[0].text()
 
 
 def test_header_row_given_is_used_as_the_sheet_numbers_it(tmp_path):
@@ -149,7 +149,8 @@ def test_unnamed_and_duplicate_headers_get_distinct_names_and_warnings(tmp_path)
     rows = [["Nazwisko", "Data", "Data", None, None], ["Nowak", "1", "2", "uwaga", None]]
     t = read_workbook(book(tmp_path / "kolumny.xlsx", rows))
     assert t.headers == ["Nazwisko", "Data", "Data (2)", "kolumna D"]
-    assert len(t.warnings) == 2
+    assert [w.code for w in t.warnings] == ["header-duplicate", "header-missing"]
+    assert t.warnings[1].text("en") == "Column D has no header; named 'kolumna D'"
 
 
 # --- cells ------------------------------------------------------------------------------
@@ -206,7 +207,9 @@ def test_formula_without_cached_value_is_empty_with_a_warning_naming_the_cell(tm
     path = book(tmp_path / "bez_wartosci.xlsx", [["Nr", "Kwota", "Razy dwa"], [1, 21, "=B2*2"]])
     t = read_workbook(path)
     assert column(t, "Razy dwa") == [""]
-    assert len(t.warnings) == 1 and "C2" in t.warnings[0]
+    assert [w.code for w in t.warnings] == ["cell-formula-no-value"] and "C2" in t.warnings[
+        0
+    ].text()
 
 
 def test_cached_error_value_reads_as_empty_with_a_warning_showing_the_error(tmp_path):
@@ -214,16 +217,20 @@ def test_cached_error_value_reads_as_empty_with_a_warning_showing_the_error(tmp_
     set_cached_value(path, "C2", "#DIV/0!", kind="e")
     t = read_workbook(path)
     assert column(t, "Iloraz") == [""]
-    assert t.warnings == [
-        "Komórka C2: błąd #DIV/0! — odczytana jako pusta (EN: cell C2 shows the error #DIV/0!, "
-        "read as empty)"
+    assert [(w.code, w.text(), w.text("en")) for w in t.warnings] == [
+        (
+            "cell-error",
+            "Komórka C2: błąd #DIV/0! — odczytana jako pusta",
+            "Cell C2 shows the error #DIV/0!; read as empty",
+        )
     ]
 
 
 def test_many_formulas_without_values_give_twenty_named_warnings_and_a_count(tmp_path):
     rows = [["Nr", "Kwota", "Razy dwa"]] + [[i, i, f"=B{i + 1}*2"] for i in range(1, 26)]
     t = read_workbook(book(tmp_path / "formuly.xlsx", rows))
-    assert len(t.warnings) == 21 and "C2" in t.warnings[0] and " 5 " in t.warnings[-1]
+    assert len(t.warnings) == 21 and "C2" in t.warnings[0].text()
+    assert t.warnings[-1].code == "cells-more" and " 5 " in t.warnings[-1].text()
 
 
 def test_vertical_merge_below_header_is_filled_down_its_first_column(tmp_path):

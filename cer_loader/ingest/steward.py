@@ -144,7 +144,7 @@ def read_steward(path: Path) -> SourceTable:
             f"sheet '{FIX_SHEET}' lacks the columns: {', '.join(missing)}", path=path,
         )  # fmt: skip
     f = table.frame
-    by_path = {}
+    by_path: dict[str, int] = {}
     for k, o in enumerate(origins):
         by_path.setdefault(o["path"], k)
     origin = f[COL_FILE].map(by_path)

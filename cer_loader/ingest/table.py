@@ -15,12 +15,13 @@ explains in ``not_loaded`` (HL7: cancelled appointments, superseded messages).
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from cer_loader.outcomes import Notice
 
 # Provenance columns every reader adds to its frame.
 SOURCE_FILE = "_source_file"  # the path as the user gave it
@@ -31,6 +32,12 @@ SOURCE_REF = "_source_ref"  # str: extra human pointer ("" for CSV; "MSH-10 ABC1
 READER_ISSUE = "_reader_issue"  # str: a rule code when the reader itself rejects the row, else ""
 READER_FIELD = "_reader_field"  # str: the column the reader issue is about ("" if none)
 READER_VALUE = "_reader_value"  # str: the offending raw text for the reader issue ("" if none)
+
+# Codes a reader puts in READER_ISSUE (rules of their own in schemas/rules.toml).
+UNCLOSED_QUOTE = "csv-unclosed-quote"  # CSV: a stray quote; the line alone is the row
+EXTRA_FIELDS = "csv-extra-fields"  # CSV: more non-empty fields than the header has
+TOTAL_ROW = "total-row"  # workbooks: a summary row ("Razem: 40"), not an appointment
+READER_CODES = (UNCLOSED_QUOTE, EXTRA_FIELDS, TOTAL_ROW)
 
 PROVENANCE = [SOURCE_FILE, SOURCE_ROW, SOURCE_REF, READER_ISSUE, READER_FIELD, READER_VALUE]
 
@@ -53,7 +60,8 @@ class SourceTable:
     details: dict[str, Any] = field(default_factory=dict)
     # HL7 and similar: records that are accounted for but not loaded (reason, ref, ...)
     not_loaded: pd.DataFrame | None = None
-    warnings: list[str] = field(default_factory=list)
+    # what a person should know about the file although it was read (see cer_loader.outcomes)
+    warnings: list[Notice] = field(default_factory=list)
 
     @property
     def data_rows(self) -> int:
@@ -83,13 +91,3 @@ def read_input_bytes(path: Path) -> bytes:
             f"cannot read the file: {exc.strerror or exc}",
             path=path,
         ) from None
-
-
-def unique_name(name: str, taken: Collection[str]) -> str:
-    """``name`` if free, else ``name (2)``, ``name (3)``, ... (for repeated headers)."""
-    if name not in taken:
-        return name
-    n = 2
-    while f"{name} ({n})" in taken:
-        n += 1
-    return f"{name} ({n})"

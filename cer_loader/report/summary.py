@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cer_loader import __version__
+from cer_loader.outcomes import Notice
 from cer_loader.report.not_loaded import counts as hl7_counts
 
 if TYPE_CHECKING:
@@ -94,7 +95,9 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
                 "accepted": table.data_rows - n_rej,
                 "rejected": n_rej,
                 "rules": _rule_counts(file_issues),
-                "reader_warnings": list(table.warnings),
+                "reader_warnings": [
+                    reader_warning_entry(w, result.settings.lang) for w in table.warnings
+                ],
             }
         )
     input_rows = len(frame)
@@ -189,12 +192,9 @@ TEXT = {
 }
 
 
-def reader_warning(text: str, lang: str) -> str:
-    """Readers write "Polish text (EN: English text)"; pick the run's language."""
-    pl, sep, en = text.partition(" (EN: ")
-    if not sep:
-        return text
-    return en[:-1] if lang == "en" and en.endswith(")") else pl
+def reader_warning_entry(notice: Notice, lang: str) -> dict[str, Any]:
+    """A reader warning in ``summary.json``: its stable code and its text in the run's language."""
+    return {"code": notice.code, "text": notice.text(lang)}
 
 
 def format_summary(
@@ -214,7 +214,7 @@ def format_summary(
             )
         )  # fmt: skip
         notes = f.get("reader_warnings", [])
-        lines += [f"    ! {reader_warning(w, lang)}" for w in notes[:5]]
+        lines += [f"    ! {w['text']}" for w in notes[:5]]
         if len(notes) > 5:
             lines.append("    " + t["more"].strip().format(n=len(notes) - 5))
     lines.append(

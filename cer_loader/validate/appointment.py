@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cer_loader.ingest.table import READER_ISSUE
+from cer_loader.ingest.table import READER_CODES, READER_ISSUE
 from cer_loader.normalize import warsaw_time as tu
 from cer_loader.validate.context import CheckSpec, Context, spec
 from cer_loader.validate.context import scope_attr as _scope_attr
 
 __all__ = ["Context", "checks", "text_problem_field", "TEXT_LIMITS"]
 
-READER_RULES = ("csv-unclosed-quote", "csv-extra-fields", "total-row")
+READER_RULES = READER_CODES
 
 
 def _reader_check(code: str) -> CheckSpec:

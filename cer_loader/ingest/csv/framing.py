@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cer_loader.errors import InputError
+from cer_loader.ingest.table import EXTRA_FIELDS, UNCLOSED_QUOTE  # noqa: F401  (re-exported)
 
 CANDIDATE_DELIMITERS = (";", ",", "\t", "|")
 MAX_SPAN = 1000  # physical lines one quoted field may span
 HEADER_MAX_SPAN = 5
 SNIFF_LINES = 100
 EXCERPT = 40
-EXTRA_FIELDS = "csv-extra-fields"
-UNCLOSED_QUOTE = "csv-unclosed-quote"
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cer_loader import outcomes
 from cer_loader.errors import InputError
 from cer_loader.ingest.csv.encoding import decode, detect_encoding
 from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the reader's public names)
@@ -66,6 +67,7 @@ from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the rea
     sniff_delimiter,
     split_lines,
 )
+from cer_loader.ingest.headers import UniqueNames
 from cer_loader.ingest.table import (
     PROVENANCE,
     READER_FIELD,
@@ -74,8 +76,8 @@ from cer_loader.ingest.table import (
     SourceTable,
     add_provenance,
     read_input_bytes,
-    unique_name,
 )
+from cer_loader.outcomes import Notice
 
 
 def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
@@ -158,20 +160,18 @@ def _patch(frame: pd.DataFrame, special: dict[int, list[str]], width: int) -> pd
     return frame
 
 
-def _names(raw: list[str], warnings: list[str]) -> list[str]:
+def _names(raw: list[str], warnings: list[Notice]) -> list[str]:
     names: list[str] = []
+    unique = UniqueNames(PROVENANCE)
     for j, value in enumerate(raw, start=1):
         name = " ".join(value.split())
         if not name:
             name = f"Kolumna {j}"
+            warnings.append(Notice(outcomes.HEADER_MISSING, {"column": j, "name": name}))
+        base, name = name, unique.add(name)
+        if name != base:
             warnings.append(
-                f"Kolumna {j} nie ma nagłówka; nazwana „{name}” (EN: column {j} has no header)"
-            )
-        if name in names or name in PROVENANCE:
-            base, name = name, unique_name(name, {*names, *PROVENANCE})
-            warnings.append(
-                f"Powtórzony lub zastrzeżony nagłówek „{base}” w kolumnie {j}; nazwany „{name}” "
-                f"(EN: duplicate or reserved header '{base}' in column {j})"
+                Notice(outcomes.HEADER_DUPLICATE, {"header": base, "column": j, "name": name})
             )
         names.append(name)
     return names
@@ -203,7 +203,7 @@ def read_csv(
     g = _grammar(delim)
     fr = _frame(lines, g, path)
     special = _parse_special(fr, g)
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     headers = _names(g.split(fr.texts[0]), warnings)
     ncols = len(headers)
     body = _body(fr, special, g, ncols)
@@ -247,9 +247,7 @@ def read_csv(
     if fr.stray:
         first = min(fr.stray) + 1
         warnings.append(
-            f"{len(fr.stray)} wiersz(y) z niezamkniętym cudzysłowem odrzucono jako "
-            f"{UNCLOSED_QUOTE} (pierwszy: wiersz {first}) "
-            f"(EN: {len(fr.stray)} row(s) with an unclosed quote rejected; first: row {first})"
+            Notice(outcomes.CSV_UNCLOSED_QUOTES, {"count": len(fr.stray), "first": first})
         )
     return SourceTable(
         path=path,

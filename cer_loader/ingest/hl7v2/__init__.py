@@ -32,6 +32,7 @@ from cer_loader.ingest.hl7v2.field_map import compile_paths
 from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
 from cer_loader.ingest.hl7v2.tokens import Message
 from cer_loader.ingest.table import SOURCE_REF, SourceTable, add_provenance, read_input_bytes
+from cer_loader.outcomes import reader_note
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
 
@@ -127,7 +128,7 @@ def read_hl7(
             "out_of_order": out_of_order,
         },
         not_loaded=not_loaded,
-        warnings=dump.warnings + warnings,
+        warnings=[reader_note(w) for w in dump.warnings + warnings],
     )
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -152,21 +151,14 @@ def column_text(values: Sequence[object]) -> list[str]:
     return out  # type: ignore[return-value]
 
 
-def restore_pesel(raw: Sequence[object], texts: list[str]) -> int:
+def restore_pesel(raw: Sequence[Any], texts: list[str]) -> int:
     """Left-pad numeric PESELs of 9–10 digits to 11 in ``texts``; returns how many were padded."""
     restored = 0
     for i, v in enumerate(raw):
-        if v.__class__ in (float, int) and 100_000_000 <= v < 10_000_000_000 and v == int(v):  # type: ignore[operator,call-overload]
-            texts[i] = str(int(v)).zfill(11)  # type: ignore[call-overload]
+        if v.__class__ in (float, int) and 100_000_000 <= v < 10_000_000_000 and v == int(v):
+            texts[i] = str(int(v)).zfill(11)
             restored += 1
     return restored
-
-
-def fold(text: str) -> str:
-    """Text for loose header matching: no case, no diacritics (ł too), words separated by one space."""
-    t = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
-    t = "".join(c for c in t if not unicodedata.combining(c)).casefold()
-    return " ".join(re.sub(r"[\W_]+", " ", t).split())
 
 
 def column_letter(index: int) -> str:

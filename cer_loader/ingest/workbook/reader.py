@@ -30,6 +30,7 @@ import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from python_calamine import (
@@ -40,29 +41,32 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
+from cer_loader import outcomes
 from cer_loader.errors import CensusMismatchError, InputError
+from cer_loader.ingest.headers import UniqueNames, fold
 from cer_loader.ingest.table import (
     READER_FIELD,
     READER_ISSUE,
     READER_VALUE,
+    TOTAL_ROW,
     SourceTable,
     add_provenance,
     read_input_bytes,
-    unique_name,
 )
 from cer_loader.ingest.workbook.cells import (
     PESEL_HEADER,
     cell_text,
     column_letter,
     column_text,
-    fold,
     restore_pesel,
     unseen_cells,
 )
+from cer_loader.outcomes import Notice
 
 HEADER_SEARCH_ROWS = 100
-TOTAL_ROW = re.compile(r"\s*(razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)\b", re.IGNORECASE)
-TOTAL_ROW_ISSUE = "total-row"
+TOTAL_LABEL = re.compile(
+    r"\s*(razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)\b", re.IGNORECASE
+)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
@@ -132,23 +136,15 @@ def read_workbook(
     )
 
 
-def _unseen_warnings(cells: list[tuple[str, str]], limit: int = 20) -> list[str]:
-    out = []
-    for ref, shown in cells[:limit]:
-        if shown:
-            out.append(
-                f"Komórka {ref}: błąd {shown} — odczytana jako pusta "
-                f"(EN: cell {ref} shows the error {shown}, read as empty)"
-            )
-        else:
-            out.append(
-                f"Komórka {ref}: formuła bez zapisanej wartości — odczytana jako pusta; otwórz i "
-                f"zapisz plik w Excelu/LibreOffice (EN: cell {ref}: formula without a cached "
-                "value, read as empty; open and save the file in Excel/LibreOffice)"
-            )
+def _unseen_warnings(cells: list[tuple[str, str]], limit: int = 20) -> list[Notice]:
+    out = [
+        Notice(outcomes.CELL_ERROR, {"cell": ref, "shown": shown})
+        if shown
+        else Notice(outcomes.CELL_FORMULA_NO_VALUE, {"cell": ref})
+        for ref, shown in cells[:limit]
+    ]
     if len(cells) > limit:
-        more = len(cells) - limit
-        out.append(f"… i {more} kolejnych takich komórek (EN: … and {more} more such cells)")
+        out.append(Notice(outcomes.CELLS_MORE, {"count": len(cells) - limit}))
     return out
 
 
@@ -187,7 +183,7 @@ def _password(path: Path) -> InputError:
 
 def _choose_sheet(
     book: CalamineWorkbook, wanted: str | None, path: Path
-) -> tuple[str, list[str], list[str]]:
+) -> tuple[str, list[str], list[Notice]]:
     meta = book.sheets_metadata
     hidden = [m.name for m in meta if m.visible != SheetVisibleEnum.Visible]
     visible = [
@@ -195,7 +191,7 @@ def _choose_sheet(
         for m in meta
         if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet
     ]
-    warnings: list[str] = []
+    warnings: list[Notice] = []
     if wanted is None:
         if not visible:
             raise InputError(
@@ -214,15 +210,12 @@ def _choose_sheet(
             path=path,
         )
     if match[0] in hidden:
-        warnings.append(
-            f"Arkusz „{match[0]}” jest ukryty; wczytany, bo wskazano go z nazwy "
-            f"(EN: sheet '{match[0]}' is hidden; read because it was named explicitly)"
-        )
+        warnings.append(Notice(outcomes.SHEET_HIDDEN, {"sheet": match[0]}))
     return match[0], hidden, warnings
 
 
 def _find_header(
-    rows: list[list[object]],
+    rows: list[list[Any]],
     header_row: int | None,
     known_headers: Iterable[str],
     path: Path,
@@ -250,7 +243,7 @@ def _find_header(
             if hits >= min(2, len(known)) and (hits * 2 > len(cells) or hits * 2 >= len(known)):
                 return i
     for i, row in enumerate(top):
-        if sum(1 for v in row if v.__class__ is str and v.strip()) >= 3:  # type: ignore[attr-defined]
+        if sum(1 for v in row if v.__class__ is str and v.strip()) >= 3:
             return i
     raise InputError(
         f"Arkusz „{sheet}”: nie znaleziono wiersza nagłówka w pierwszych {len(top)} wierszach; "
@@ -261,7 +254,7 @@ def _find_header(
 
 
 def _fill_vertical_merges(
-    rows: list[list[object]], merged: list[tuple[tuple[int, int], tuple[int, int]]], hdr: int
+    rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]], hdr: int
 ) -> int:
     filled = 0
     for (r1, c1), (r2, _c2) in merged:
@@ -276,7 +269,7 @@ def _fill_vertical_merges(
 
 
 def _columns(
-    header: list[object], body: list[list[object]], warnings: list[str]
+    header: list[Any], body: list[list[Any]], warnings: list[Notice]
 ) -> tuple[list[str], list[int], list[list[str]], dict[str, int]]:
     """Header names, their source column indices and the text of each kept column."""
     width = max([len(header), *(len(r) for r in body[:1])])
@@ -286,6 +279,7 @@ def _columns(
     sources: list[int] = []
     texts: list[list[str]] = []
     restored = 0
+    unique = UniqueNames()
     for j, raw in enumerate(raw_columns):
         text = column_text(raw)
         name = names[j]
@@ -294,14 +288,15 @@ def _columns(
                 continue  # no header and no data: a formatting leftover
             name = f"kolumna {column_letter(j)}"
             warnings.append(
-                f"Kolumna {column_letter(j)} ma dane, ale nie ma nagłówka; nazwana „{name}” "
-                f"(EN: column {column_letter(j)} has data but no header)"
+                Notice(outcomes.HEADER_MISSING, {"column": column_letter(j), "name": name})
             )
-        if name in headers:
-            base, name = name, unique_name(name, headers)
+        base, name = name, unique.add(name)
+        if name != base:
             warnings.append(
-                f"Powtórzony nagłówek „{base}” w kolumnie {column_letter(j)}; nazwany „{name}” "
-                f"(EN: duplicate header '{base}' in column {column_letter(j)})"
+                Notice(
+                    outcomes.HEADER_DUPLICATE,
+                    {"header": base, "column": column_letter(j), "name": name},
+                )
             )
         if PESEL_HEADER.search(name):
             restored += restore_pesel(raw, text)
@@ -311,17 +306,17 @@ def _columns(
     return headers, sources, texts, {"pesel_zeros_restored": restored}
 
 
-def _first_filled(row: list[object]) -> int:
+def _first_filled(row: list[Any]) -> int:
     """Index of the row's first non-empty cell; -1 for a blank row (whitespace counts as empty)."""
     for j, v in enumerate(row):
-        if v.__class__ is not str or (v and not v.isspace()):  # type: ignore[attr-defined]
+        if v.__class__ is not str or (v and not v.isspace()):
             return j
     return -1
 
 
 def _mark_total_rows(
     frame: pd.DataFrame,
-    rows: list[list[object]],
+    rows: list[list[Any]],
     firsts: list[int],
     headers: list[str],
     sources: list[int],
@@ -332,11 +327,11 @@ def _mark_total_rows(
     marked = 0
     for k, (row, first) in enumerate(zip(rows, firsts, strict=True)):
         value = row[first]
-        if value.__class__ is str and TOTAL_ROW.match(value):  # type: ignore[arg-type]
+        if value.__class__ is str and TOTAL_LABEL.match(value):
             others = sum(1 for v in row[first + 1 :] if _first_filled([v]) == 0)
             if others <= few:
                 frame.loc[k, [READER_ISSUE, READER_FIELD, READER_VALUE]] = [
-                    TOTAL_ROW_ISSUE,
+                    TOTAL_ROW,
                     header_of[first],
                     value,
                 ]
