@@ -28,7 +28,7 @@ RANK = {
     "submit": 9,
     "result": 10,
     "report": 11,
-    "pipeline": 12, "emulator": 12, "samples": 12,
+    "pipeline": 12, "emulator": 12, "samples": 12, "golive": 12,
     "cli": 13, "__init__": 13,
     "__main__": 14,
 }  # fmt: skip
