@@ -105,11 +105,11 @@ def write_operation(
     for n, chunk in enumerate(chunks, start=1):
         keys = tuple(str(r["key"]) for r in chunk)
         digest = hashlib.sha256("\n".join((operation, *keys)).encode()).hexdigest()[:12]
-        batch = {"id": f"{ctx.get('mus_id', '')}-{operation}-{stamp}{n:04d}-{digest}", "number": n,
-                 "count": len(chunks)}  # fmt: skip
+        batch_id = f"{ctx.get('mus_id', '')}-{operation}-{stamp}{n:04d}-{digest}"
+        batch = {"id": batch_id, "number": n, "count": len(chunks)}
         data = render_operation(operation, template_dir=template_dir, schema_dir=schema_dir,
                                 ctx=ctx, records=chunk, batch=batch)  # fmt: skip
-        rendered.append((n, batch["id"], keys, data))
+        rendered.append((n, batch_id, keys, data))
     out_dir.mkdir(parents=True, exist_ok=True)
     files = []
     for n, batch_id, keys, data in rendered:

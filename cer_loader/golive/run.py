@@ -194,7 +194,7 @@ def slot_summary(slots: pd.DataFrame, issues: pd.DataFrame, ok: pd.Index, tables
                  cov: pd.DataFrame, payload: list[OperationFile], golive: GoLive, settings: Settings,
                  out_dir: Path | None) -> dict[str, Any]:  # fmt: skip
     errors = issues[issues["severity"] == "error"]
-    files = []
+    files: list[dict[str, Any]] = []
     for i, t in enumerate(tables):
         rows = slots.index[slots["_table"] == i]
         n_ok = int(rows.isin(ok).sum())
