@@ -71,7 +71,7 @@ def format_slots(s: Mapping[str, Any], lang: str, out_dir: str | None) -> str:
         if s["payload"]:
             lines.append(t["payload"].format(files=len(s["payload"]),
                          records=sum(p["records"] for p in s["payload"]), dir=f"{out_dir}/payload"))  # fmt: skip
-        names = ["rejected.csv", "warnings.csv", "coverage.csv", "summary.json"]
+        names = ["rejected.csv", "warnings.csv", "coverage.csv", "summary.json", "report.xlsx"]
         lines.append(t["reports"].format(files=", ".join(f"{out_dir}/{n}" for n in names)))
     if not cov["holds"]:
         lines.append(t["cov_fail"])

@@ -21,12 +21,15 @@ from cer_loader.golive.operations import OperationFile, record_key, write_operat
 from cer_loader.golive.provider import Problem, check_provider, load_provider, records
 from cer_loader.golive.reports import write_csv, write_json
 from cer_loader.golive.slots import (
+    SlotMapping,
     accepted_rows,
     canonical,
     check_slots,
     coverage,
     load_slot_mapping,
+    propose,
 )
+from cer_loader.golive.workbook import slot_rows, write_slot_workbook
 from cer_loader.ingest import read_source
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW, SourceTable
 from cer_loader.resources import data_dir
@@ -129,6 +132,7 @@ def run_slots(
                 schema_dir=paths.schema_dir, batch_size=settings.batch_size,
             )  # fmt: skip
         _write_slot_reports(out_dir, slots, issues, tables, rules, cov, settings.lang)
+        _write_slot_workbook(out_dir, slots, issues, tables, rules, mapping, settings.lang)
     summary = slot_summary(slots, issues, ok, tables, cov, payload, golive, settings, out_dir)
     if out_dir is not None:
         write_json(out_dir / "summary.json", summary)
@@ -190,6 +194,17 @@ def _write_slot_reports(out_dir: Path, slots: pd.DataFrame, issues: pd.DataFrame
                for c in cov.itertuples()])  # fmt: skip
 
 
+def _write_slot_workbook(out_dir: Path, slots: pd.DataFrame, issues: pd.DataFrame,
+                         tables: list[SourceTable], rules: dict[str, Rule], mapping: SlotMapping,
+                         lang: str) -> None:  # fmt: skip
+    errors = issues[issues["severity"] == "error"]
+    msgs = pd.Series(_messages(errors, rules, lang), index=errors.index, dtype=object)
+    columns = dict(mapping.columns) or {k: v for t in tables for k, v in propose(t.headers).items()}
+    headers = list(dict.fromkeys(h for t in tables for h in t.headers))
+    rows, marks = slot_rows(errors, slots, tables, msgs, columns)
+    write_slot_workbook(out_dir / "report.xlsx", rows, headers, marks, lang)
+
+
 def slot_summary(slots: pd.DataFrame, issues: pd.DataFrame, ok: pd.Index, tables: list[SourceTable],
                  cov: pd.DataFrame, payload: list[OperationFile], golive: GoLive, settings: Settings,
                  out_dir: Path | None) -> dict[str, Any]:  # fmt: skip
@@ -223,7 +238,7 @@ def slot_summary(slots: pd.DataFrame, issues: pd.DataFrame, ok: pd.Index, tables
                         str((pd.Timestamp(settings.as_of) + pd.DateOffset(months=golive.coverage_months)).date())),
             "holds": coverage_ok,
             "schedules": [{"schedule_id": c.schedule_id, "slots": int(c.slots), "first_day": c.first_day,
-                           "last_day": c.last_day, "reaches_horizon": bool(c.reaches_horizon),
+                           "last_day": c.last_day, "horizon": c.horizon, "reaches_horizon": bool(c.reaches_horizon),
                            "gaps": [list(g) for g in c.gaps]} for c in cov.itertuples()],
             "schedules_short": short, "schedules_without_accepted_slots": no_slots,
         },

@@ -189,3 +189,25 @@ def test_summary_json_is_written(tmp_path: Path) -> None:
     run(tmp_path, row(1))
     doc = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert doc["operation"] == "zapiszSloty" and doc["balance_holds"]
+
+
+def test_steward_workbook_marks_the_faulty_cell_and_reads_back_fixed(tmp_path: Path) -> None:
+    import openpyxl
+
+    r = run(tmp_path, row(1), row(2, kind="wieczorny", time="9:00"))
+    assert rules_of(r) == {"slot-type-unknown": 1}
+    book = tmp_path / "out" / "report.xlsx"
+    assert oct(book.stat().st_mode & 0o777) == "0o600"
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Do poprawy"]
+    head = [c.value for c in ws[1]]
+    assert head[0] == "CER: co poprawić" and "Rodzaj terminu" in head
+    kind = ws.cell(2, head.index("Rodzaj terminu") + 1)
+    assert kind.value == "wieczorny" and kind.fill.fgColor.rgb.endswith("FFC7CE")
+    assert ws.cell(2, head.index("Godzina") + 1).fill.fgColor.rgb in (None, "00000000")
+    kind.value = "kontynuacja"
+    fixed = tmp_path / "fixed.xlsx"
+    wb.save(fixed)
+    again = run_slots([fixed], Settings(mus_id=MUS, as_of=AS_OF), out_dir=tmp_path / "out2")
+    assert again.summary["accepted"] == 1 and again.summary["rejected"] == 0
+    assert again.slots.loc[0, "n_slot_type"] == "KONTYNUACJA_LECZENIA"
