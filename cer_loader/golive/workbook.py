@@ -50,7 +50,7 @@ def write_slot_workbook(
     bold, red = Font(bold=True), PatternFill("solid", fgColor="FFC7CE")
     wrap = Alignment(wrap_text=True, vertical="top")
 
-    def text(value: Any, **style: Any) -> WriteOnlyCell:
+    def text(value: Any, **style: Any) -> Any:
         c = WriteOnlyCell(ws, value=cell(value))
         c.data_type = "s"
         for k, v in style.items():
