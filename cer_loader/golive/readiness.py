@@ -113,7 +113,9 @@ def _slots_step(facts: Facts, golive: GoLive) -> Step:
     pl, en = (t.format(m=golive.coverage_months) for t in title)
     fix = "cer-loader slots SLOTY.csv --provider placowka.toml --out DIR --submit"
     s = facts.slots
-    declared = {sched: (None, None) for sched in facts.schedules}
+    declared: dict[str, tuple[dt.date | None, dt.date | None]] = {
+        sched: (None, None) for sched in facts.schedules
+    }
     cov = (
         coverage(s, s.index, golive, facts.as_of, declared=declared) if len(s) or declared else None
     )
