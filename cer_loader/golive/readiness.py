@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -135,3 +136,37 @@ def _slots_step(facts: Facts, golive: GoLive) -> Step:
 
 def is_ready(steps: list[Step]) -> bool:
     return all(s.state in (DONE, NOT_APPLICABLE) for s in steps if s.code != "activation")
+
+
+def format_checklist(steps: list[Step], mus_id: str, lang: str) -> str:
+    """The checklist for the terminal."""
+    pl = lang != "en"
+    mark = {DONE: "[x]", MISSING: "[ ]", NOT_APPLICABLE: "[-]"}
+    lines = [
+        (
+            "Gotowość MUŚ {m} do aktywacji w CeR" if pl else "MUŚ {m} readiness for CeR activation"
+        ).format(m=mus_id)
+    ]
+    for s in steps:
+        lines.append(f"  {mark[s.state]} {s.number:>3}. {s.title(lang)}")
+        if s.state == MISSING:
+            lines.append(f"          {s.missing(lang)}")
+            lines.append(f"          {'popraw' if pl else 'fix'}: {s.fix}")
+    ready = is_ready(steps)
+    lines.append(("Gotowe do aktywacji: cer-loader activate" if pl else "Ready to activate: cer-loader activate")
+                 if ready else ("Jeszcze niegotowe do aktywacji." if pl else "Not ready to activate yet."))  # fmt: skip
+    return "\n".join(lines)
+
+
+def readiness_html(steps: list[Step], *, mus_id: str, as_of: dt.date, ledger: str, lang: str,
+                   template_dir: Path, created: str, override: str = "") -> str:  # fmt: skip
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)), autoescape=True,
+                             undefined=jinja2.StrictUndefined)  # fmt: skip
+    rows = [{"number": s.number, "title": s.title(lang), "state": s.state, "missing": s.missing(lang),
+             "fix": s.fix} for s in steps]  # fmt: skip
+    return env.get_template("readiness.html.j2").render(
+        lang="en" if lang == "en" else "pl", mus_id=mus_id, as_of=as_of.isoformat(), ledger=ledger,
+        steps=rows, ready=is_ready(steps), created=created, override=override,
+    )  # fmt: skip

@@ -68,3 +68,16 @@ def test_mobile_points_apply_when_declared() -> None:
 def test_nothing_sent_says_so() -> None:
     steps = checklist(Facts("M", AS_OF, {}), load_golive())
     assert steps[0].missing("pl") == "nic jeszcze nie wysłano" and all(s.fix for s in steps)
+
+
+def test_terminal_and_html_show_the_same_steps(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cer_loader.golive.readiness import format_checklist, readiness_html
+    from cer_loader.resources import data_dir
+
+    f = Facts("M", AS_OF, ALL, slots("2027-02-01"), schedules=("G1",))
+    steps = checklist(f, load_golive())
+    text = format_checklist(steps, "M", "pl")
+    assert "[ ]   5. Wolne terminy" in text and "Jeszcze niegotowe" in text
+    html = readiness_html(steps, mus_id="M<b>", as_of=AS_OF, ledger="l.sqlite", lang="pl",
+                          template_dir=data_dir("templates"), created="2026-12-01 10:00")  # fmt: skip
+    assert html.count("<tr>") == len(steps) + 1 and "M&lt;b&gt;" in html and "✘ brak" in html
