@@ -18,7 +18,7 @@ from cer_loader.ingest.table import SourceTable
 from cer_loader.ledger import STATE_NAME, Batch, new_run_id, open_state, visit_digests
 from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_canonical
 from cer_loader.normalize import normalize
-from cer_loader.render import PayloadFile, render_batches
+from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
 from cer_loader.report.html import write_html_report
 from cer_loader.report.not_loaded import not_loaded_table, write_not_loaded
 from cer_loader.report.rows import LOCAL, TABLE, issue_table, write_issue_csv, write_summary
@@ -137,7 +137,9 @@ def _render_and_record(
         done[0] += n
         progress("render", done[0], len(new))
 
-    payload = render_batches(frame.loc[new], settings, ids, payload_dir, progress=tick)
+    payload = render_batches(
+        frame.loc[new, RENDER_COLUMNS], settings, ids, payload_dir, progress=tick
+    )  # only the columns rendering reads: no copy of the wide frame
     if state is None:
         return payload
     if "n_visit_digest" not in frame.columns:
