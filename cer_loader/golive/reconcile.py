@@ -15,6 +15,10 @@ PESEL is stored or printed. Vectorized: a daily 100k-row export compares in well
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 
 MISSING, GONE, DIFFERENT = "missing-in-cer", "cancelled-or-moved-locally", "different"
@@ -72,3 +76,48 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     both_na = a.isna() & b.isna()
     eq = a.astype("object").where(a.notna(), None) == b.astype("object").where(b.notna(), None)
     return both_na | eq.fillna(False).astype(bool)
+
+
+def export_frame(inputs: list[Path], mapping_path: Path | None, identifiers: Path, salt: str,
+                 options: Any = None) -> pd.DataFrame:  # fmt: skip
+    """Read a current export with the appointment readers and mapping, and give the columns
+    ``compare`` needs. Appointments an HL7 dump lists as not loaded (cancelled, deleted, ...)
+    are inactive; patients become salted digests at once."""
+    from cer_loader.catalogues.identifiers import load_identifiers
+    from cer_loader.ingest import read_source
+    from cer_loader.mapping import apply_mapping, load_mapping
+    from cer_loader.normalize import normalize
+    from cer_loader.validate.identity import patient_key
+
+    mapping = load_mapping(mapping_path)
+    ids = load_identifiers(identifiers)
+    frames = []
+    for path in inputs:
+        table = read_source(path, options or mapping.reader_options())
+        f = normalize(apply_mapping(table, mapping), ids)
+        frames.append(pd.DataFrame({
+            "appointment_id": f["appointment_id"], "start": f["n_start"], "scope_code": f["scope_code"],
+            "patient_digest": digests(patient_key(f), salt), "category": f["n_category"].str.upper(),
+            "active": True, "source_file": f["_source_file"], "source_row": f["_source_row"].astype(str),
+        }))  # fmt: skip
+        if (
+            table.not_loaded is not None
+            and len(table.not_loaded)
+            and "appointment_id" in table.not_loaded
+        ):
+            nl = table.not_loaded
+            frames.append(pd.DataFrame({
+                "appointment_id": nl["appointment_id"].astype(str), "start": pd.NaT, "scope_code": "",
+                "patient_digest": "", "category": "", "active": False, "source_file": str(path),
+                "source_row": nl.get("source_row", pd.Series("", index=nl.index)).astype(str),
+            }))  # fmt: skip
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[
+        "appointment_id", "start", "scope_code", "patient_digest", "category", "active", "source_file",
+        "source_row"])  # fmt: skip
+
+
+def digests(keys: pd.Series, salt: str) -> pd.Series:
+    """A salted SHA-256 per patient key ("" stays ""): compared, never stored in clear."""
+    uniq = pd.unique(keys)
+    table = {k: (hashlib.sha256(f"{salt}|{k}".encode()).hexdigest() if k else "") for k in uniq}
+    return keys.map(table)
