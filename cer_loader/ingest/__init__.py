@@ -1,6 +1,9 @@
 """Readers: one input file → one ``SourceTable`` (see ``cer_loader.ingest.table``).
 
-``read_source`` picks the reader by the file's suffix and first bytes.
+``read_source`` picks the reader by the file's suffix and first bytes. It is the readers'
+boundary: only regular files get that far (a FIFO or device is refused before it is opened),
+every reader works within ``ReaderOptions.limits``, and a panic from a third-party binding (a
+``BaseException``) becomes an :class:`InputError` naming the file.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cer_loader.errors import InputError
+from cer_loader.ingest.bounded import check_regular, is_panic
 from cer_loader.ingest.options import ReaderOptions
 from cer_loader.ingest.table import SourceTable
 
@@ -41,23 +45,36 @@ def detect_kind(path: Path) -> str:
 def read_source(path: Path, options: ReaderOptions | None = None) -> SourceTable:
     """Read one input file with the reader its suffix and first bytes call for."""
     opts = options or ReaderOptions()
-    if not path.exists():
-        raise InputError("nie ma takiego pliku", "no such file", path=path)
     if path.is_dir():
         raise InputError("to jest katalog, nie plik", "this is a folder, not a file", path=path)
+    check_regular(path)
+    try:
+        return _read(path, opts)
+    except BaseException as exc:
+        if not is_panic(exc):
+            raise
+        raise InputError(
+            f"biblioteka odczytu nie poradziła sobie z zawartością pliku: {str(exc)[:200]}",
+            f"a reading library failed on the file's content: {str(exc)[:200]}",
+            path=path,
+        ) from None
+
+
+def _read(path: Path, opts: ReaderOptions) -> SourceTable:
     kind = detect_kind(path)
     if kind == "xlsx":
         from cer_loader.ingest.steward import is_steward_workbook, read_steward
         from cer_loader.ingest.workbook.reader import read_workbook
 
         if is_steward_workbook(path):  # our own report.xlsx, fixed by a data steward
-            return read_steward(path)
+            return read_steward(path, opts.limits)
 
         return read_workbook(
             path,
             sheet=opts.sheet,
             header_row=opts.header_row,
             known_headers=opts.known_headers,
+            limits=opts.limits,
         )
     if kind == "hl7":
         from cer_loader.ingest.hl7v2 import read_hl7
@@ -71,8 +88,13 @@ def read_source(path: Path, options: ReaderOptions | None = None) -> SourceTable
     from cer_loader.ingest.csv.census import balance, census_csv, check_balance
     from cer_loader.ingest.csv.reader import read_csv
 
-    table = read_csv(path, encoding=opts.encoding, delimiter=opts.delimiter)
-    census = census_csv(path, table.details["encoding"], table.details["delimiter"])
+    table = read_csv(path, encoding=opts.encoding, delimiter=opts.delimiter, limits=opts.limits)
+    census = census_csv(
+        path,
+        table.details["encoding"],
+        table.details["delimiter"],
+        max_bytes=opts.limits.max_file_bytes,
+    )
     check_balance(table, census)  # raises CensusMismatchError (exit 2) when records went missing
     table.details["census"] = balance(table, census)
     return table

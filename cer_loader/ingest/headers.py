@@ -1,4 +1,5 @@
-"""Header names: the one folding used to compare them, and unique names for repeated headers.
+"""Header names and table shape: the one folding used to compare headers, unique names for
+repeated headers, and the column-count and cell-length limits every tabular reader applies.
 
 ``fold`` is the loose form every stage compares headers in (the workbook reader's header search,
 the mapping's known spellings, ``inspect``'s proposal): no case, no diacritics (``ł`` too), and
@@ -10,6 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from pathlib import Path
+
+from cer_loader.errors import InputError
+from cer_loader.ingest.options import Limits
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -43,3 +48,38 @@ class UniqueNames:
         out = f"{name} ({n})"
         self.taken.add(out)
         return out
+
+
+def check_columns(path: Path, count: int, limits: Limits, where_pl: str, where_en: str) -> None:
+    """A table wider than ``Limits.max_columns`` is refused (the steward workbook could not
+    hold it, and no appointment export has that many)."""
+    if count > limits.max_columns:
+        raise InputError(
+            f"{where_pl} ma {count} kolumn, więcej niż limit max_columns = {limits.max_columns}",
+            f"{where_en} has {count} columns, more than the limit max_columns = "
+            f"{limits.max_columns}",
+            path=path,
+        )
+
+
+def cell_too_long(path: Path, row: int, column: str, length: int, limits: Limits) -> InputError:
+    return InputError(
+        f"wiersz {row}, kolumna „{column}”: komórka ma {length} znaków, więcej niż limit "
+        f"max_cell_chars = {limits.max_cell_chars} (tyle mieści komórka Excela); to raczej "
+        "uszkodzony eksport niż dane wizyty",
+        f"row {row}, column '{column}': the cell has {length} characters, more than the limit "
+        f"max_cell_chars = {limits.max_cell_chars} (what an Excel cell holds); more likely a "
+        "damaged export than appointment data",
+        path=path,
+        line=row,
+    )
+
+
+def check_cell_length(
+    path: Path, headers: list[str], columns: list[list[str]], rows: list[int], limits: Limits
+) -> None:
+    """The first cell longer than ``Limits.max_cell_chars`` is an InputError naming it."""
+    for name, col in zip(headers, columns, strict=True):
+        if col and max(map(len, col)) > limits.max_cell_chars:
+            k = next(i for i, t in enumerate(col) if len(t) > limits.max_cell_chars)
+            raise cell_too_long(path, rows[k], name, len(col[k]), limits)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from cer_loader.errors import InputError
+from cer_loader.ingest.options import Limits
 from cer_loader.ingest.table import SOURCE_REF, SOURCE_ROW, SourceTable
 
 FORMAT, FORMAT_VERSION = "cer-loader-steward-workbook", 1
@@ -69,37 +70,96 @@ def is_risky(text: str) -> bool:
 
 
 def is_steward_workbook(path: Path) -> bool:
-    """True for a workbook that has our metadata sheet (cheap: sheet names only)."""
-    from python_calamine import CalamineWorkbook
+    """True for a workbook that has our metadata sheet (cheap and safe: the sheet names in
+    ``xl/workbook.xml`` read with zipfile and the hardened parser, no calamine)."""
+    import zipfile
+
+    from cer_loader.xmlsafe import parse_bytes
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        try:
-            return META_SHEET in book.sheet_names
-        finally:
-            book.close()
+        with zipfile.ZipFile(path) as zf:
+            info = zf.getinfo("xl/workbook.xml")
+            if info.file_size > 16 * 1024 * 1024:
+                return False  # no workbook of ours; the normal reader and its limits decide
+            root = parse_bytes(zf.read(info))
     except Exception:  # noqa: BLE001 - not ours, or not readable: the normal reader decides
         return False
+    return any(el.get("name") == META_SHEET for el in root.iter("{*}sheet"))
 
 
-def read_meta(path: Path) -> dict[str, Any]:
-    """The metadata sheet as a dict (``origin`` rows collected into ``origins``)."""
-    from python_calamine import CalamineWorkbook
+def _meta_error(path: Path, key: str, pl: str, en: str) -> InputError:
+    return InputError(
+        f"arkusz metadanych „{META_SHEET}”, klucz „{key}”: {pl}; użyj raportu bez zmian w "
+        "ukrytych arkuszach",
+        f"metadata sheet '{META_SHEET}', key '{key}': {en}; use the report without changes to "
+        "its hidden sheets",
+        path=path,
+    )
 
-    book = CalamineWorkbook.from_path(str(path))
+
+def _json(path: Path, key: str, value: str, kind: type) -> Any:
     try:
+        out = json.loads(value)
+    except ValueError:
+        raise _meta_error(path, key, "to nie jest poprawny JSON", "not valid JSON") from None
+    if not isinstance(out, kind):
+        raise _meta_error(
+            path, key, f"oczekiwano {kind.__name__}", f"expected a JSON {kind.__name__}"
+        )
+    return out
+
+
+def _check_meta(path: Path, meta: dict[str, Any]) -> None:
+    """Types of what the resubmit run relies on; a forged or damaged value names its key."""
+    for o in meta["origins"]:
+        cols = o.get("columns")
+        if not isinstance(o.get("path"), str) or not isinstance(cols, dict):
+            raise _meta_error(
+                path, "origin", "brak „path” (tekst) lub „columns” (słownik)",
+                "'path' (text) or 'columns' (object) missing",
+            )  # fmt: skip
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in cols.items()):
+            raise _meta_error(
+                path, "origin", "„columns” musi mapować tekst na tekst", "'columns' must map text"
+            )
+    values = meta.get("values", {})
+    if not all(
+        isinstance(m, dict) and all(isinstance(a, str) and isinstance(b, str) for a, b in m.items())
+        for m in values.values()
+    ):
+        raise _meta_error(path, "values", "oczekiwano słowników tekstów", "expected text maps")
+    settings = meta.get("settings", {})
+    for key in (*SETTING_KEYS, *PATH_KEYS):
+        value = settings.get(key)
+        kinds: tuple[type, ...] = (int,) if key == "batch_size" else (str,)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            raise _meta_error(
+                path, f"settings.{key}", f"zły typ wartości ({type(value).__name__})",
+                f"wrong type of value ({type(value).__name__})",
+            )  # fmt: skip
+    version = meta.get("format_version", "1")
+    if not str(version).isdigit():
+        raise _meta_error(path, "format_version", "to nie jest liczba", "not a number")
+
+
+def read_meta(path: Path, limits: Limits | None = None) -> dict[str, Any]:
+    """The metadata sheet as a dict (``origin`` rows collected into ``origins``)."""
+    from cer_loader.ingest.workbook.opening import open_checked
+
+    with open_checked(Path(path), limits or Limits()) as book:
         rows = book.get_sheet_by_name(META_SHEET).to_python()
-    finally:
-        book.close()
     meta: dict[str, Any] = {"origins": []}
+    kinds = {"settings": dict, "values": dict, "columns": dict}
     for row in rows:
         if len(row) < 2 or not row[0]:
             continue
-        key, value = str(row[0]), str(row[1])
+        key, value = str(row[0]), row[1]
+        if not isinstance(value, str):
+            raise _meta_error(path, key, "wartość musi być tekstem", "the value must be text")
         if key == "origin":
-            meta["origins"].append(json.loads(value))
-        elif key in ("settings", "values", "columns"):
-            meta[key] = json.loads(value)
+            meta["origins"].append(_json(path, key, value, dict))
+        elif key in kinds:
+            meta[key] = _json(path, key, value, kinds[key])
         else:
             meta[key] = value
     if meta.get("format") != FORMAT or not meta["origins"]:
@@ -108,6 +168,7 @@ def read_meta(path: Path) -> dict[str, Any]:
             "ukrytych arkuszach",
             "the cer-loader metadata sheet is incomplete or altered", path=path,
         )  # fmt: skip
+    _check_meta(path, meta)
     if int(meta.get("format_version", "0")) > FORMAT_VERSION:
         raise InputError(
             "raport zapisała nowsza wersja cer-loader; zaktualizuj program",
@@ -127,12 +188,12 @@ def steward_defaults(inputs: list[Path]) -> dict[str, Any]:
     return {}
 
 
-def read_steward(path: Path) -> SourceTable:
+def read_steward(path: Path, limits: Limits | None = None) -> SourceTable:
     """Read the "Do poprawy" sheet of our own workbook as a table of the original columns."""
     from cer_loader.ingest.workbook.reader import read_workbook
 
-    meta = read_meta(path)
-    table = read_workbook(path, sheet=FIX_SHEET, header_row=1)
+    meta = read_meta(path, limits)
+    table = read_workbook(path, sheet=FIX_SHEET, header_row=1, limits=limits)
     origins: list[dict[str, Any]] = meta["origins"]
     data = [h for h in table.headers if h not in CER_COLUMNS]
     needed = {h for o in origins for h in o["columns"].values()} | {COL_FILE, COL_ROW}

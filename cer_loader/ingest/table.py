@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from cer_loader.ingest.bounded import read_input_bytes  # noqa: F401  (re-exported for readers)
 from cer_loader.outcomes import Notice
 
 # Provenance columns every reader adds to its frame.
@@ -77,17 +78,3 @@ def add_provenance(frame: pd.DataFrame, path: Path, rows: list[int] | Any) -> pd
         if col not in frame.columns:
             frame[col] = ""
     return frame
-
-
-def read_input_bytes(path: Path) -> bytes:
-    """The whole input file; an unreadable one is an InputError naming it (exit 2)."""
-    from cer_loader.errors import InputError
-
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise InputError(
-            f"nie można odczytać pliku: {exc.strerror or exc}",
-            f"cannot read the file: {exc.strerror or exc}",
-            path=path,
-        ) from None

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 
 from cer_loader.errors import CensusMismatchError, InputError
+from cer_loader.ingest.bounded import read_input_bytes
+from cer_loader.ingest.csv.encoding import decode
 from cer_loader.ingest.table import SourceTable
 
 MAX_SPAN = 1000  # same bound as the reader's, stated independently
@@ -117,16 +119,18 @@ class _Rules:
         return ncols is None or self.columns("\n".join(lines[i : j + 1])) <= ncols
 
 
-def census_csv(path: str | Path, encoding: str, delimiter: str) -> Census:
+def census_csv(
+    path: str | Path, encoding: str, delimiter: str, *, max_bytes: int | None = None
+) -> Census:
     """Count the records of a delimited file by the census rule (module docstring)."""
     path = Path(path)
+    data = read_input_bytes(path, max_bytes)
     try:
-        data = path.read_bytes()
-        text = data.decode(encoding)
-    except (OSError, UnicodeDecodeError, LookupError) as exc:
+        text = decode(data, encoding, path=path)  # the shared decoder, not the reader's parser
+    except InputError as exc:
         raise InputError(
-            f"Kontrola liczby wierszy nie mogła odczytać pliku: {exc}",
-            f"The row census could not read the file: {exc}",
+            f"Kontrola liczby wierszy nie mogła odczytać pliku: {exc.message}",
+            f"The row census could not read the file: {exc.message_en}",
             path=path,
         ) from exc
     if text.startswith("\ufeff"):

@@ -14,14 +14,28 @@ Order of the test (:func:`detect_encoding`):
    Bytes 0x80–0x9F are C1 control characters in ISO-8859-2, so text that holds them is
    cp1250. Otherwise both decodings are made and the one with more Polish letters wins; a tie
    goes to cp1250 (Windows exports are the common case);
-3. UTF-16 (a ``FF FE``/``FE FF`` BOM or NUL bytes) and bytes that neither candidate can decode (cp1250 leaves 81 83 88 90 98 undefined) raise
-   :class:`InputError` rather than produce a silent mojibake.
+3. UTF-16 (a ``FF FE``/``FE FF`` BOM or NUL bytes) and bytes that neither candidate can decode
+   (cp1250 leaves 81 83 88 90 98 undefined) raise :class:`InputError` rather than produce a
+   silent mojibake.
+
+**Mixed files.** An export glued from parts (a cp1250 file with some rows appended in UTF-8)
+would decode as cp1250 without an error and put ``ZaĹĽĂłĹ‚Ä‡kowska`` into the payload. So a
+file that is not UTF-8 as a whole is examined line by line (:func:`utf8_lines`; a vectorised
+byte scan, only lines holding a UTF-8 multi-byte sequence are looked at): a line that is valid
+UTF-8, holds a multi-byte sequence and does not read as more Polish in the code page is a
+UTF-8 line. Such lines are decoded as UTF-8, the rest in the code page; the encoding is then
+reported as e.g. ``cp1250+utf-8`` and the reader warns naming the lines (``csv-mixed-encoding``).
+We decode rather than refuse because each line is unambiguous on its own and refusing would
+stop a whole load over rows that can be read exactly. A forced ``[source] encoding`` is taken
+as is, without this examination.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import numpy as np
 
 from cer_loader.errors import InputError
 
@@ -35,8 +49,66 @@ def _polish_score(text: str) -> int:
     return sum(text.count(ch) for ch in POLISH_LETTERS)
 
 
+MIXED = "+utf-8"  # suffix of a code page label whose file holds UTF-8 lines too
+
+
+def _line_bounds(data: bytes) -> np.ndarray:
+    """Offsets of the ``\n`` bytes, with -1 first and len(data) last: line k is
+    ``data[b[k] + 1 : b[k + 1]]``."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    return np.concatenate(([-1], np.flatnonzero(arr == 10), [len(data)]))
+
+
+def utf8_lines(data: bytes, codepage: str) -> list[int]:
+    """0-based indices (by ``\n``) of the lines of a code-page file that are UTF-8."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    if len(arr) < 2:
+        return []
+    lead = (arr[:-1] - np.uint8(0xC2)) < np.uint8(0x33)  # C2..F4
+    pairs = np.flatnonzero(lead & ((arr[1:] - np.uint8(0x80)) < np.uint8(0x40)))
+    if not len(pairs):
+        return []
+    bounds = _line_bounds(data)
+    found = []
+    for k in np.unique(np.searchsorted(bounds, pairs) - 1).tolist():
+        line = data[bounds[k] + 1 : bounds[k + 1]]
+        try:
+            as_utf8 = line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        as_page = line.decode(codepage, errors="replace")
+        if "\ufffd" in as_page or _polish_score(as_utf8) >= _polish_score(as_page):
+            found.append(k)
+    return found
+
+
+def _without(data: bytes, lines: list[int]) -> bytes:
+    """``data`` with the given lines emptied (their line ends kept)."""
+    if not lines:
+        return data
+    bounds = _line_bounds(data)
+    parts, pos = [], 0
+    for k in lines:
+        parts.append(data[pos : bounds[k] + 1])
+        pos = int(bounds[k + 1])
+    parts.append(data[pos:])
+    return b"".join(parts)
+
+
+def _decode_mixed(data: bytes, codepage: str, lines: list[int]) -> str:
+    bounds = _line_bounds(data)
+    parts, pos = [], 0
+    for k in lines:
+        start, end = int(bounds[k]) + 1, int(bounds[k + 1])
+        parts += [data[pos:start].decode(codepage), data[start:end].decode("utf-8")]
+        pos = end
+    parts.append(data[pos:].decode(codepage))
+    return "".join(parts)
+
+
 def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
-    """Return ``"utf-8-sig"``, ``"utf-8"``, ``"cp1250"`` or ``"iso-8859-2"`` for ``data``."""
+    """Return ``"utf-8-sig"``, ``"utf-8"``, ``"cp1250"`` or ``"iso-8859-2"`` for ``data``, with
+    ``+utf-8`` appended to a code page when some lines are UTF-8 (module docstring)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         raise InputError(
             "Plik wygląda na UTF-16 albo plik binarny; zapisz go jako CSV w UTF-8.",
@@ -50,6 +122,16 @@ def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
         pass
     else:
         return "utf-8-sig" if data.startswith(_BOM) else "utf-8"
+    mixed = utf8_lines(data, "cp1250")
+    if mixed:
+        base = _single_byte(_without(data, mixed), path)
+        if mixed != utf8_lines(data, base):
+            base = "cp1250"
+        return base + MIXED
+    return _single_byte(data, path)
+
+
+def _single_byte(data: bytes, path: str | Path | None) -> str:
     has_c1 = _C1.search(data) is not None
     try:
         as_cp1250 = data.decode("cp1250")
@@ -72,8 +154,13 @@ def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
 
 
 def decode(data: bytes, encoding: str, *, path: str | Path | None = None) -> str:
-    """Decode strictly; an undecodable byte raises :class:`InputError` naming its offset and line."""
+    """Decode strictly; an undecodable byte raises :class:`InputError` naming its offset and line.
+
+    A label ending in ``+utf-8`` decodes the lines :func:`utf8_lines` finds as UTF-8."""
     try:
+        if encoding.endswith(MIXED):
+            page = encoding.removesuffix(MIXED)
+            return _decode_mixed(data, page, utf8_lines(data, page))
         return data.decode(encoding)
     except LookupError as exc:
         raise InputError(

@@ -53,7 +53,7 @@ import pandas as pd
 
 from cer_loader import outcomes
 from cer_loader.errors import InputError
-from cer_loader.ingest.csv.encoding import decode, detect_encoding
+from cer_loader.ingest.csv.encoding import MIXED, decode, detect_encoding, utf8_lines
 from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the reader's public names)
     CANDIDATE_DELIMITERS,
     EXCERPT,
@@ -67,7 +67,9 @@ from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the rea
     sniff_delimiter,
     split_lines,
 )
-from cer_loader.ingest.headers import UniqueNames
+from cer_loader.ingest.csv.limits import check_line_lengths, check_records
+from cer_loader.ingest.headers import UniqueNames, check_columns
+from cer_loader.ingest.options import Limits
 from cer_loader.ingest.table import (
     PROVENANCE,
     READER_FIELD,
@@ -177,14 +179,31 @@ def _names(raw: list[str], warnings: list[Notice]) -> list[str]:
     return names
 
 
+def _mixed_notice(data: bytes, enc: str) -> Notice:
+    page = enc.removesuffix(MIXED)
+    found = [k + 1 for k in utf8_lines(data, page)]
+    shown = ", ".join(map(str, found[:10])) + (", …" if len(found) > 10 else "")
+    return Notice(
+        outcomes.CSV_MIXED_ENCODING, {"encoding": page, "count": len(found), "lines": shown}
+    )
+
+
 def read_csv(
-    path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    limits: Limits | None = None,
 ) -> SourceTable:
     """Read one delimited file into a :class:`SourceTable` (``kind="csv"``); see module doc."""
     path = Path(path)
-    data = read_input_bytes(path)
+    limits = limits or Limits()
+    data = read_input_bytes(path, limits.max_file_bytes)
     enc = encoding or detect_encoding(data, path=path)
     text = decode(data, enc, path=path).removeprefix("\ufeff")
+    warnings: list[Notice] = []
+    if enc.endswith(MIXED):
+        warnings.append(_mixed_notice(data, enc))
     lines = split_lines(text)
     if not lines or not lines[0].strip():
         raise InputError(
@@ -199,13 +218,16 @@ def read_csv(
             f"Invalid delimiter {delimiter!r}: it must be one character other than a quote.",
             path=path,
         )
+    if delimiter is None:
+        check_line_lengths(lines, path, limits)
     delim = delimiter or sniff_delimiter(lines, path=path)
     g = _grammar(delim)
     fr = _frame(lines, g, path)
-    special = _parse_special(fr, g)
-    warnings: list[Notice] = []
     headers = _names(g.split(fr.texts[0]), warnings)
     ncols = len(headers)
+    check_columns(path, ncols, limits, "nagłówek pliku", "the file's header")
+    check_records(fr, g, headers, limits)
+    special = _parse_special(fr, g)
     body = _body(fr, special, g, ncols)
 
     blank = np.fromiter(

@@ -26,24 +26,18 @@ fixtures. What the reader decides, in order:
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from python_calamine import (
-    CalamineError,
-    CalamineWorkbook,
-    PasswordError,
-    SheetTypeEnum,
-    SheetVisibleEnum,
-)
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cer_loader import outcomes
 from cer_loader.errors import CensusMismatchError, InputError
-from cer_loader.ingest.headers import UniqueNames, fold
+from cer_loader.ingest.headers import UniqueNames, check_cell_length, check_columns, fold
+from cer_loader.ingest.options import Limits
 from cer_loader.ingest.table import (
     READER_FIELD,
     READER_ISSUE,
@@ -61,13 +55,13 @@ from cer_loader.ingest.workbook.cells import (
     restore_pesel,
     unseen_cells,
 )
+from cer_loader.ingest.workbook.opening import calamine_guard, open_book
 from cer_loader.outcomes import Notice
 
 HEADER_SEARCH_ROWS = 100
 TOTAL_LABEL = re.compile(
     r"\s*(razem|suma|łącznie|lacznie|ogółem|ogolem|total|sum)\b", re.IGNORECASE
 )
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read_workbook(
@@ -76,19 +70,19 @@ def read_workbook(
     sheet: str | None = None,
     header_row: int | None = None,
     known_headers: Iterable[str] = (),
+    limits: Limits | None = None,
 ) -> SourceTable:
     """Read one sheet of a workbook into a ``SourceTable`` of kind ``"xlsx"``."""
     path = Path(path)
-    data = read_input_bytes(path)
-    book = _open(path, data)
-    name, hidden, warnings = _choose_sheet(book, sheet, path)
-    try:
+    limits = limits or Limits()
+    data = read_input_bytes(path, limits.max_file_bytes)
+    book = open_book(path, data, limits)
+    with calamine_guard(path):
+        name, hidden, warnings = _choose_sheet(book, sheet, path)
         calamine_sheet = book.get_sheet_by_name(name)
         rows = calamine_sheet.to_python(skip_empty_area=False)
         end = calamine_sheet.end
         merged = calamine_sheet.merged_cell_ranges or []
-    except CalamineError as exc:
-        raise _unreadable(path, exc) from None
     used_rows = end[0] + 1 if end else 0
     if used_rows == 0:
         raise InputError(f"Arkusz „{name}” jest pusty.", f"Sheet '{name}' is empty.", path=path)
@@ -99,12 +93,14 @@ def read_workbook(
             path=path,
         )
     hdr = _find_header(rows, header_row, known_headers, path, name)
-    filled = _fill_vertical_merges(rows, merged, hdr)
+    filled = _fill_vertical_merges(rows, merged, hdr, warnings)
     body = rows[hdr + 1 :]
     firsts = [_first_filled(row) for row in body]
     kept = [i for i, first in enumerate(firsts) if first >= 0]
     data_rows = [body[i] for i in kept]
     headers, sources, texts, details = _columns(rows[hdr], data_rows, warnings)
+    check_columns(path, len(headers), limits, f"arkusz „{name}”", f"sheet '{name}'")
+    check_cell_length(path, headers, texts, [hdr + 2 + i for i in kept], limits)
     frame = pd.DataFrame(dict(zip(headers, texts, strict=True)), columns=headers, dtype="str")
     frame = add_provenance(frame, path, [hdr + 2 + i for i in kept])
     totals = _mark_total_rows(frame, data_rows, [firsts[i] for i in kept], headers, sources)
@@ -146,39 +142,6 @@ def _unseen_warnings(cells: list[tuple[str, str]], limit: int = 20) -> list[Noti
     if len(cells) > limit:
         out.append(Notice(outcomes.CELLS_MORE, {"count": len(cells) - limit}))
     return out
-
-
-def _unreadable(path: Path, exc: Exception) -> InputError:
-    return InputError(
-        f"Plik nie jest poprawnym skoroszytem XLSX/XLS/ODS (uszkodzony lub inny format): {exc}.",
-        f"Not a valid XLSX/XLS/ODS workbook (corrupt or another format): {exc}.",
-        path=path,
-    )
-
-
-def _open(path: Path, data: bytes) -> CalamineWorkbook:
-    if data.startswith(_OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data:
-        raise _password(path)
-    if not data.startswith((b"PK", _OLE_MAGIC)) and b"\0" not in data[:4096]:
-        raise InputError(
-            "Plik nie jest skoroszytem (XLSX/XLS/ODS) — wygląda na plik tekstowy, np. CSV.",
-            "The file is not a workbook (XLSX/XLS/ODS); it looks like a text file such as CSV.",
-            path=path,
-        )
-    try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except PasswordError:
-        raise _password(path) from None
-    except CalamineError as exc:
-        raise _unreadable(path, exc) from None
-
-
-def _password(path: Path) -> InputError:
-    return InputError(
-        "Skoroszyt jest chroniony hasłem — zapisz kopię bez hasła i wczytaj ją.",
-        "The workbook is password-protected; save a copy without a password and load that.",
-        path=path,
-    )
 
 
 def _choose_sheet(
@@ -254,10 +217,17 @@ def _find_header(
 
 
 def _fill_vertical_merges(
-    rows: list[list[Any]], merged: list[tuple[tuple[int, int], tuple[int, int]]], hdr: int
+    rows: list[list[Any]],
+    merged: list[tuple[tuple[int, int], tuple[int, int]]],
+    hdr: int,
+    warnings: list[Notice],
 ) -> int:
     filled = 0
-    for (r1, c1), (r2, _c2) in merged:
+    for (r1, c1), (r2, c2) in merged:
+        if r1 >= len(rows) or c1 >= len(rows[r1]):  # outside the used area: nothing to fill
+            ref = f"{column_letter(c1)}{r1 + 1}:{column_letter(c2)}{r2 + 1}"
+            warnings.append(Notice(outcomes.MERGED_OUTSIDE, {"cells": ref}))
+            continue
         if r1 <= hdr or r2 <= r1 or r2 >= len(rows):
             continue
         value = rows[r1][c1]

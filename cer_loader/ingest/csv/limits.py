@@ -1,0 +1,60 @@
+"""The CSV reader's bounds: cell length and record width, checked before anything is parsed.
+
+A 1 MiB cell used to surface as "the header has one column" (the ``csv`` module's field limit
+made every delimiter fail the sniff); a record with 50k delimiters would have made a frame 50k
+columns wide. Both are now an :class:`InputError` naming the line and the limit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from cer_loader.errors import InputError
+from cer_loader.ingest.csv.framing import CANDIDATE_DELIMITERS, SNIFF_LINES, _Framing, _Grammar
+from cer_loader.ingest.headers import cell_too_long
+from cer_loader.ingest.options import Limits
+
+
+def _long(texts: list[str], limit: int) -> list[int]:
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    return np.flatnonzero(lengths > limit).tolist()
+
+
+def check_line_lengths(lines: list[str], path: Path, limits: Limits) -> None:
+    """Before the delimiter is sniffed (on the lines the sniff reads): a line whose every split
+    by a candidate delimiter leaves a piece longer than ``max_cell_chars`` holds a cell too long
+    whatever the delimiter; later lines get the precise check of :func:`check_records`."""
+    limit = limits.max_cell_chars
+    for k in _long(lines[:SNIFF_LINES], limit):
+        line = lines[k]
+        pieces = [max(map(len, line.split(d))) for d in CANDIDATE_DELIMITERS]
+        if min(pieces) > limit:
+            raise cell_too_long(path, k + 1, "?", min(pieces), limits)
+
+
+def check_records(fr: _Framing, g: _Grammar, headers: list[str], limits: Limits) -> None:
+    """Every record's fields within ``max_cell_chars`` and its width within ``max_columns``."""
+    limit, path = limits.max_cell_chars, fr.path
+    for k in _long(fr.texts, limit):
+        for j, value in enumerate(g.split(fr.texts[k])):
+            if len(value) > limit:
+                name = headers[j] if j < len(headers) else f"{j + 1}"
+                raise cell_too_long(path, _row(fr, k), name, len(value), limits)
+    widths = np.fromiter((t.count(g.delim) for t in fr.texts), dtype=np.int64, count=len(fr.texts))
+    over = np.flatnonzero(widths >= limits.max_columns).tolist()
+    for k in over:
+        if len(g.split(fr.texts[k])) > limits.max_columns:
+            raise InputError(
+                f"wiersz {_row(fr, k)} ma więcej pól niż limit max_columns = {limits.max_columns}",
+                f"row {_row(fr, k)} has more fields than the limit max_columns = "
+                f"{limits.max_columns}",
+                path=path,
+                line=_row(fr, k),
+            )
+
+
+def _row(fr: _Framing, k: int) -> int:
+    """Record index → row number as a spreadsheet shows it (header row 1)."""
+    return k + 1
