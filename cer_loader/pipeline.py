@@ -15,7 +15,8 @@ from cer_loader.catalogues.scopes import load_scopes
 from cer_loader.errors import UsageError
 from cer_loader.ingest import read_source
 from cer_loader.ingest.table import SourceTable
-from cer_loader.ledger import STATE_NAME, Batch, new_run_id, open_state, visit_digests
+from cer_loader.ledger import Ledger, default_ledger_path, new_run_id, open_ledger
+from cer_loader.ledger.journal import journal, mark_held
 from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_canonical
 from cer_loader.normalize import normalize
 from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
@@ -26,12 +27,16 @@ from cer_loader.report.summary import build_summary
 from cer_loader.report.workbook import write_steward_workbook
 from cer_loader.result import Run, RunResult
 from cer_loader.settings import Settings
+from cer_loader.submit import refusals
+from cer_loader.submit.orchestrate import Submission
 from cer_loader.validate import rejected_rows, validate
 from cer_loader.validate.context import Context
 from cer_loader.validate.registry import CHECKS
 
 log = logging.getLogger("cer_loader")
 Progress = Callable[[str, int, int], None]
+# sends what the ledger holds as RENDERED among the given files (the CLI builds the client)
+Submitter = Callable[[Ledger, list[Path], Progress], Submission]
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -71,9 +76,13 @@ def run(
     out_dir: Path | None = None,
     render: bool = True,
     progress: Progress = _noop,
-    state_path: Path | None = None,
+    ledger_path: Path | None = None,
+    config_path: Path | None = None,
+    submitter: Submitter | None = None,
 ) -> Run:
-    """Validate (and with ``render``, write the payload); reports go to ``out_dir`` if given."""
+    """Validate (and with ``render``, write the payload, and with ``submitter`` send it);
+    reports go to ``out_dir`` if given. The ledger: ``ledger_path``, else the one a steward
+    workbook names, else the MUŚ's default beside ``config_path`` (see ``cer_loader.ledger``)."""
     if not inputs:
         raise UsageError("nie podano plików wejściowych", "no input files given")
     settings = settings.checked()
@@ -87,13 +96,15 @@ def run(
     canon = combine(tables, mapping)
     progress("validate", 0, len(canon))
     frame = normalize(canon, ids)
-    state_file = _state_path(state_path, tables, out_dir)
-    state = open_state(state_file, create=render and out_dir is not None) if state_file else None
+    state_file = _ledger_path(ledger_path, tables, settings.mus_id, config_path)
+    state = open_ledger(state_file, settings.mus_id, create=render and out_dir is not None)
     payload: list[PayloadFile] = []
     run_id = new_run_id()
+    rules = dict(rules)
+    submission = None
     try:
         if state is not None:
-            _mark_loaded_earlier(frame, state, settings.mus_id)
+            mark_held(frame, state)
         ctx = Context(scopes=scopes, as_of=settings.as_of, mus_id=settings.mus_id)
         issues = validate(frame, ctx, rules)
         rejected = rejected_rows(issues)
@@ -105,12 +116,24 @@ def run(
             if render:
                 payload = _render_and_record(
                     frame, accepted.difference(already), settings, tables, run_id, state, ids,
-                    out_dir / "payload", progress,
+                    out_dir, progress,
                 )  # fmt: skip
+        if submitter is not None and state is not None:
+            sub = submitter(state, [p.path for p in payload], progress)
+            refused, new_rules = refusals.refusal_issues(
+                frame, accepted.difference(already), refusals.refusals(state, sub)
+            )
+            if not refused.empty:
+                issues = pd.concat([issues, refused], ignore_index=True)
+                rules.update(new_rules)
+                rejected = rejected.union(pd.Index(refused["row"].unique()))
+                accepted = accepted.difference(rejected)
+            submission = refusals.summary(state, sub)
         result = RunResult(
             settings=settings, tables=tuple(tables), frame=frame, issues=issues,
             rejected=rejected, accepted=accepted, rules=rules, already_loaded=already,
             payload=tuple(payload), state_path=state_file, run_id=run_id,
+            submission=submission,
         )  # fmt: skip
         if out_dir is not None:
             _write_row_reports(result, out_dir)
@@ -127,9 +150,10 @@ def run(
 
 def _render_and_record(
     frame: pd.DataFrame, new: pd.Index, settings: Settings, tables: list[SourceTable],
-    run_id: str, state: Any, ids: Any, payload_dir: Path, progress: Progress,
+    run_id: str, state: Ledger | None, ids: Any, out_dir: Path, progress: Progress,
 ) -> list[PayloadFile]:  # fmt: skip
-    """Render the rows not loaded before; record the new batches in the run state."""
+    """Render the rows CeR does not hold; journal the new batches (RENDERED) in the ledger."""
+    payload_dir = out_dir / "payload"
     _refuse_overwrite(state, payload_dir, len(new))
     done = [0]
 
@@ -140,16 +164,9 @@ def _render_and_record(
     payload = render_batches(
         frame.loc[new, RENDER_COLUMNS], settings, ids, payload_dir, progress=tick
     )  # only the columns rendering reads: no copy of the wide frame
-    if state is None:
-        return payload
-    if "n_visit_digest" not in frame.columns:
-        frame["n_visit_digest"] = visit_digests(frame, settings.mus_id)
-    batches = [
-        Batch(str(p.path.resolve()), p.sha256, frame.loc[p.labels, "appointment_id"].tolist(),
-              frame.loc[p.labels, "n_visit_digest"].tolist())
-        for p in payload
-    ]  # fmt: skip
-    state.record_run(run_id, settings.mus_id, [str(t.path) for t in tables], batches)
+    if state is not None:
+        inputs = [str(t.path) for t in tables]
+        journal(state, frame, payload, run_id=run_id, inputs=inputs, out_dir=out_dir)
     return payload
 
 
@@ -166,31 +183,25 @@ def _write_row_reports(result: RunResult, out_dir: Path) -> None:
         write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
 
 
-def _mark_loaded_earlier(frame: pd.DataFrame, state: Any, mus_id: str) -> None:
-    """Flag rows an earlier run already put in a payload: by appointment id (skipped as
-    already loaded) or, under another id, by the same visit (rejected: visit-loaded-earlier)."""
-    frame["n_loaded_earlier"] = frame["appointment_id"].isin(state.loaded_ids(mus_id))
-    frame["n_visit_digest"] = visit_digests(frame, mus_id)
-    same_visit = frame["n_visit_digest"].isin(state.loaded_visits(mus_id))
-    frame["n_visit_loaded_earlier"] = same_visit & ~frame["n_loaded_earlier"]
-
-
-def _state_path(given: Path | None, tables: list[SourceTable], out_dir: Path | None) -> Path | None:
-    """``--state``, else the state a steward workbook recorded (if it exists), else ``<out>/state.sqlite``."""
+def _ledger_path(
+    given: Path | None, tables: list[SourceTable], mus_id: str, config: Path | None
+) -> Path:
+    """``--ledger``, else the ledger a steward workbook recorded (if it exists), else the
+    MUŚ's default ledger (``cer_loader.ledger.default_ledger_path``)."""
     if given is not None:
         return given
     for table in tables:
         recorded = table.details.get("state", "") if table.kind == "steward" else ""
         if recorded and Path(recorded).is_file():
             return Path(recorded)
-    return out_dir / STATE_NAME if out_dir is not None else None
+    return default_ledger_path(mus_id, config)
 
 
-def _refuse_overwrite(state: object, payload_dir: Path, rows: int) -> None:
-    """Never overwrite a payload file the state says holds accepted appointments."""
+def _refuse_overwrite(state: Ledger | None, payload_dir: Path, rows: int) -> None:
+    """Never overwrite a payload file the ledger journaled (and did not supersede)."""
     if state is None or not rows or not payload_dir.is_dir():
         return
-    recorded = state.batch_files()  # type: ignore[attr-defined]
+    recorded = state.batch_files()
     clash = sorted(str(p) for p in payload_dir.glob("*.xml") if str(p.resolve()) in recorded)
     if clash:
         raise UsageError(

@@ -34,6 +34,8 @@ class RunResult:
     payload: tuple[PayloadFile, ...] = ()
     state_path: Path | None = None
     run_id: str = ""
+    # what CeR answered (``submission`` block of summary.json), when the run submitted
+    submission: Mapping[str, Any] | None = None
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -45,7 +47,11 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if len(self.rejected) else 0
+        sub = self.submission or {}
+        if sub.get("fault"):
+            return int(sub["fault"]["exit_code"])
+        unsettled = sub.get("refused_by_cer", 0) + sub.get("unknown", 0) + sub.get("not_sent", 0)
+        return 1 if len(self.rejected) or unsettled else 0
 
 
 @dataclass(frozen=True)

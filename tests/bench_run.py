@@ -31,7 +31,9 @@ def test_bench_run(n: int, tmp_path: Path) -> None:
     src = tmp_path / "wizyty.csv"
     write_csv(src, n)
     t0 = time.perf_counter()
-    result = run([src], settings(), out_dir=tmp_path / "out", state_path=tmp_path / "state.sqlite")
+    result = run(
+        [src], settings(), out_dir=tmp_path / "out", ledger_path=tmp_path / "ledger.sqlite"
+    )
     took = time.perf_counter() - t0
     s = result.summary
     assert s["input_rows"] == n == s["accepted"] + s["rejected"] and s["balance_holds"]

@@ -35,3 +35,12 @@ def _guarded_connect(self: socket.socket, address: object) -> object:
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+
+
+@pytest.fixture(autouse=True)
+def _own_ledgers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Every test has its own ledger folder: the default (beside cer-loader.toml) would be
+    sample_data/.cer-loader, shared by every test and every developer run."""
+    folder = tmp_path / "ledgers"
+    monkeypatch.setenv("CER_LOADER_LEDGER_DIR", str(folder))
+    return folder

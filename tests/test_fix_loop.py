@@ -1,4 +1,9 @@
-"""The fix-and-resubmit loop: fix report.xlsx, run it again, nothing is ever loaded twice."""
+"""The fix-and-resubmit loop: fix report.xlsx, run it again, nothing is ever sent twice.
+
+An appointment counts as loaded only when CeR accepted it (the ledger says so): a re-run
+renders unsent rows again and supersedes their old batch, so no id is in two sendable batches.
+Tests that send through the emulator are in tests/ledger/.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from click.testing import CliRunner
 
 from cer_loader.cli import cli
 from cer_loader.ingest.steward import COL_REF, FIX_SHEET
+from cer_loader.ledger import open_ledger
 
 from conftest import SAMPLE
 
@@ -60,19 +66,24 @@ def test_round_trip_fixes_rows_and_never_duplicates(tmp_path: Path) -> None:
     first, second, third, again = (tmp_path / n for n in ("first", "second", "third", "again"))
     code, _, s1 = invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(first))
     assert code == 1 and s1["rejected"] == 12 and s1["already_loaded"] == 0
-    assert stat.S_IMODE((first / "state.sqlite").stat().st_mode) == 0o600
+    ledger_file = Path(s1["state_file"])
+    assert (
+        ledger_file.name == "ledger-000000927722-001.sqlite"
+        and not (first / "state.sqlite").exists()
+    )
+    assert stat.S_IMODE(ledger_file.stat().st_mode) == 0o600
     loaded = payload_ids(first)
     assert len(loaded) == s1["accepted"] == s1["accepted_new"]
 
     book = tmp_path / "poprawiony.xlsx"
     book.write_bytes((first / "report.xlsx").read_bytes())
     fix_workbook(book, FIXES)
-    # no --mapping, no --config: the workbook carries both; the state is the first run's
+    # no --mapping, no --config: the workbook carries both and names the ledger
     code, out, s2 = invoke("run", str(book), "--out", str(second))
     assert code == 1, out
     assert s2["input_rows"] == 12 and s2["accepted"] == 3 and s2["steward_fixed"] == 3
     assert s2["input_rows"] == s2["accepted"] + s2["rejected"] and s2["balance_holds"]
-    assert s2["state_file"] == str((first / "state.sqlite").resolve())
+    assert s2["state_file"] == str(ledger_file)
     assert "Poprawione w arkuszu" in out
     assert sorted(payload_ids(second)) == sorted(FIXES)
     assert not set(payload_ids(second)) & set(loaded)
@@ -87,21 +98,23 @@ def test_round_trip_fixes_rows_and_never_duplicates(tmp_path: Path) -> None:
     rejected = (second / "rejected.csv").read_text(encoding="utf-8-sig")
     assert "wizyty_poradnia.csv:25" in rejected  # _source_ref keeps the original file:row
 
-    # the same workbook again: accepted earlier, nothing new in any payload
+    # the same workbook again: nothing was sent, so the 3 rows are rendered again and the
+    # second run's batch is superseded (never sendable): no id is in two live batches
     code, out, s3 = invoke("run", str(book), "--out", str(third))
-    assert s3["accepted"] == 3 and s3["already_loaded"] == 3 and s3["accepted_new"] == 0
-    assert s3["steward_fixed"] == 0 and s3["payload"] == [] and payload_ids(third) == []
-    assert "przyjęte wcześniej" in out
+    assert s3["accepted"] == 3 and s3["already_loaded"] == 0 and s3["accepted_new"] == 3
+    assert sorted(payload_ids(third)) == sorted(FIXES)
+    with open_ledger(ledger_file, "000000927722-001") as ledger:  # type: ignore[union-attr]
+        states = {Path(b.file).parent.parent.name: b.state for b in ledger.batches()}
+    assert states == {"first": "RENDERED", "second": "SUPERSEDED", "third": "RENDERED"}
 
-    # the original export again with the same state: nothing duplicated
-    state = first / "state.sqlite"
-    code, _, s4 = invoke(
-        "run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(again), "--state", str(state)
-    )
-    assert (
-        s4["already_loaded"] == s1["accepted"] and s4["accepted_new"] == 0 and s4["payload"] == []
-    )
+    # the original export again: every unsent id rendered again, first's batch superseded
+    code, _, s4 = invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(again))
+    assert s4["already_loaded"] == 0 and s4["accepted_new"] == s1["accepted"]
     assert s4["input_rows"] == s4["accepted"] + s4["rejected"]
+    with open_ledger(ledger_file, "000000927722-001") as ledger:  # type: ignore[union-attr]
+        live = [b for b in ledger.batches(("RENDERED",))]
+        ids = [r.appointment_id for b in live for r in ledger.records(b)]
+    assert len(ids) == len(set(ids)) == s1["accepted"] + len(FIXES)
 
 
 def test_resubmitted_duplicate_of_a_loaded_visit_stays_rejected(tmp_path: Path) -> None:
@@ -126,7 +139,7 @@ def test_same_out_folder_never_overwrites_a_recorded_batch(tmp_path: Path) -> No
 
 def test_validate_reads_the_state_but_does_not_create_one(tmp_path: Path) -> None:
     code, _, s = invoke("validate", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(tmp_path / "v"))
-    assert not (tmp_path / "v" / "state.sqlite").exists() and s["already_loaded"] == 0
+    assert not Path(s["state_file"]).exists() and s["already_loaded"] == 0
 
 
 def test_a_changed_header_is_a_clear_error(tmp_path: Path) -> None:

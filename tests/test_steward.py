@@ -96,7 +96,10 @@ def test_summary_sheet_has_instructions_parameters_and_hashes(tmp_path: Path) ->
     assert "pesel-checksum" in text
     meta = dict(r for r in wb[META_SHEET].iter_rows(values_only=True))
     assert meta["mus_id"] == "000000927722-001" and meta["as_of"] == "2026-12-01"
-    assert meta["state"].endswith("state.sqlite") and '"patient_pesel": "PESEL"' in meta["origin"]
+    assert (
+        meta["state"].endswith("ledger-000000927722-001.sqlite")
+        and '"patient_pesel": "PESEL"' in meta["origin"]
+    )
 
 
 def test_english_messages(tmp_path: Path) -> None:

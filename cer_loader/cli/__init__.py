@@ -24,9 +24,9 @@ def cli() -> None:
 def _register() -> None:
     """Add every command to the group, in the order ``--help`` lists them (explicit, no import
     side effects)."""
-    from cer_loader.cli import golive, inspect, rules, run
+    from cer_loader.cli import golive, inspect, rules, run, status
 
-    for command in (*run.COMMANDS, inspect.inspect, rules.rules, *golive.COMMANDS):
+    for command in (*run.COMMANDS, status.status, inspect.inspect, rules.rules, *golive.COMMANDS):
         cli.add_command(command)
 
 

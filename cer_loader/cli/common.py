@@ -54,10 +54,17 @@ def _lang(value: str) -> str:
     return "en" if value == "en" else "pl"
 
 
-def _settings(opts: dict[str, Any]) -> Any:
-    config = opts.pop("config")
+def config_path(opts: dict[str, Any]) -> Path | None:
+    """``--config``, else ``./cer-loader.toml`` when it exists."""
+    config = opts.get("config")
     if config is None and Path(CONFIG_NAME).is_file():
         config = Path(CONFIG_NAME)
+    return Path(config) if config is not None else None
+
+
+def _settings(opts: dict[str, Any]) -> Any:
+    config = config_path(opts)
+    opts.pop("config")
     if opts.get("as_of"):
         opts["as_of"] = parse_date(opts["as_of"], "--as-of")
     return load_settings(config, opts)
@@ -90,8 +97,11 @@ def common(fn: Any) -> Any:
         click.option("--template-dir", "template_dir", type=click.Path(path_type=Path)),
         click.option("--xsd", type=click.Path(path_type=Path)),
         click.option("--batch-size", "batch_size", type=int, help="Rekordów w paczce (5000)."),
-        click.option("--state", "state_path", type=click.Path(path_type=Path),
-                     help="Plik stanu przebiegów (domyślnie OUT/state.sqlite albo ten z report.xlsx)."),
+        click.option("--ledger", "ledger_path", type=click.Path(path_type=Path),
+                     help="Rejestr wysyłek MUŚ (domyślnie .cer-loader/ledger-MUŚ.sqlite obok "
+                          "cer-loader.toml albo ten z report.xlsx)."),
+        click.option("--state", "state_path", type=click.Path(path_type=Path), hidden=True,
+                     help="Przestarzałe: to samo co --ledger."),
         click.option("--lang", type=click.Choice(["pl", "en"]), default="pl", show_default=True),
         click.option("--quiet", is_flag=True, help="Bez paska postępu."),
         click.option("--debug", is_flag=True, help="Pełny ślad błędu (bez danych osobowych)."),

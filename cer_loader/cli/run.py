@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from cer_loader.cli.common import Progress, _fail, _lang, _settings, common
+from cer_loader.cli.common import Progress, _fail, _lang, _settings, common, config_path
 
 
 def _run(render: bool, **opts: Any) -> None:
@@ -21,15 +21,17 @@ def _run(render: bool, **opts: Any) -> None:
     inputs = list(opts.pop("inputs"))
     out_dir = opts.pop("out_dir")
     mapping = opts.pop("mapping")
-    state_path = opts.pop("state_path")
+    ledger_path = opts.pop("ledger_path") or opts.pop("state_path")
+    opts.pop("state_path", None)
     try:
         for key, value in steward_defaults(inputs).items():  # a resubmitted report.xlsx
             if opts.get(key) is None:
                 opts[key] = value
+        config = config_path(opts)
         settings = _settings(opts)
         done = run(
             inputs, settings, mapping_path=mapping, out_dir=out_dir, render=render,
-            progress=Progress(lang, not quiet), state_path=state_path,
+            progress=Progress(lang, not quiet), ledger_path=ledger_path, config_path=config,
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
         _fail(exc, lang, debug)

@@ -1,63 +1,63 @@
-"""The run state (SQLite): which appointment ids of a MUŚ went into which payload batch.
+"""The ledger: one SQLite file per MUŚ saying what was rendered, sent and what CeR answered.
 
-Runs of one MUŚ (the first run, re-runs of the export, steward-workbook resubmits) share one
-state file, so an appointment accepted once is never put into a payload again. One
-transaction per run; parameterised SQL only; the file is created with mode 0600 (it holds
-appointment ids, not personal data, but sits next to files that do).
+Every run of a MUŚ (first export, re-runs, steward-workbook resubmits, ``submit``) shares it,
+so an appointment CeR accepted is never rendered or sent again, and one whose batch may be at
+CeR (in flight, unknown) is not either until a status query settles it. Found without a flag:
+``--ledger FILE``, else the ledger a steward workbook names, else
+``$CER_LOADER_LEDGER_DIR`` or ``<folder of cer-loader.toml>/.cer-loader`` (the working folder
+without a config) / ``ledger-<MUŚ>.sqlite``. The file format is in :mod:`.store`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
+import secrets
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from cer_loader.errors import ReportError
+from cer_loader.errors import ConfigError, ReportError
+from cer_loader.ledger.store import (
+    _SCHEMA,
+    BATCH_STATES,
+    SCHEMA_VERSION,
+    Ledger,
+    NewBatch,
+    NewRecord,
+)
 
-STATE_NAME = "state.sqlite"
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id TEXT PRIMARY KEY, mus_id TEXT NOT NULL, started TEXT NOT NULL, inputs TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS accepted (
-    mus_id TEXT NOT NULL,
-    appointment_id TEXT NOT NULL,
-    run_id TEXT NOT NULL REFERENCES runs(run_id),
-    batch_file TEXT NOT NULL,
-    batch_sha256 TEXT NOT NULL,
-    visit_digest TEXT,
-    recorded TEXT NOT NULL,
-    PRIMARY KEY (mus_id, appointment_id)
-);
-"""
+__all__ = [
+    "BATCH_STATES", "Ledger", "NewBatch", "NewRecord", "default_ledger_path", "new_run_id",
+    "open_ledger", "visit_digests",
+]  # fmt: skip
+LEDGER_DIR = ".cer-loader"
+ENV_DIR = "CER_LOADER_LEDGER_DIR"
 
 
-@dataclass(frozen=True)
-class Batch:
-    """One payload file and the appointment ids it holds."""
+def default_ledger_path(mus_id: str, config: Path | None) -> Path:
+    """Where the ledger of ``mus_id`` lives when no ``--ledger`` is given."""
+    env = os.environ.get(ENV_DIR, "")
+    if env:
+        base = Path(env)
+    else:
+        base = (config.parent if config is not None else Path.cwd()) / LEDGER_DIR
+    return (base / f"ledger-{mus_id}.sqlite").resolve()
 
-    file: str
-    sha256: str
-    appointment_ids: Sequence[str]
-    visit_digests: Sequence[str | None] | None = None  # parallel to appointment_ids
 
-
-def visit_digests(frame: pd.DataFrame, mus_id: str) -> pd.Series:
-    """A SHA-256 per row of (MUŚ, patient, scope, start instant): finds the same visit across
-    runs without storing who the patient is; None where a part is unknown."""
+def visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
+    """An HMAC-SHA256 (key: the ledger's random salt) per row of (MUŚ, patient, scope, start
+    instant): finds the same visit across runs without the ledger saying who the patient is
+    (the salt keeps anyone from confirming a guess); None where a part is unknown."""
     from cer_loader.validate.identity import visit_text
 
     text, complete = visit_text(frame, mus_id)
-    digest = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in text]
+    key = salt.encode("ascii")
+    digest = [hmac.new(key, t.encode("utf-8"), hashlib.sha256).hexdigest() for t in text]
     return pd.Series(digest, index=frame.index, dtype="object").where(complete, None)
 
 
@@ -65,122 +65,79 @@ def new_run_id() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:8]
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+def _create(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ReportError(
+            f"nie można utworzyć rejestru wysyłek: {exc.strerror}",
+            f"cannot create the submission ledger: {exc.strerror}",
+            path=path,
+        ) from None
 
 
-class RunState:
-    """A handle on one state file; use ``open_state``."""
-
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
-        self.path = path
-        self._conn = conn
-
-    def close(self) -> None:
-        self._conn.close()
-
-    def __enter__(self) -> RunState:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def loaded_ids(self, mus_id: str) -> set[str]:
-        """Appointment ids of ``mus_id`` already accepted into some payload batch."""
-        cur = self._conn.execute("SELECT appointment_id FROM accepted WHERE mus_id = ?", (mus_id,))
-        return {row[0] for row in cur}
-
-    def loaded_visits(self, mus_id: str) -> set[str]:
-        """Visit digests (see ``visit_digests``) of ``mus_id`` already in some payload batch."""
-        cur = self._conn.execute(
-            "SELECT visit_digest FROM accepted WHERE mus_id = ? AND visit_digest IS NOT NULL",
-            (mus_id,),
-        )
-        return {row[0] for row in cur}
-
-    def batch_files(self) -> set[str]:
-        """Every payload file path recorded in this state."""
-        return {row[0] for row in self._conn.execute("SELECT DISTINCT batch_file FROM accepted")}
-
-    def record_run(
-        self, run_id: str, mus_id: str, inputs: Iterable[str], batches: Iterable[Batch]
-    ) -> int:
-        """Record a run and its accepted ids in one transaction; returns how many ids were new."""
-        stamp = _now()
-        added = 0
-        try:
-            with self._conn:  # one transaction: all of the run or nothing
-                self._conn.execute(
-                    "INSERT INTO runs (run_id, mus_id, started, inputs) VALUES (?, ?, ?, ?)",
-                    (run_id, mus_id, stamp, "\n".join(inputs)),
-                )
-                for b in batches:
-                    digests = b.visit_digests or [None] * len(b.appointment_ids)
-                    cur = self._conn.executemany(
-                        "INSERT OR IGNORE INTO accepted (mus_id, appointment_id, run_id, "
-                        "batch_file, batch_sha256, visit_digest, recorded) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [(mus_id, a, run_id, b.file, b.sha256, d, stamp)
-                         for a, d in zip(b.appointment_ids, digests, strict=True)],
-                    )  # fmt: skip
-                    added += cur.rowcount
-        except sqlite3.Error as exc:
-            raise ReportError(
-                f"nie można zapisać stanu przebiegów: {exc}",
-                f"cannot write the run state: {exc}",
-                path=self.path,
-            ) from None
-        return added
-
-    def runs(self) -> list[tuple[str, str, str]]:
-        """``(run_id, mus_id, started)`` of every recorded run, oldest first."""
-        cur = self._conn.execute(
-            "SELECT run_id, mus_id, started FROM runs ORDER BY started, run_id"
-        )
-        return [tuple(r) for r in cur]  # type: ignore[misc]
-
-    def entry(self, mus_id: str, appointment_id: str) -> dict[str, str] | None:
-        cur = self._conn.execute(
-            "SELECT run_id, batch_file, batch_sha256, recorded FROM accepted "
-            "WHERE mus_id = ? AND appointment_id = ?",
-            (mus_id, appointment_id),
-        )
-        row = cur.fetchone()
-        if row is None:
-            return None
-        return dict(zip(("run_id", "batch_file", "batch_sha256", "recorded"), row, strict=True))
+def _meta(conn: sqlite3.Connection, key: str, default: str) -> str:
+    conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, default))
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return str(row[0])
 
 
-def open_state(path: Path, *, create: bool = True) -> RunState | None:
-    """Open (and with ``create``, create with mode 0600) the state file; None if absent and not created."""
+def open_ledger(path: Path, mus_id: str, *, create: bool = True) -> Ledger | None:
+    """Open (with ``create``, create 0600) the ledger of ``mus_id``; None if absent and not
+    created. A ledger of another MUŚ is refused."""
     path = Path(path)
     if not path.exists():
         if not create:
             return None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise ReportError(
-                f"nie można utworzyć pliku stanu: {exc.strerror}",
-                f"cannot create the state file: {exc.strerror}",
-                path=path,
-            ) from None
+        _create(path)
     try:
         os.chmod(path, 0o600)
-        conn = sqlite3.connect(path, isolation_level="DEFERRED")
-        conn.executescript(_SCHEMA)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-            ("schema_version", str(SCHEMA_VERSION)),
-        )
-        conn.commit()
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        old = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'accepted'"
+        ).fetchone()
+        if old:
+            conn.close()
+            raise ConfigError(
+                "to jest plik stanu starszej wersji (state.sqlite), nie rejestr wysyłek",
+                "this is an older run-state file (state.sqlite), not a submission ledger",
+                path=path,
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        version = _meta(conn, "schema_version", str(SCHEMA_VERSION))
+        owner = _meta(conn, "mus_id", mus_id)
+        salt = _meta(conn, "salt", secrets.token_hex(32))
+        conn.execute("COMMIT")
     except (OSError, sqlite3.Error) as exc:
         raise ReportError(
-            f"plik stanu jest nieczytelny lub uszkodzony: {exc}",
-            f"the state file is unreadable or damaged: {exc}",
+            f"rejestr wysyłek jest nieczytelny lub uszkodzony: {exc}",
+            f"the submission ledger is unreadable or damaged: {exc}",
             path=path,
         ) from None
-    return RunState(path, conn)
+    for file in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            os.chmod(file, 0o600)
+    if owner != mus_id:
+        conn.close()
+        raise ConfigError(
+            f"rejestr wysyłek należy do MUŚ {owner}, nie {mus_id}",
+            f"the submission ledger belongs to MUŚ {owner}, not {mus_id}",
+            path=path,
+        )
+    if version != str(SCHEMA_VERSION):
+        conn.close()
+        raise ConfigError(
+            f"nieznana wersja rejestru wysyłek: {version}",
+            f"unknown submission ledger version: {version}",
+            path=path,
+        )
+    return Ledger(path, conn, mus_id, salt)

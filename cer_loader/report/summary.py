@@ -129,6 +129,8 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
         "exit_code": result.exit_code,
     }
     summary.update(loop_summary(result))
+    if result.submission is not None:
+        summary["submission"] = dict(result.submission)
     hl7 = hl7_counts(result.tables)
     if hl7:
         summary["hl7"] = hl7
@@ -171,6 +173,11 @@ TEXT = {
         "reports": "Raporty: {files}",
         "loop": "W tym przyjęte wcześniej (już w paczkach, pominięte): {already}   nowe: {new}",
         "fixed": "Poprawione w arkuszu report.xlsx i teraz przyjęte: {fixed}",
+        "cer": "CeR ({target}): wysłane {submitted}, przyjęte przez CeR {acc}, odrzucone przez CeR {ref}, bez odpowiedzi {unk}, niewysłane {ns}",
+        "cer_batches": "Paczki w CeR: {states}",
+        "cer_fault": "WYSYŁKA PRZERWANA: błąd warstwy '{layer}' ({code}) - popraw konfigurację i uruchom cer-loader submit",
+        "cer_breaker": "Wysyłka wstrzymana po powtarzających się błędach połączenia; dokończ: cer-loader submit {out}",
+        "balance_cer": "  (odrzucone obejmują {ref} odrzuconych przez CeR)",
         "steward": "Do poprawy: {xlsx} (popraw i uruchom: cer-loader run {xlsx} --out NOWY_KATALOG); dla kierownika: {html}",
     },
     "en": {
@@ -187,6 +194,11 @@ TEXT = {
         "reports": "Reports: {files}",
         "loop": "Of these accepted earlier (already in a payload, skipped): {already}   new: {new}",
         "fixed": "Fixed in the report.xlsx workbook and now accepted: {fixed}",
+        "cer": "CeR ({target}): submitted {submitted}, accepted by CeR {acc}, refused by CeR {ref}, no answer {unk}, not sent {ns}",
+        "cer_batches": "Batches at CeR: {states}",
+        "cer_fault": "SUBMISSION STOPPED: the '{layer}' layer failed ({code}) - fix the configuration and run cer-loader submit",
+        "cer_breaker": "Submission paused after repeated connection failures; finish it: cer-loader submit {out}",
+        "balance_cer": "  (rejected include {ref} refused by CeR)",
         "steward": "To fix: {xlsx} (fix, then run: cer-loader run {xlsx} --out NEW_FOLDER); for managers: {html}",
     },
 }
@@ -195,6 +207,29 @@ TEXT = {
 def reader_warning_entry(notice: Notice, lang: str) -> dict[str, Any]:
     """A reader warning in ``summary.json``: its stable code and its text in the run's language."""
     return {"code": notice.code, "text": notice.text(lang)}
+
+
+def format_submission(
+    summary: dict[str, Any], t: dict[str, str], out_dir: Path | None
+) -> list[str]:
+    """What CeR answered (after ``--submit``): counts, every batch's state, why it stopped."""
+    sub = summary.get("submission")
+    if not sub:
+        return []
+    lines = [t["balance_cer"].format(ref=sub["refused_by_cer"])] if sub["refused_by_cer"] else []
+    lines.append(
+        t["cer"].format(
+            target=sub["target"], submitted=sub["submitted"], acc=sub["accepted_by_cer"],
+            ref=sub["refused_by_cer"], unk=sub["unknown"], ns=sub["not_sent"],
+        )
+    )  # fmt: skip
+    states = ", ".join(f"{Path(b['file']).name} {b['state']}" for b in sub["batches"]) or "-"
+    lines.append(t["cer_batches"].format(states=states))
+    if sub.get("fault"):
+        lines.append(t["cer_fault"].format(layer=sub["fault"]["layer"], code=sub["fault"]["code"]))
+    elif sub.get("breaker_open"):
+        lines.append(t["cer_breaker"].format(out=out_dir or "OUT"))
+    return lines
 
 
 def format_summary(
@@ -241,6 +276,7 @@ def format_summary(
             rej=b["rejected"], nl=b["not_loaded"],
         )
     )  # fmt: skip
+    lines += format_submission(summary, t, out_dir)
     if summary["rejections_by_rule"]:
         lines.append(t["top"])
         reasons = list(summary["rejections_by_rule"].items())
