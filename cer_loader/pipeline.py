@@ -171,7 +171,7 @@ def _render_and_record(
 
 
 def _write_row_reports(result: RunResult, out_dir: Path) -> None:
-    frame, tables, rules = result.frame, result.tables, result.rules
+    frame, tables, rules = result.frame, result.tables, dict(result.rules)
     lang = result.settings.lang
     write_issue_csv(
         out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang)

@@ -37,7 +37,7 @@ def _run(render: bool, **opts: Any) -> None:
         _fail(exc, lang, debug)
         return
     titles = {code: r.title(lang) for code, r in done.result.rules.items()}
-    click.echo(format_summary(done.summary, titles, lang, out_dir))
+    click.echo(format_summary(dict(done.summary), titles, lang, out_dir))
     sys.exit(done.exit_code)
 
 
