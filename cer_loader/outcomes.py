@@ -96,14 +96,119 @@ TABULAR_OUTCOMES = (
     CELL_ERROR, CELL_FORMULA_NO_VALUE, CELLS_MORE, MERGED_OUTSIDE,
 )  # fmt: skip
 
-# Transitional: a reader that still writes "Polish text (EN: English text)" strings (the HL7
-# reader until it has outcomes of its own) hands them over through ``reader_note``.
-READER_NOTE = Outcome("reader-note", "{pl}", "{en}")
+
+# --- HL7 v2 dumps (cer_loader.ingest.hl7v2) ----------------------------------------------------
+# Not-loaded reasons: why a message or an appointment of a dump is accounted for but not loaded
+# (``not_loaded.csv``); the code is the reason column, stable across releases.
 
 
-def reader_note(text: str) -> Notice:
-    """A legacy "Polish (EN: English)" reader warning as a Notice."""
-    pl, sep, en = text.partition(" (EN: ")
-    if sep and en.endswith(")"):
-        return Notice(READER_NOTE, {"pl": pl, "en": en[:-1]})
-    return Notice(READER_NOTE, {"pl": text, "en": text})
+def _nl(code: str, pl: str, en: str) -> Outcome:
+    return Outcome(code, pl, en)
+
+
+HL7_NOT_LOADED: dict[str, Outcome] = {
+    o.code: o
+    for o in (
+        _nl("cancelled", "wizyta odwołana (SIU^S15)", "appointment cancelled (SIU^S15)"),
+        _nl("deleted", "wizyta usunięta jako błędnie umówiona (SIU^S17)",
+            "appointment deleted as booked in error (SIU^S17)"),
+        _nl("discontinued", "wizyta przerwana (SIU^S16)", "appointment discontinued (SIU^S16)"),
+        _nl("no-show", "pacjent nie przyszedł (SIU^S26)", "patient did not show up (SIU^S26)"),
+        _nl("request-only", "tylko prośba o termin (SRM), bez rezerwacji",
+            "a request only (SRM), never booked"),
+        _nl("update-without-booking", "zmiana wizyty, której rezerwacji nie ma w pliku",
+            "an update for an appointment never booked in the file"),
+        _nl("not-scheduling", "komunikat innego typu niż terminarz (np. ADT, ACK)",
+            "not a scheduling message (e.g. ADT, ACK)"),
+        _nl("unparseable", "komunikat nieczytelny (uszkodzony MSH albo treść)",
+            "unreadable message (broken MSH or content)"),
+        _nl("charset-unknown", "MSH-18 nie wskazuje kodowania znaków, którego można użyć",
+            "MSH-18 names no character set that can be used"),
+        _nl("too-large", "komunikat większy niż dopuszczalny rozmiar",
+            "message larger than the size limit"),
+    )
+}  # fmt: skip
+
+# Reader warnings of the HL7 reader: the dump was read, but a person should know this.
+HL7_CHARSET_SWITCH = Outcome(
+    "hl7-charset-switch",
+    "{count} wiadomości (pierwsza nr {first}): deklarowane kodowanie {declared} nie pasuje do "
+    "treści, odczytano jako {used}",
+    "{count} messages, first #{first}: declared charset {declared} does not fit the bytes, "
+    "read as {used}",
+)
+HL7_INVALID_BYTES = Outcome(
+    "hl7-invalid-bytes",
+    "{count} wiadomości (pierwsza nr {first}): bajty niepoprawne w {codec}, zastąpione znakiem �",
+    "{count} messages, first #{first}: bytes invalid in {codec} replaced with �",
+)
+HL7_CHARSET_REFUSED = Outcome(
+    "hl7-charset-refused",
+    "{count} wiadomości (pierwsza nr {first}) ma w MSH-18 „{label}”, czego nie można użyć jako "
+    "kodowania znaków; nie wczytano ich (lista w not_loaded.csv)",
+    "{count} messages, first #{first}: MSH-18 '{label}' is no usable character set; they were "
+    "not loaded (listed in not_loaded.csv)",
+)
+HL7_TOO_LARGE = Outcome(
+    "hl7-too-large",
+    "{count} wiadomości (pierwsza nr {first}) ma więcej niż {limit} B; nie wczytano ich (lista w "
+    "not_loaded.csv)",
+    "{count} messages, first #{first}: larger than {limit} bytes; not loaded (listed in "
+    "not_loaded.csv)",
+)
+HL7_UNREADABLE = Outcome(
+    "hl7-unreadable",
+    "{count} wiadomości (pierwsza nr {first}) nie dało się odczytać ({error}); nie wczytano ich "
+    "(lista w not_loaded.csv)",
+    "{count} messages, first #{first}: could not be read ({error}); not loaded (listed in "
+    "not_loaded.csv)",
+)
+HL7_CONTROL_ID_REUSED = Outcome(
+    "hl7-control-id-reused",
+    "{count} wiadomości powtarza MSH-10 wcześniejszej, ale z inną treścią; wczytano je w "
+    "kolejności pliku (np. nr {examples})",
+    "{count} messages repeat an earlier MSH-10 with different content; read in file order "
+    "(e.g. #{examples})",
+)
+HL7_OUT_OF_ORDER = Outcome(
+    "hl7-out-of-order",
+    "{count} wiadomości ma MSH-7 wcześniejszy niż poprzednia dla tej samej wizyty; decyduje "
+    "kolejność w pliku",
+    "{count} messages are dated (MSH-7) before the previous one for the same appointment; file "
+    "order decides",
+)
+HL7_BATCH_UNCLOSED = Outcome(
+    "hl7-batch-unclosed",
+    "Partia BHS nie jest zamknięta segmentem BTS",
+    "batch BHS has no closing BTS",
+)
+HL7_FILE_UNCLOSED = Outcome(
+    "hl7-file-unclosed",
+    "Plik FHS nie jest zamknięty segmentem FTS",
+    "file FHS has no closing FTS",
+)
+HL7_TRAILER_UNOPENED = Outcome(
+    "hl7-trailer-unopened",
+    "{segment} bez otwierającego {opener}",
+    "{segment} without an opening {opener}",
+)
+HL7_COUNT_MISMATCH = Outcome(
+    "hl7-count-mismatch",
+    "{segment}-1 deklaruje {declared} {what_pl}, a jest ich {seen}",
+    "{segment}-1 declares {declared} {what_en}, found {seen}",
+)
+HL7_COUNT_UNREADABLE = Outcome(
+    "hl7-count-unreadable",
+    "{segment}-1 nie jest liczbą (do {digits} cyfr); licznika nie sprawdzono",
+    "{segment}-1 is not a number (up to {digits} digits); the count was not checked",
+)
+HL7_JUNK = Outcome(
+    "hl7-junk",
+    "Pominięto {size} B danych spoza wiadomości HL7 od bajtu {offset}",
+    "skipped {size} bytes outside any HL7 message at byte {offset}",
+)
+HL7_OUTCOMES = (
+    *HL7_NOT_LOADED.values(), HL7_CHARSET_SWITCH, HL7_INVALID_BYTES, HL7_CHARSET_REFUSED,
+    HL7_TOO_LARGE, HL7_UNREADABLE, HL7_CONTROL_ID_REUSED, HL7_OUT_OF_ORDER, HL7_BATCH_UNCLOSED,
+    HL7_FILE_UNCLOSED, HL7_TRAILER_UNOPENED, HL7_COUNT_MISMATCH, HL7_COUNT_UNREADABLE, HL7_JUNK,
+)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,16 @@ def _noop(stage: str, done: int, total: int) -> None:
 
 
 def read_inputs(
-    inputs: list[Path], mapping: Mapping, progress: Progress = _noop
+    inputs: list[Path],
+    mapping: Mapping,
+    progress: Progress = _noop,
+    oids: dict[str, str] | None = None,
 ) -> list[SourceTable]:
+    options = replace(mapping.reader_options(), identifier_oids=oids or {})
     tables = []
     for i, path in enumerate(inputs):
         progress("read", i, len(inputs))
-        table = read_source(path, mapping.reader_options())
+        table = read_source(path, options)
         log.info("read file=%s kind=%s rows=%d", path, table.kind, table.data_rows)
         tables.append(table)
     progress("read", len(inputs), len(inputs))
@@ -92,7 +97,7 @@ def run(
     ids = load_identifiers(settings.identifiers)
     mapping = load_mapping(mapping_path)
 
-    tables = read_inputs(inputs, mapping, progress)
+    tables = read_inputs(inputs, mapping, progress, ids.oid)
     canon = combine(tables, mapping)
     progress("validate", 0, len(canon))
     frame = normalize(canon, ids)

@@ -10,16 +10,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-# public HL7 samples live in shared/, beside the repository (CI lays a copy there too)
-HL7_SAMPLES = next(
-    (
-        p
-        for p in (ROOT.parent / "shared" / "hl7_samples", Path("/work/shared/hl7_samples"))
-        if p.is_dir()
-    ),
-    ROOT.parent / "shared" / "hl7_samples",
-)
-
 _real_connect = socket.socket.connect
 
 

@@ -1,7 +1,8 @@
 """HL7 v2 dump reader: framing, charsets, escapes, nulls, the event fold, the field map.
 
 Dumps are generated here (``siu``/``dump``) so each test shows the bytes it is about; the
-public samples in /work/shared/hl7_samples are read as they are.
+fixtures in tests/fixtures/hl7/ show how real senders place fields (their README). The public
+samples beside the repository are run by ``tests/shared_samples_check.py``, not here.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from cer_loader.ingest.hl7v2.framing import deframe, split_dump
 from cer_loader.ingest.hl7v2.tokens import Delims, Message, unescape
 from cer_loader.ingest.table import PROVENANCE, SourceTable
 
-from conftest import HL7_SAMPLES
+from conftest import FIXTURES
 
-SAMPLES = HL7_SAMPLES  # shared/, beside the repository
+HL7_FIXTURES = FIXTURES / "hl7"
 PESEL = "44051401359"  # valid checksum
 POLISH_LAST, POLISH_FIRST = "Łaźniewska-Ślązak", "Źdźisława Ąńżelika"
 
@@ -119,65 +120,71 @@ def sources(row: dict[str, object]) -> dict[str, str]:
     return dict(part.split("=", 1) for part in str(row[HL7_SOURCES]).split(";") if part)
 
 
-# --- public samples -------------------------------------------------------------------------
+# --- fixtures: how real senders place fields and frame dumps (tests/fixtures/hl7/README.md) ---
 
-EXPECTED = {
-    "awsblog_mirth_siu_s12_v23.hl7": "",
-    "fhirconv_SIU-S12-01.hl7": "",
-    "fhirconv_SIU-S12-02.hl7": "",
-    "fhirconv_SIU-S13-01.hl7": "update-without-booking",
-    "fhirconv_SIU-S14-01.hl7": "update-without-booking",
-    "fhirconv_SIU-S15-01.hl7": "update-without-booking",
-    "fhirconv_SIU-S17-02.hl7": "update-without-booking",
-    "fhirconv_SIU-S26-01.hl7": "update-without-booking",
-    "machete_epic_srm_s01_v23_LF.hl7": "request-only",
-    "nodehl7complete_corepoint_siu_s14_v23.hl7": "update-without-booking",
-    "rimiti_siu_S12_v251_fr_utf8.hl7": "",
-    "rimiti_siu_S15_v251_fr_utf8.hl7": "update-without-booking",
+# file -> (loaded appointment ids, not-loaded reasons)
+EXPECTED: dict[str, tuple[list[str], list[str]]] = {
+    "batch_fhs_bhs_crlf.hl7": (["W-1", "W-2"], []),
+    "mllp_book_then_cancel.hl7": ([], ["cancelled"]),
+    "s12_undeclared_cp1250.hl7": (["W-253"], []),
+    "s12_v23_cp1250_pesel_in_pid2.hl7": (["W-231"], []),
+    "s12_v23_start_in_sch11_1.hl7": (["PL-7001"], []),
+    "s12_v251_utf8_sch2_only.hl7": (["R-45"], []),
+    "s12_v25_8859_2.hl7": (["W-252"], []),
+    "s12_v28_tq1_offset_three_groups.hl7": (["W-36"], []),
+    "s13_v25_reschedule_only.hl7": ([], ["update-without-booking"]),
+    "s14_v23_trailing_space_lf.hl7": ([], ["update-without-booking"]),
+    "s15_v251_utf8_cancel_only.hl7": ([], ["update-without-booking"]),
+    "s17_v25_delete_only.hl7": ([], ["update-without-booking"]),
+    "s26_v25_noshow_crlf.hl7": ([], ["update-without-booking"]),
+    "srm_s01_v23_lf.hl7": ([], ["request-only"]),
 }
 
 
-def test_every_shared_sample_is_listed() -> None:
-    assert {p.name for p in SAMPLES.glob("*.hl7")} == set(EXPECTED)
+def test_every_fixture_is_listed() -> None:
+    assert {p.name for p in HL7_FIXTURES.glob("*.hl7")} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_shared_sample_reads(name: str) -> None:
-    table = read_hl7(SAMPLES / name)
+def test_fixture_reads(name: str) -> None:
+    table = read_hl7(HL7_FIXTURES / name)
     check_accounting(table)
-    assert table.total_records == 1
-    if EXPECTED[name]:
-        assert list(table.not_loaded["reason"]) == [EXPECTED[name]]  # type: ignore[index]
-    else:
-        assert len(table.frame) == 1 and table.frame["start"].iloc[0] != ""
+    loaded, reasons = EXPECTED[name]
+    assert list(table.frame["appointment_id"]) == loaded
+    assert list(table.not_loaded["reason"]) == reasons  # type: ignore[index]
+    assert all(table.frame["start"] != "")
 
 
-def test_shared_samples_as_one_dump_fold_together(tmp_path: Path) -> None:
-    names = ["fhirconv_SIU-S12-01.hl7", "fhirconv_SIU-S14-01.hl7", "fhirconv_SIU-S15-01.hl7"]
-    data = b"".join(b"\x0b" + (SAMPLES / n).read_bytes() + b"\x1c\r" for n in names)
-    table = read(tmp_path, data)
-    assert table.frame.empty
-    assert table.not_loaded.to_dict("records") == [  # type: ignore[union-attr]
-        {
-            "appointment_id": "36996",
-            "reason": "cancelled",
-            "message_index": 3,
-            "control_id": "MSG00015",
-            "event": "SIU^S15",
-        }
+def test_fixtures_as_one_dump_fold_together(tmp_path: Path) -> None:
+    names = [
+        "s12_v25_8859_2.hl7",
+        "s12_v23_cp1250_pesel_in_pid2.hl7",
+        "s14_v23_trailing_space_lf.hl7",
     ]
+    data = b"".join(b"\x0b" + (HL7_FIXTURES / n).read_bytes() + b"\x1c\r" for n in names)
+    table = read(tmp_path, data)
+    assert list(table.frame["patient_last_name"]) == ["Śliwińska-Ąbecka", "Łaźniewski-Ślązak"]
+    assert table.details["charsets"] == {"iso8859-2": 1, "cp1250": 1, "utf-8": 1}
+    assert list(table.not_loaded["message_index"]) == [3]  # type: ignore[index]
 
 
-def test_sample_field_map() -> None:
-    row = one(read_hl7(SAMPLES / "fhirconv_SIU-S12-01.hl7"))
-    assert row["appointment_id"] == "36996" and row["start"] == "2021-09-24 09:30:00+02:15"
-    assert row["duration_minutes"] == "50" and row["scope_code"] == "76164006"
-    assert row["schedule_id"] == "055" and row["practitioner_npwz"] == "1210"
-    assert row["patient_last_name"] == "Josh" and row["patient_birth_date"] == "1988-08-18"
+def test_fixture_field_map() -> None:
+    row = one(read_hl7(HL7_FIXTURES / "s12_v28_tq1_offset_three_groups.hl7"))
+    assert row["appointment_id"] == "W-36" and row["start"] == "2027-03-15 09:30:00+02:15"
+    assert row["duration_minutes"] == "50" and row["scope_code"] == "89.00"
+    assert row["schedule_id"] == "055" and row["practitioner_npwz"] == "5425740"
+    assert row["patient_last_name"] == "Zielińska" and row["patient_birth_date"] == "1988-08-18"
+    assert row["patient_pesel"] == "02211307589" and row["patient_email"] == "ewa.z@example.pl"
     src = sources(row)
     assert src["start"] == "TQ1-7 (≠SCH-11.4)" and src["patient_last_name"] == "PID-5[2]"
-    aws = one(read_hl7(SAMPLES / "awsblog_mirth_siu_s12_v23.hl7"))
-    assert aws["start"] == "2016-11-11 14:00" and sources(aws)["start"] == "SCH-11.1"
+    assert src["scope_code"] == "AIS-3.1 (1/3)" and src["duration_minutes"] == "TQ1-8"
+    v23 = one(read_hl7(HL7_FIXTURES / "s12_v23_start_in_sch11_1.hl7"))
+    assert v23["start"] == "2027-03-15 14:00" and sources(v23)["start"] == "SCH-11.1"
+    kamsoft = one(read_hl7(HL7_FIXTURES / "s12_v23_cp1250_pesel_in_pid2.hl7"))
+    assert sources(kamsoft)["patient_pesel"] == "PID-2"
+    assert kamsoft["patient_first_name"] == "Źdźisław"
+    undeclared = read_hl7(HL7_FIXTURES / "s12_undeclared_cp1250.hl7")
+    assert one(undeclared)["patient_last_name"] == "Śliwińska" and len(undeclared.warnings) == 1
 
 
 # --- framing and separators -----------------------------------------------------------------
@@ -429,9 +436,22 @@ def test_duplicate_delivery_counts_once(tmp_path: Path) -> None:
     assert table.details["duplicates"] == 2 and table.details["appointments"] == 1
     assert list(table.not_loaded["reason"]) == ["cancelled"]  # type: ignore[index]
     assert not table.warnings
+    # the same MSH-10 with other content is a different message (counters reset): processed
     changed = read(tmp_path, dump(siu(), siu(start="202503030900")))
-    assert one(changed)["start"] == "2025-01-15 10:30" and changed.details["duplicates"] == 1
-    assert any("MSH-10" in w.text() for w in changed.warnings)
+    assert one(changed)["start"] == "2025-03-03 09:00" and changed.details["duplicates"] == 0
+    assert changed.details["reused_control_ids"] == 1
+    assert [w.code for w in changed.warnings] == ["hl7-control-id-reused"]
+    assert "MSH-10" in changed.warnings[0].text() and "MSH-10" in changed.warnings[0].text("en")
+
+
+def test_reused_control_id_of_another_appointment_is_loaded_not_only_warned(
+    tmp_path: Path,
+) -> None:
+    data = dump(siu(ctrl="1", appt="A1"), siu(ctrl="1", appt="A2"), siu(ctrl="1", appt="A2"))
+    table = read(tmp_path, data)
+    assert list(table.frame["appointment_id"]) == ["A1", "A2"]
+    assert table.details["duplicates"] == 1 and table.details["reused_control_ids"] == 1
+    assert table.skipped_rows == 1 and table.not_loaded.empty  # type: ignore[union-attr]
 
 
 def test_updates_for_never_booked_ids(tmp_path: Path) -> None:
@@ -551,10 +571,11 @@ def test_resource_fields_and_custom_paths(tmp_path: Path) -> None:
     extra = ("ZSK|1003189418826438454336384160240232430223810|X",)
     data = dump(siu(extra=extra))
     row = one(read(tmp_path, data))
+    # AIP-3 holds an untyped staff id: no NPWZ (tests/test_hl7_fields.py)
     assert (row["scope_code"], row["schedule_id"], row["practitioner_npwz"]) == (
         "SCOPE1",
         "KOM1",
-        "1234567",
+        "",
     )
     assert row["medical_category"] == "" and row["referral_key"] == ""
     paths = {"medical_category": "SCH-7.1", "referral_key": "ZSK-1", "schedule_id": "AIL-3.2"}

@@ -11,11 +11,11 @@ from click.testing import CliRunner
 
 from cer_loader.cli import cli
 
-from conftest import HL7_SAMPLES
+from conftest import FIXTURES
 from rowkit import KEY44
 
-SAMPLES = HL7_SAMPLES
-SAMPLE_NAMES = sorted(p.name for p in SAMPLES.glob("*.hl7"))
+HL7_FIXTURES = FIXTURES / "hl7"
+FIXTURE_NAMES = sorted(p.name for p in HL7_FIXTURES.glob("*.hl7"))
 PESEL = "44051401359"
 
 
@@ -92,27 +92,22 @@ def test_dump_through_the_run(dump: Path, tmp_path: Path) -> None:
     assert "+ niezaładowane 5" in result.output
 
 
-def test_shared_samples_are_there() -> None:
-    assert len(SAMPLE_NAMES) >= 12, f"no HL7 samples found in {SAMPLES}"
+def test_fixtures_are_there() -> None:
+    assert len(FIXTURE_NAMES) >= 12, f"HL7 fixtures missing in {HL7_FIXTURES}"
 
 
-@pytest.mark.parametrize("sample", SAMPLE_NAMES)
-def test_shared_samples_run_without_crash(sample: str, tmp_path: Path) -> None:
-    """Not Polish: their appointments are rejected for identity, or listed as not loaded."""
-    result = CliRunner().invoke(cli, ["validate", str(SAMPLES / sample), "--mus", "000000927722-001",
-                                      "--as-of", "2000-01-01", "--out", str(tmp_path)])  # fmt: skip
+@pytest.mark.parametrize("fixture", FIXTURE_NAMES)
+def test_fixtures_run_through_validate(fixture: str, tmp_path: Path) -> None:
+    """Every message of every fixture is loaded (accepted or rejected) or listed, never lost."""
+    result = CliRunner().invoke(cli, ["validate", str(HL7_FIXTURES / fixture), "--mus", "000000927722-001",
+                                      "--as-of", "2027-01-01", "--out", str(tmp_path)])  # fmt: skip
     assert result.exit_code in (0, 1), result.output
     s = json.loads((tmp_path / "summary.json").read_text())
-    assert s["input_rows"] == s["accepted"] + s["rejected"]
+    assert s["input_rows"] == s["accepted"] + s["rejected"] and s["balance_holds"]
     h = s["hl7"]
-    assert h["messages"] == 1  # each shared sample is one message: loaded or listed, never lost
-    assert h["loaded_appointments"] + h["not_loaded"] == 1
-    if s["input_rows"]:
-        assert s["accepted"] == 0
-        assert (
-            "missing-patient-identity" in s["rejections_by_rule"]
-            or "pesel-checksum" in s["rejections_by_rule"]
-        )
+    assert h["loaded_appointments"] == s["input_rows"]
+    assert h["messages"] == s["balance"]["physical_records"]
+    assert h["loaded_appointments"] + h["not_loaded"] <= h["appointments"] + h["messages"]
 
 
 def test_rejected_hl7_rows_say_which_field_fed_each_value(dump: Path, tmp_path: Path) -> None:

@@ -84,6 +84,8 @@ def _read(path: Path, opts: ReaderOptions) -> SourceTable:
             field_paths=dict(opts.hl7_paths) or None,
             charset=opts.encoding,
             updates_book=opts.hl7_updates_book,
+            limits=opts.limits,
+            oids=dict(opts.identifier_oids) or None,
         )
     from cer_loader.ingest.csv.census import balance, census_csv, check_balance
     from cer_loader.ingest.csv.reader import read_csv

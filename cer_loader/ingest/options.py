@@ -29,11 +29,12 @@ class Limits:
     max_cells: int = 40_000_000  # workbooks: rows × columns of the sheet's used area
     max_columns: int = 16_384  # columns of a table (Excel's own limit, XFD)
     max_cell_chars: int = 32_767  # characters in one cell (Excel's own limit)
+    max_message_bytes: int = 4 * MiB  # HL7: one message of a dump (a larger one: too-large)
 
     def __post_init__(self) -> None:
         for name in (
             "max_file_bytes", "max_part_bytes", "max_ratio", "max_cells", "max_columns",
-            "max_cell_chars",
+            "max_cell_chars", "max_message_bytes",
         ):  # fmt: skip
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -52,3 +53,5 @@ class ReaderOptions:
     hl7_paths: Mapping[str, str] = field(default_factory=dict)  # HL7: canonical field -> path
     hl7_updates_book: bool = False  # HL7: an update of an unknown id books it (mid-stream dumps)
     limits: Limits = field(default_factory=Limits)  # bounds on the input (see Limits)
+    # identifiers.toml [oid] (kind -> OID: pesel, npwz, ...); the shipped file's when empty
+    identifier_oids: Mapping[str, str] = field(default_factory=dict)

@@ -14,17 +14,10 @@ import pandas as pd
 
 from cer_loader.files import open_private
 from cer_loader.ingest.table import SourceTable
+from cer_loader.outcomes import HL7_NOT_LOADED
 
-REASONS: dict[str, tuple[str, str]] = {
-    "cancelled": ("wizyta odwołana (SIU^S15)", "appointment cancelled (SIU^S15)"),
-    "deleted": ("wizyta usunięta jako błędnie umówiona (SIU^S17)", "appointment deleted as booked in error (SIU^S17)"),
-    "discontinued": ("wizyta przerwana (SIU^S16)", "appointment discontinued (SIU^S16)"),
-    "no-show": ("pacjent nie przyszedł (SIU^S26)", "patient did not show up (SIU^S26)"),
-    "request-only": ("tylko prośba o termin (SRM), bez rezerwacji", "a request only (SRM), never booked"),
-    "update-without-booking": ("zmiana wizyty, której rezerwacji nie ma w pliku", "an update for an appointment never booked in the file"),
-    "not-scheduling": ("komunikat innego typu niż terminarz (np. ADT, ACK)", "not a scheduling message (e.g. ADT, ACK)"),
-    "unparseable": ("komunikat nieczytelny (uszkodzony MSH)", "unreadable message (broken MSH)"),
-}  # fmt: skip
+# the reasons are data: stable codes with Polish and English texts (cer_loader.outcomes)
+REASONS: dict[str, tuple[str, str]] = {code: (o.pl, o.en) for code, o in HL7_NOT_LOADED.items()}
 COLUMNS = [
     "source_file",
     "message_index",

@@ -32,17 +32,16 @@ as is, without this examination.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 
 from cer_loader.errors import InputError
+from cer_loader.ingest.polish_text import guess_codepage
 
 ENCODINGS = ("utf-8-sig", "utf-8", "cp1250", "iso-8859-2")
 POLISH_LETTERS = frozenset("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
 _BOM = b"\xef\xbb\xbf"
-_C1 = re.compile(rb"[\x80-\x9f]")
 
 
 def _polish_score(text: str) -> int:
@@ -132,9 +131,8 @@ def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
 
 
 def _single_byte(data: bytes, path: str | Path | None) -> str:
-    has_c1 = _C1.search(data) is not None
     try:
-        as_cp1250 = data.decode("cp1250")
+        data.decode("cp1250")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
@@ -147,10 +145,7 @@ def _single_byte(data: bytes, path: str | Path | None) -> str:
             path=path,
             line=line,
         ) from exc
-    if has_c1:
-        return "cp1250"
-    as_latin2 = data.decode("iso-8859-2")
-    return "iso-8859-2" if _polish_score(as_latin2) > _polish_score(as_cp1250) else "cp1250"
+    return guess_codepage(data)  # the cp1250 / ISO-8859-2 guess every reader shares
 
 
 def decode(data: bytes, encoding: str, *, path: str | Path | None = None) -> str:

@@ -20,19 +20,40 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from cer_loader.errors import CensusMismatchError, ConfigError, InputError
 from cer_loader.fields import FIELD_NAMES
-from cer_loader.ingest.hl7v2.charset import codec_for, decode, msh18
-from cer_loader.ingest.hl7v2.events import NOT_LOADED_COLUMNS, Fold, final_fields, header, reason
-from cer_loader.ingest.hl7v2.field_map import compile_paths
+from cer_loader.ingest.hl7v2.charset import Refused, codec_for, decode, msh18, printable
+from cer_loader.ingest.hl7v2.events import (
+    NOT_LOADED_COLUMNS,
+    Event,
+    Fold,
+    final_fields,
+    header,
+    reason,
+)
+from cer_loader.ingest.hl7v2.field_map import FieldPlan, compile_paths
 from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
 from cer_loader.ingest.hl7v2.tokens import Message
+from cer_loader.ingest.options import Limits
 from cer_loader.ingest.table import SOURCE_REF, SourceTable, add_provenance, read_input_bytes
-from cer_loader.outcomes import reader_note
+from cer_loader.outcomes import (
+    HL7_CHARSET_REFUSED,
+    HL7_CHARSET_SWITCH,
+    HL7_CONTROL_ID_REUSED,
+    HL7_INVALID_BYTES,
+    HL7_OUT_OF_ORDER,
+    HL7_TOO_LARGE,
+    HL7_UNREADABLE,
+    Notice,
+    Outcome,
+)
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
 
@@ -46,21 +67,28 @@ def read_hl7(
     charset: str | None = None,
     default_charset: str = "utf-8",
     updates_book: bool = False,
+    limits: Limits | None = None,
+    oids: Mapping[str, str] | None = None,
 ) -> SourceTable:
     """Read an HL7 v2 dump into a canonical ``SourceTable`` of kind ``"hl7"`` (see module doc).
 
     ``updates_book``: an SIU update (S13, S14, ...) for an id no S12 booked in the dump is an
     upsert that books it, for dumps that start mid-stream (HL7.md §5 step 9); by default such
-    updates are listed as ``update-without-booking``.
+    updates are listed as ``update-without-booking``. ``oids``: the ``[oid]`` table of
+    identifiers.toml (``pesel``, ``npwz``, ...); the shipped file's when not given.
+    ``limits``: the file size (exit 2 beyond it) and ``max_message_bytes`` (a larger message is
+    listed as ``too-large``, not read).
     """
     path = Path(path)
-    custom = _custom(field_paths)
+    limits = limits or Limits()
+    ids = _default_oids() if oids is None else oids
+    plan = FieldPlan(_custom(field_paths), ids.get("pesel", ""), ids.get("npwz", ""))
     for label in (charset, default_charset):
         if label and codec_for(label)[0] is None:
             raise ConfigError(
                 f"nieznane kodowanie znaków: {label}", f"unknown character set: {label}"
             )
-    data = read_input_bytes(path)
+    data = read_input_bytes(path, limits.max_file_bytes)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(
             "plik HL7 w UTF-16 nie jest obsługiwany; zapisz go jako UTF-8",
@@ -85,8 +113,10 @@ def read_hl7(
     collecting = gc.isenabled()
     gc.disable()  # the fold allocates millions of small acyclic objects: ~15% faster without GC
     try:
-        fold, stats, warnings = _fold(dump.messages, charset, default_charset, updates_book)
-        frame, rows, refs, not_loaded = _frames(fold, custom)
+        fold, stats, warnings = _fold(
+            dump.messages, charset, default_charset, updates_book, limits.max_message_bytes
+        )
+        frame, rows, refs, not_loaded = _frames(fold, plan)
         appointments, out_of_order = len(fold.appointments), fold.out_of_order
         # the fold (an event and an appointment per message) is acyclic: freed here by reference
         # counting, so the first collection after re-enabling the GC does not have to walk it
@@ -98,11 +128,7 @@ def read_hl7(
     frame[SOURCE_REF] = refs
     reasons = Counter(not_loaded["reason"])
     if out_of_order:
-        warnings.append(
-            f"{out_of_order} wiadomości ma MSH-7 wcześniejszy niż poprzednia dla tej samej wizyty; "
-            f"decyduje kolejność w pliku (EN: {out_of_order} messages are dated (MSH-7) before the "
-            "previous one for the same appointment; file order decides)"
-        )
+        warnings.append(Notice(HL7_OUT_OF_ORDER, {"count": out_of_order}))
     n = len(dump.messages)
     return SourceTable(
         path=path,
@@ -120,6 +146,7 @@ def read_hl7(
         details={
             "messages": n,
             "duplicates": stats["duplicates"],
+            "reused_control_ids": stats["reused_ids"],
             "appointments": appointments,
             "not_loaded": dict(sorted(reasons.items())),
             "msh_segments": census,
@@ -128,8 +155,17 @@ def read_hl7(
             "out_of_order": out_of_order,
         },
         not_loaded=not_loaded,
-        warnings=[reader_note(w) for w in dump.warnings + warnings],
+        warnings=dump.warnings + warnings,
     )
+
+
+@cache
+def _default_oids() -> dict[str, str]:
+    """The ``[oid]`` table of the shipped identifiers.toml (callers outside a run)."""
+    from cer_loader.catalogues.identifiers import load_identifiers
+    from cer_loader.resources import data_dir
+
+    return dict(load_identifiers(data_dir("schemas") / "identifiers.toml").oid)
 
 
 def _custom(field_paths: dict[str, str] | None) -> dict:
@@ -148,66 +184,91 @@ def _custom(field_paths: dict[str, str] | None) -> dict:
 
 
 def _fold(
-    messages: list[bytes], charset: str | None, default: str, updates_book: bool = False
-) -> tuple[Fold, dict, list[str]]:
+    messages: list[bytes],
+    charset: str | None,
+    default: str,
+    updates_book: bool = False,
+    max_message_bytes: int = Limits.max_message_bytes,
+) -> tuple[Fold, dict, list[Notice]]:
+    """Decode and fold every message; one bad message is listed, never sinks the dump."""
     fold = Fold(updates_book=updates_book)
-    seen: dict[tuple[str, str], int] = {}
+    seen: set[tuple[str, str, int]] = set()  # (sender, control id, content): true replays
+    ids: set[tuple[str, str]] = set()  # (sender, control id) seen so far
     charsets: Counter[str] = Counter()
-    notes: dict[str, list[int]] = {}
-    changed: list[str] = []
+    notes: dict[tuple[Outcome, tuple[tuple[str, Any], ...]], list[int]] = {}
+    reused: list[str] = []
     duplicates = 0
+
+    def note(outcome: Outcome, index: int, **values: Any) -> None:
+        notes.setdefault((outcome, tuple(values.items())), [0, index])[0] += 1
+
     for index, raw in enumerate(messages, 1):
+        if len(raw) > max_message_bytes:
+            fold.others.append(_refused(raw, index, "too-large"))
+            note(HL7_TOO_LARGE, index, limit=max_message_bytes)
+            continue
         dec = decode(raw, msh18(raw), charset, default)
+        if isinstance(dec, Refused):
+            fold.others.append(_refused(raw, index, "charset-unknown"))
+            note(HL7_CHARSET_REFUSED, index, label=dec.label)
+            continue
+        try:
+            msg = Message(dec.text, dec.codec)
+            ev = header(msg, index)
+            digest = hash(tuple(msg.segments[1:])) if ev.control_id else 0
+        except Exception as exc:  # noqa: BLE001 - a message the parser cannot take: listed
+            fold.others.append(_refused(raw, index, "unparseable"))
+            note(HL7_UNREADABLE, index, error=type(exc).__name__)
+            continue
         charsets[dec.codec] += 1
         if dec.note:
-            notes.setdefault(dec.note, [0, index])[0] += 1
-        msg = Message(dec.text, dec.codec)
-        ev = header(msg, index)
+            kind, _, what = dec.note.partition(":")
+            if kind == "invalid-bytes":
+                note(HL7_INVALID_BYTES, index, codec=what)
+            else:
+                declared, used = dec.note.split("->")
+                note(HL7_CHARSET_SWITCH, index, declared=declared, used=used)
         if ev.control_id:
             key = (ev.sender, ev.control_id)
-            digest = hash(tuple(msg.segments[1:]))
-            if key in seen:
-                duplicates += 1
-                if seen[key] != digest:
-                    changed.append(str(index))
+            if (*key, digest) in seen:
+                duplicates += 1  # a true replay: the same id and the same content
                 continue
-            seen[key] = digest  # type: ignore[index]
+            if key in ids:
+                reused.append(str(index))  # a different message reusing the id: processed
+            seen.add((*key, digest))
+            ids.add(key)
         if ev.kind in ("siu", "srm"):
             # fields are extracted later, only for appointments that get loaded; keeping the text
             # (not the split message) is cheaper than holding every split segment until then
             ev.text, ev.codec = dec.text, dec.codec
         fold.apply(ev)
-    warnings = [_charset_warning(note, count, first) for note, (count, first) in notes.items()]
-    if changed:
+    warnings = [
+        Notice(outcome, {**dict(values), "count": count, "first": first})
+        for (outcome, values), (count, first) in notes.items()
+    ]
+    if reused:
         warnings.append(
-            f"{len(changed)} wiadomości powtarza MSH-10 wcześniejszej, ale z inną treścią; pominięto je "
-            f"(np. nr {', '.join(changed[:5])}) (EN: {len(changed)} messages repeat an earlier MSH-10 with "
-            f"different content and were skipped, e.g. #{', #'.join(changed[:5])})"
-        )
-    return fold, {"duplicates": duplicates, "charsets": charsets}, warnings
-
-
-def _charset_warning(note: str, count: int, first: int) -> str:
-    kind, _, what = note.partition(":") if not note.count("->") else ("switch", "", note)
-    if kind == "switch":
-        declared, used = what.split("->")
-        return (
-            f"{count} wiadomości (pierwsza nr {first}): deklarowane kodowanie {declared} nie pasuje do treści, "
-            f"odczytano jako {used} (EN: {count} messages, first #{first}: declared charset {declared} does not "
-            f"fit the bytes, read as {used})"
-        )
-    if kind == "unknown-charset":
-        return (
-            f"{count} wiadomości (pierwsza nr {first}): nieznane kodowanie MSH-18 „{what}”, użyto domyślnego "
-            f"(EN: {count} messages, first #{first}: unknown MSH-18 charset '{what}', default used)"
+            Notice(
+                HL7_CONTROL_ID_REUSED, {"count": len(reused), "examples": ", #".join(reused[:5])}
+            )
         )
     return (
-        f"{count} wiadomości (pierwsza nr {first}): bajty niepoprawne w {what}, zastąpione znakiem � "
-        f"(EN: {count} messages, first #{first}: bytes invalid in {what} replaced with �)"
+        fold,
+        {"duplicates": duplicates, "charsets": charsets, "reused_ids": len(reused)},
+        warnings,
     )
 
 
-def _frames(fold: Fold, custom: dict) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
+def _refused(raw: bytes, index: int, why: str) -> Event:
+    """A message that is not decoded: listed with MSH-10 / MSH-9 read from its raw header."""
+    line = raw[: min(len(raw), 1024)].split(b"\r", 1)[0].split(b"\n", 1)[0]
+    fields = line.split(line[3:4]) if len(line) > 3 else []
+    control = printable(fields[9].decode("latin-1").strip()) if len(fields) > 9 else ""
+    event = printable(fields[8].decode("latin-1").strip()) if len(fields) > 8 else ""
+    return Event(index, control[:40], event[:40], "refused", reason=why)
+
+
+def _frames(fold: Fold, plan: FieldPlan) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
     cols: dict[str, list[str]] = {name: [] for name in [*FIELD_NAMES, HL7_SOURCES]}
     appends = [(name, cols[name].append) for name in FIELD_NAMES]
     rows: list[int] = []
@@ -221,7 +282,14 @@ def _frames(fold: Fold, custom: dict) -> tuple[pd.DataFrame, list[int], list[str
             appt.release()
             gone.append((appt.appointment_id, why, last.index, last.control_id, last.event))
             continue
-        fields = final_fields(appt, custom)
+        try:
+            fields = final_fields(appt, plan)
+        except Exception:  # noqa: BLE001 - a message the field map cannot take: listed
+            appt.release()
+            gone.append(
+                (appt.appointment_id, "unparseable", last.index, last.control_id, last.event)
+            )
+            continue
         appt.release()
         fields["appointment_id"] = (appt.appointment_id, appt.id_source, last.index)
         sources = []
@@ -245,15 +313,8 @@ def _frames(fold: Fold, custom: dict) -> tuple[pd.DataFrame, list[int], list[str
             )
         )
     for ev in fold.others:
-        gone.append(
-            (
-                "",
-                "not-scheduling" if ev.kind == "other" else "unparseable",
-                ev.index,
-                ev.control_id,
-                ev.event,
-            )
-        )
+        why = ev.reason or ("not-scheduling" if ev.kind == "other" else "unparseable")
+        gone.append(("", why, ev.index, ev.control_id, ev.event))
     not_loaded = pd.DataFrame(gone, columns=NOT_LOADED_COLUMNS).astype({"message_index": "int64"})
     not_loaded = not_loaded.sort_values("message_index", kind="stable").reset_index(drop=True)
     return pd.DataFrame(cols, dtype="object"), rows, refs, not_loaded

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cer_loader.ingest.hl7v2.field_map import extract
-from cer_loader.ingest.hl7v2.tokens import NULL, Message, Path
+from cer_loader.ingest.hl7v2.field_map import FieldPlan, extract
+from cer_loader.ingest.hl7v2.tokens import NULL, Message
 
 ACTIONS = {
     "S12": ("new", "booked"),
@@ -49,7 +49,7 @@ class Event:
     index: int  # 1-based position of the message in the file
     control_id: str
     event: str  # "SIU^S12"
-    kind: str  # "siu" | "srm" | "other" | "unparseable"
+    kind: str  # "siu" | "srm" | "other" | "unparseable" | "refused" (not decoded)
     action: str = ""  # "new" | "update" | "request"
     status: str | None = None
     sender: str = ""  # MSH-3|MSH-4 raw: with the control id, the duplicate-delivery key
@@ -59,6 +59,7 @@ class Event:
     id_source: str = ""
     text: str = ""  # the decoded message, kept for ``final_fields`` (SIU/SRM only)
     codec: str = ""
+    reason: str = ""  # the not-loaded reason of a refused message (``too-large``, ...)
 
 
 def header(msg: Message, index: int) -> Event:
@@ -135,7 +136,7 @@ class Fold:
     _keys: dict[tuple[str, str, str], Appointment] = field(default_factory=dict)
 
     def apply(self, ev: Event) -> None:
-        if ev.kind in ("other", "unparseable"):
+        if ev.kind in ("other", "unparseable", "refused"):
             self.others.append(ev)
             return
         appt = self._find(ev)
@@ -160,26 +161,26 @@ class Fold:
     def _find(self, ev: Event) -> Appointment:
         fkey = ("F", *ev.filler) if ev.filler else None
         pkey = ("P", *ev.placer) if ev.placer else None
-        appt = self._keys.get(fkey) if fkey else None  # type: ignore[arg-type]
+        appt = self._keys.get(fkey) if fkey else None
         if appt is None and pkey:
-            cand = self._keys.get(pkey)  # type: ignore[arg-type]
+            cand = self._keys.get(pkey)
             if cand is not None and not (fkey and cand.has_filler):
                 appt = cand
         if appt is None:
             appt = Appointment()
             self.appointments.append(appt)
-        if fkey:
-            self._keys[fkey] = appt  # type: ignore[index]
+        if fkey and ev.filler:
+            self._keys[fkey] = appt
             appt.has_filler = True
-            appt.appointment_id, appt.id_source = ev.filler[1], ev.id_source  # type: ignore[index]
+            appt.appointment_id, appt.id_source = ev.filler[1], ev.id_source
         elif not appt.appointment_id and ev.placer:
             appt.appointment_id, appt.id_source = ev.placer[1], ev.id_source
         if pkey:
-            self._keys.setdefault(pkey, appt)  # type: ignore[arg-type]
+            self._keys.setdefault(pkey, appt)
         return appt
 
 
-def final_fields(appt: Appointment, custom: dict[str, Path]) -> dict[str, tuple[str, str, int]]:
+def final_fields(appt: Appointment, plan: FieldPlan) -> dict[str, tuple[str, str, int]]:
     """``{field: (value, source, message index)}`` merged over the appointment's updates.
 
     A later value replaces, an explicit ``""`` clears (``source + ":null"``), an empty field keeps.
@@ -187,7 +188,7 @@ def final_fields(appt: Appointment, custom: dict[str, Path]) -> dict[str, tuple[
     out: dict[str, tuple[str, str, int]] = {}
     for ev in appt.updates:
         index = ev.index
-        for name, (value, source) in extract(Message(ev.text, ev.codec), custom).items():
+        for name, (value, source) in extract(Message(ev.text, ev.codec), plan).items():
             if value == NULL:
                 out[name] = ("", source + ":null", index)
             else:

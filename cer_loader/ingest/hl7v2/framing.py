@@ -14,6 +14,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cer_loader.outcomes import (
+    HL7_BATCH_UNCLOSED,
+    HL7_COUNT_MISMATCH,
+    HL7_COUNT_UNREADABLE,
+    HL7_FILE_UNCLOSED,
+    HL7_JUNK,
+    HL7_TRAILER_UNOPENED,
+    Notice,
+)
+
 BOM = b"\xef\xbb\xbf"
 _MLLP = bytes.maketrans(b"\x0b\x1c", b"\r\r")
 # a segment start: beginning of data or after CR/LF; MSH/FHS/BHS need a field separator after the name
@@ -24,13 +34,14 @@ _FIRST = re.compile(_SEGMENT_START)
 _BOUNDARY = re.compile(rb"\r" + _SEGMENT_START)
 _LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]")
 _NEXT_LINE_MSH = re.compile(rb"\nMSH[^A-Za-z0-9\r\n ]")  # literal prefix: a fast scan
+MAX_COUNT_DIGITS = 9  # BTS-1 / FTS-1: a longer number is no count (and int() of 5000 digits fails)
 
 
 @dataclass
 class Dump:
     messages: list[bytes]  # each starts with b"MSH"
     offsets: list[int]  # byte offset of each message in the de-framed data
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     batches: int = 0
     files: int = 0
     envelope: bool = False  # any FHS/BHS/BTS/FTS seen
@@ -51,12 +62,17 @@ def count_msh(data: bytes) -> int:
     return len(_NEXT_LINE_MSH.findall(lines)) + (1 if _LINE_MSH.match(lines) else 0)
 
 
-def _count(segment: bytes) -> int | None:
-    """BTS-1 / FTS-1 as an int (the separator is the 4th byte), ``None`` when absent."""
+def _count(segment: bytes) -> int | None | str:
+    """BTS-1 / FTS-1 as an int (the separator is the 4th byte); ``None`` when absent, the
+    text when it is no count of at most ``MAX_COUNT_DIGITS`` ASCII digits."""
     if len(segment) < 5:
         return None
     first = segment[4:].split(segment[3:4], 1)[0].strip()
-    return int(first) if first.isdigit() else None
+    if not first:
+        return None
+    if first.isdigit() and first.isascii() and len(first) <= MAX_COUNT_DIGITS:
+        return int(first)
+    return "?"
 
 
 def split_dump(data: bytes) -> Dump:
@@ -100,13 +116,9 @@ def split_dump(data: bytes) -> Dump:
             _check(dump, "FTS", _count(segment), in_file, file_open)
             file_open, in_file = False, 0
     if batch_open:
-        dump.warnings.append(
-            "Partia BHS nie jest zamknięta segmentem BTS (EN: batch BHS has no closing BTS)"
-        )
+        dump.warnings.append(Notice(HL7_BATCH_UNCLOSED))
     if file_open:
-        dump.warnings.append(
-            "Plik FHS nie jest zamknięty segmentem FTS (EN: file FHS has no closing FTS)"
-        )
+        dump.warnings.append(Notice(HL7_FILE_UNCLOSED))
     return dump
 
 
@@ -115,25 +127,30 @@ def _line_end(chunk: bytes) -> int:
     return min(ends) if ends else len(chunk)
 
 
-def _check(dump: Dump, seg: str, declared: int | None, seen: int, opened: bool) -> None:
-    what = "wiadomości" if seg == "BTS" else "partii"
-    what_en = "messages" if seg == "BTS" else "batches"
+def _check(dump: Dump, seg: str, declared: int | None | str, seen: int, opened: bool) -> None:
     if not opened:
+        opener = "BHS" if seg == "BTS" else "FHS"
+        dump.warnings.append(Notice(HL7_TRAILER_UNOPENED, {"segment": seg, "opener": opener}))
+    if isinstance(declared, str):
         dump.warnings.append(
-            f"{seg} bez otwierającego {'BHS' if seg == 'BTS' else 'FHS'} "
-            f"(EN: {seg} without an opening {'BHS' if seg == 'BTS' else 'FHS'})"
+            Notice(HL7_COUNT_UNREADABLE, {"segment": seg, "digits": MAX_COUNT_DIGITS})
         )
-    if declared is not None and declared != seen:
+    elif declared is not None and declared != seen:
+        what_pl, what_en = ("wiadomości", "messages") if seg == "BTS" else ("partii", "batches")
         dump.warnings.append(
-            f"{seg}-1 deklaruje {declared} {what}, a jest ich {seen} "
-            f"(EN: {seg}-1 declares {declared} {what_en}, found {seen})"
+            Notice(
+                HL7_COUNT_MISMATCH,
+                {
+                    "segment": seg,
+                    "declared": declared,
+                    "seen": seen,
+                    "what_pl": what_pl,
+                    "what_en": what_en,
+                },
+            )  # fmt: skip
         )
 
 
 def _junk(dump: Dump, offset: int, text: bytes) -> None:
     # no preview of the bytes: they may hold patient data
-    size = len(text.strip())
-    dump.warnings.append(
-        f"Pominięto {size} B danych spoza wiadomości HL7 od bajtu {offset} "
-        f"(EN: skipped {size} bytes outside any HL7 message at byte {offset})"
-    )
+    dump.warnings.append(Notice(HL7_JUNK, {"size": len(text.strip()), "offset": offset}))

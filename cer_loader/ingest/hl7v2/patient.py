@@ -10,7 +10,6 @@ from stdnum.pl import pesel as stdpesel
 
 from cer_loader.ingest.hl7v2.tokens import NULL, Got, Message
 
-PESEL_OID = "2.16.840.1.113883.3.4424.1.1.616"
 PESEL_TYPES = {"NNPOL", "NI", "PESEL"}
 
 
@@ -24,15 +23,16 @@ def _at(cs: list[str], n: int) -> str:
     return cs[n - 1] if n <= len(cs) else ""
 
 
-def patient(msg: Message) -> dict[str, Got]:
-    """Every patient field this message sends, with the source that won."""
+def patient(msg: Message, pesel_oid: str = "") -> dict[str, Got]:
+    """Every patient field this message sends, with the source that won; ``pesel_oid`` (from
+    identifiers.toml) marks a PID-3 authority as PESEL."""
     pid = msg.seg("PID")
     if not pid:
         return {}
     comps = msg.comps
     cx3 = [comps(rep) for rep in _reps(msg, pid, 3)]
     out = _names(msg, pid)
-    pesel = _pesel(msg, pid, cx3)
+    pesel = _pesel(msg, pid, cx3, pesel_oid)
     if pesel:
         out["patient_pesel"] = pesel
     out.update(_contact(msg, pid))
@@ -40,7 +40,9 @@ def patient(msg: Message) -> dict[str, Got]:
     return out
 
 
-def _pesel(msg: Message, pid: list[str] | tuple[str, ...], cx3: list[list[str]]) -> Got | None:
+def _pesel(
+    msg: Message, pid: list[str] | tuple[str, ...], cx3: list[list[str]], pesel_oid: str
+) -> Got | None:
     """PID-3 typed NNPOL/NI/PESEL (CX.5/6) or PESEL authority → PID-2/4/19 → PID-3 checksum."""
     leaf = msg.leaf
     for k, cs in enumerate(cx3):
@@ -49,7 +51,7 @@ def _pesel(msg: Message, pid: list[str] | tuple[str, ...], cx3: list[list[str]])
             _at(cs, 5).strip().upper() in PESEL_TYPES
             or _at(cs, 6).strip().upper() in PESEL_TYPES
             or "PESEL" in authority
-            or PESEL_OID in authority
+            or (pesel_oid and pesel_oid in authority)
         )
         if typed and leaf(cs, 1):
             return leaf(cs, 1), f"PID-3[{k + 1}]"

@@ -17,7 +17,8 @@ from cer_loader.ingest.hl7v2.tokens import NULL, Got, Message, plan
 _TS = re.compile(
     r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d*)?)?\s*(?:([+-])(\d{2})(\d{2}))?$"
 )
-_QTY = re.compile(r"([A-Za-z]*)\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)")
+# at most 7 digits (and 6 decimals): a longer "duration" is no duration (400 digits overflow)
+_QTY = re.compile(r"([A-Za-z]*)\s*([0-9]{1,7}(?:\.[0-9]{1,6})?)\s*([A-Za-z]*)")
 _UNIT_NAMES = {
     1: "/M/MIN/MINS/MINUTE/MINUTES/MINUT",
     60: "H/HR/HRS/HOUR/HOURS/GODZ",
@@ -46,7 +47,8 @@ _PAIRS = tuple(
 
 @lru_cache(maxsize=1 << 16)
 def parse_ts(text: str) -> tuple[str, datetime | None] | None:
-    """HL7 TS/DTM → (``YYYY-MM-DD HH:MM[:SS][+HH:MM]``, datetime); ``None`` without an hour."""
+    """HL7 TS/DTM → (``YYYY-MM-DD HH:MM[:SS][+HH:MM]``, datetime); ``None`` without an hour
+    or with an offset that cannot exist (±24 h or more, 60 minutes or more)."""
     m = _TS.match(text.strip())
     if not m or m[4] is None:
         return None
@@ -54,6 +56,8 @@ def parse_ts(text: str) -> tuple[str, datetime | None] | None:
     out = f"{y}-{mo}-{d} {hh}:{mi or '00'}" + (f":{ss}" if ss else "")
     tz = None
     if sign:
+        if int(oh) > 23 or int(om) > 59:
+            return None  # no such offset (timezone() refuses ±24 h): the text goes on unparsed
         out += f"{sign}{oh}:{om}"
         delta = timedelta(hours=int(oh), minutes=int(om))
         tz = timezone(-delta if sign == "-" else delta)
@@ -62,6 +66,32 @@ def parse_ts(text: str) -> tuple[str, datetime | None] | None:
     except ValueError:
         when = None
     return out, when
+
+
+_TM = re.compile(
+    r"^([01][0-9]|2[0-3])([0-5][0-9])(?:[0-5][0-9](?:\.[0-9]*)?)?\s*(?:[+-][0-9]{4})?$"
+)
+
+
+def dtm_date(text: str) -> str | None:
+    """The calendar date of an HL7 DTM (``YYYYMMDD[HHMM[SS[.S]]][+ZZZZ]``) as ``YYYY-MM-DD``,
+    as written (no time-zone conversion); ``None`` when the text is no DTM with a day."""
+    v = text.strip()
+    if len(v) < 8 or not v[:8].isdigit() or not v[:8].isascii():
+        return None
+    if len(v) > 8 and not _TS.match(v):
+        return None
+    return f"{v[:4]}-{v[4:6]}-{v[6:8]}"
+
+
+def dtm_time(text: str) -> str | None:
+    """``HH:MM`` of an HL7 DTM with an hour, or of a TM (``HHMM[SS[.S]][+ZZZZ]``); else ``None``."""
+    v = text.strip()
+    m = _TM.match(v)
+    if m:
+        return f"{m[1]}:{m[2]}"
+    parsed = parse_ts(v)
+    return parsed[0][11:16] if parsed else None
 
 
 @lru_cache(maxsize=1 << 12)
