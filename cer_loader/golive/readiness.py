@@ -31,7 +31,8 @@ class Facts:
     slots: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["schedule_id", "n_start", "n_end"])
     )
-    schedules: tuple[str, ...] = ()  # schedule ids CeR accepted
+    # schedules CeR accepted: id -> (valid from, valid to), None where open
+    schedules: Mapping[str, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
     mobile_points_declared: int = 0
     mobile_points_required: bool = False
     activation_override: str = ""  # recorded reason when activated without readiness
@@ -114,9 +115,7 @@ def _slots_step(facts: Facts, golive: GoLive) -> Step:
     pl, en = (t.format(m=golive.coverage_months) for t in title)
     fix = "cer-loader slots SLOTY.csv --provider placowka.toml --out DIR --submit"
     s = facts.slots
-    declared: dict[str, tuple[dt.date | None, dt.date | None]] = {
-        sched: (None, None) for sched in facts.schedules
-    }
+    declared = dict(facts.schedules)
     cov = (
         coverage(s, s.index, golive, facts.as_of, declared=declared) if len(s) or declared else None
     )
@@ -124,14 +123,18 @@ def _slots_step(facts: Facts, golive: GoLive) -> Step:
         return Step(
             "5", "slots", MISSING, pl, en, "brak przyjętych terminów", "no accepted slots", fix
         )
-    short = cov[~cov["reaches_horizon"]]
+    short = cov[~cov["reaches_horizon"].astype(bool)]
     if short.empty:
         return Step("5", "slots", DONE, pl, en, fix=fix)
-    horizon = cov["horizon"].iloc[0]
-    names = ", ".join(f"{r.schedule_id} (do {r.last_day or '—'})" for r in short.itertuples())
-    names_en = ", ".join(f"{r.schedule_id} (to {r.last_day or '—'})" for r in short.itertuples())
-    return Step("5", "slots", MISSING, pl, en, f"za krótko, potrzeba do {horizon}: {names}",
-                f"too short, needed to {horizon}: {names_en}", fix)  # fmt: skip
+    names = ", ".join(
+        f"{r.schedule_id} (do {r.last_day or '—'}, potrzeba do {r.horizon})"
+        for r in short.itertuples()
+    )
+    names_en = ", ".join(
+        f"{r.schedule_id} (to {r.last_day or '—'}, needed to {r.horizon})"
+        for r in short.itertuples()
+    )
+    return Step("5", "slots", MISSING, pl, en, f"za krótko: {names}", f"too short: {names_en}", fix)
 
 
 def is_ready(steps: list[Step]) -> bool:
@@ -170,3 +173,41 @@ def readiness_html(steps: list[Step], *, mus_id: str, as_of: dt.date, ledger: st
         lang="en" if lang == "en" else "pl", mus_id=mus_id, as_of=as_of.isoformat(), ledger=ledger,
         steps=rows, ready=is_ready(steps), created=created, override=override,
     )  # fmt: skip
+
+
+def gather(appointment_ledger: Path, mus_id: str, as_of: dt.date, *, mobile_points_declared: int = 0,
+           mobile_points_required: bool = False) -> Facts:  # fmt: skip
+    """The facts readiness needs, from the MUŚ's ledgers (appointments and each operation)."""
+    from cer_loader.golive.journal import open_operation_ledger
+    from cer_loader.golive.operations import OPERATIONS
+    from cer_loader.ledger.facts import accepted_facts, record_states
+
+    records: dict[str, dict[str, int]] = {}
+    slots = pd.DataFrame(columns=["schedule_id", "n_start", "n_end"])
+    schedules: dict[str, tuple[dt.date | None, dt.date | None]] = {}
+    for op in ("zasilInicjalnie", *OPERATIONS):
+        ledger = open_operation_ledger(appointment_ledger, op, mus_id, create=False)
+        if ledger is None:
+            continue
+        try:
+            records[op] = record_states(ledger)
+            if op == "zapiszSloty":
+                f = accepted_facts(ledger, op)
+                slots = pd.DataFrame(
+                    {"schedule_id": f["schedule_id"], "n_start": f["start"], "n_end": f["end"]}
+                )
+            if op == "zapiszHarmonogram":
+                f = accepted_facts(ledger, op)
+                schedules = {
+                    i: (_day(a), _day(b))
+                    for i, a, b in zip(f["local_id"], f["start"], f["end"], strict=True)
+                }
+        finally:
+            ledger.close()
+    return Facts(
+        mus_id, as_of, records, slots, schedules, mobile_points_declared, mobile_points_required
+    )
+
+
+def _day(ts: object) -> dt.date | None:
+    return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).date()

@@ -17,6 +17,12 @@ from cer_loader.catalogues.rules import Rule, load_rules
 from cer_loader.catalogues.scopes import load_scopes
 from cer_loader.errors import UsageError
 from cer_loader.golive.catalogue import GoLive, load_golive
+from cer_loader.golive.journal import (
+    APPOINTMENTS,
+    journal_operation,
+    open_operation_ledger,
+    operation_ledger_path,
+)
 from cer_loader.golive.operations import OperationFile, record_key, write_operation
 from cer_loader.golive.provider import Problem, check_provider, load_provider, records
 from cer_loader.golive.reports import write_csv, write_json
@@ -32,6 +38,9 @@ from cer_loader.golive.slots import (
 from cer_loader.golive.workbook import slot_rows, write_slot_workbook
 from cer_loader.ingest import read_source
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW, SourceTable
+from cer_loader.ledger import open_ledger
+from cer_loader.ledger.facts import accepted_facts
+from cer_loader.ledger.store import Ledger
 from cer_loader.resources import data_dir
 from cer_loader.settings import Settings
 
@@ -90,9 +99,15 @@ def run_slots(
     out_dir: Path | None = None,
     paths: GoLivePaths | None = None,
     progress: Progress = _noop,
+    ledger_path: Path | None = None,
 ) -> SlotRun:
     """Read, check and report free slots; with ``out_dir`` write ``zapiszSloty`` batches of the
-    accepted slots, ``rejected.csv``, ``warnings.csv``, ``coverage.csv`` and ``summary.json``."""
+    accepted slots, ``rejected.csv``, ``warnings.csv``, ``coverage.csv`` and ``summary.json``.
+
+    ``ledger_path`` (the MUŚ's appointment ledger): appointments CeR accepted there are the
+    ``booked`` ones no slot may overlap; slots go into the ``zapiszSloty`` ledger beside it, and
+    a slot CeR holds (or may hold) is not rendered again.
+    """
     if not inputs:
         raise UsageError("nie podano plików z wolnymi terminami", "no free-slot files given")
     settings = settings.checked()
@@ -112,6 +127,8 @@ def run_slots(
         frames.append(canonical(table, mapping).assign(_table=i, _local=table.frame.index))
     progress("read", len(inputs), len(inputs))
     slots = pd.concat(frames, ignore_index=True)
+    if ledger_path is not None and booked is None:
+        booked = _booked(ledger_path, settings.mus_id)
     progress("validate", 0, len(slots))
     slots, issues = check_slots(
         slots, golive=golive, scope_codes=scopes, as_of=settings.as_of,
@@ -123,30 +140,87 @@ def run_slots(
         slots, ok, golive, settings.as_of, declared=provider.periods() if provider else None
     )
     payload: list[OperationFile] = []
+    already = 0
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        if len(ok):
-            payload = write_operation(
-                "zapiszSloty", slot_records(slots.loc[ok], settings.mus_id), ctx=_ctx(settings),
-                out_dir=out_dir / "payload", template_dir=paths.template_dir,
-                schema_dir=paths.schema_dir, batch_size=settings.batch_size,
-            )  # fmt: skip
+        recs = slot_records(slots.loc[ok], settings.mus_id)
+        ledger = (
+            open_operation_ledger(ledger_path, "zapiszSloty", settings.mus_id)
+            if ledger_path
+            else None
+        )
+        try:
+            held = ledger.held_ids() if ledger is not None else set()
+            new = [r for r in recs if r["local_id"] not in held]
+            already = len(recs) - len(new)
+            if new:
+                payload = write_operation(
+                    "zapiszSloty", new, ctx=_ctx(settings), out_dir=out_dir / "payload",
+                    template_dir=paths.template_dir, schema_dir=paths.schema_dir,
+                    batch_size=settings.batch_size,
+                )  # fmt: skip
+            if ledger is not None and payload:
+                _journal_slots(ledger, payload, new, slots.loc[ok], inputs, out_dir)
+        finally:
+            if ledger is not None:
+                ledger.close()
         _write_slot_reports(out_dir, slots, issues, tables, rules, cov, settings.lang)
         _write_slot_workbook(out_dir, slots, issues, tables, rules, mapping, settings.lang)
     summary = slot_summary(slots, issues, ok, tables, cov, payload, golive, settings, out_dir)
+    summary["already_in_cer"] = already
+    summary["ledger"] = (
+        str(operation_ledger_path(ledger_path, "zapiszSloty")) if ledger_path else ""
+    )
     if out_dir is not None:
         write_json(out_dir / "summary.json", summary)
     return SlotRun(summary, slots, issues, ok, cov, tuple(payload))
 
 
-def slot_records(s: pd.DataFrame, mus_id: str) -> list[dict[str, Any]]:
+def _booked(ledger_path: Path, mus_id: str) -> pd.DataFrame | None:
+    """Appointments CeR accepted (schedule, start, end) from the MUŚ's appointment ledger."""
+    ledger = open_ledger(ledger_path, mus_id, create=False)
+    if ledger is None:
+        return None
+    try:
+        facts = accepted_facts(ledger, APPOINTMENTS)
+    finally:
+        ledger.close()
+    return facts[["schedule_id", "start", "end"]]
+
+
+def _journal_slots(ledger: Ledger, payload: list[OperationFile], new: list[dict[str, Any]],
+                   accepted: pd.DataFrame, inputs: list[Path], out_dir: Path) -> None:  # fmt: skip
+    by_id = {r["local_id"]: r["key"] for r in new}
+    rows = accepted.assign(local_id=_slot_ids(accepted))
+    rows = rows[rows["local_id"].isin(by_id)]
+    keys = rows["local_id"].map(by_id)
+    facts = pd.DataFrame({"key": keys, "local_id": rows["local_id"], "schedule_id": rows["schedule_id"],
+                          "start": rows["n_start"], "end": rows["n_end"], "scope_code": rows["scope_code"]})  # fmt: skip
+    sources = {
+        k: (str(f), str(r))
+        for k, f, r in zip(keys, rows[SOURCE_FILE], rows[SOURCE_ROW], strict=True)
+    }
+    journal_operation(ledger, payload, sources=sources, facts=facts, inputs=[str(p) for p in inputs],
+                      out_dir=out_dir, operation="zapiszSloty")  # fmt: skip
+
+
+def _wall_iso(instants: pd.Series) -> pd.Series:
     from cer_loader.normalize import warsaw_time
 
-    wall = s["n_start"].dt.tz_convert(warsaw_time.ZONE)
-    start = wall.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(
+    wall = instants.dt.tz_convert(warsaw_time.ZONE)
+    return wall.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(
         r"(\d{2})(\d{2})$", r"\1:\2", regex=True
     )
-    ids = s["slot_id"].where(s["slot_id"] != "", s["schedule_id"] + "@" + start)
+
+
+def _slot_ids(s: pd.DataFrame) -> pd.Series:
+    """A slot's local id: its own id, else ``schedule@start`` (stable across runs)."""
+    return s["slot_id"].where(s["slot_id"] != "", s["schedule_id"] + "@" + _wall_iso(s["n_start"]))
+
+
+def slot_records(s: pd.DataFrame, mus_id: str) -> list[dict[str, Any]]:
+    start = _wall_iso(s["n_start"])
+    ids = _slot_ids(s)
     out = []
     for sid, sched, st, dur, typ, scope, npwz, ok in zip(
         ids, s["schedule_id"], start, s["n_duration"], s["n_slot_type"], s["scope_code"],
@@ -265,8 +339,10 @@ def run_provider(
     *,
     out_dir: Path | None = None,
     paths: GoLivePaths | None = None,
+    ledger_path: Path | None = None,
 ) -> ProviderRun:
-    """Check the provider file; when clean and ``out_dir`` is given, write the three payloads."""
+    """Check the provider file; when clean and ``out_dir`` is given, write the three payloads
+    (with ``ledger_path``: journaled in each operation's ledger, records CeR holds left out)."""
     settings = settings.checked()
     paths = paths or GoLivePaths()
     golive = load_golive(paths.golive)
@@ -280,10 +356,30 @@ def run_provider(
         if not problems:
             ctx = _ctx(settings)
             for op, recs in records(provider).items():
-                if recs:
-                    payload += write_operation(op, recs, ctx=ctx, out_dir=out_dir / "payload",
-                                               template_dir=paths.template_dir,
-                                               schema_dir=paths.schema_dir)  # fmt: skip
+                ledger = (
+                    open_operation_ledger(ledger_path, op, settings.mus_id) if ledger_path else None
+                )
+                try:
+                    held = ledger.held_ids() if ledger is not None else set()
+                    new = [r for r in recs if r["local_id"] not in held]
+                    if not new:
+                        continue
+                    files = write_operation(op, new, ctx=ctx, out_dir=out_dir / "payload",
+                                            template_dir=paths.template_dir, schema_dir=paths.schema_dir)  # fmt: skip
+                    payload += files
+                    if ledger is not None:
+                        facts = pd.DataFrame({
+                            "key": [r["key"] for r in new], "local_id": [r["local_id"] for r in new],
+                            "scope_code": [r.get("scope", "") for r in new],
+                            # a schedule's (or mobile point's) period, as start and end days
+                            "start": pd.to_datetime([r.get("valid_from") or r.get("date_from") or None for r in new], utc=True),
+                            "end": pd.to_datetime([r.get("valid_to") or r.get("date_to") or None for r in new], utc=True),
+                        })  # fmt: skip
+                        journal_operation(ledger, files, sources={r["key"]: (str(provider_path), "") for r in new},
+                                          facts=facts, inputs=[str(provider_path)], out_dir=out_dir, operation=op)  # fmt: skip
+                finally:
+                    if ledger is not None:
+                        ledger.close()
         write_csv(out_dir / "rejected.csv", ["source_file", "where", "rule", "value", "message"],
                   [[str(provider_path), p.where, p.code, p.value,
                     rules[p.code].message(settings.lang).replace("{value}", p.value)] for p in problems])  # fmt: skip

@@ -339,7 +339,9 @@ def coverage(
             "last_day": days[-1].isoformat(), "horizon": horizon.isoformat(),
             "reaches_horizon": days[-1] >= horizon, "gaps": gaps,
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    out = pd.DataFrame(rows, columns=COVERAGE_COLUMNS)
+    out["reaches_horizon"] = out["reaches_horizon"].astype(bool)
+    return out
 
 
 COVERAGE_COLUMNS = [

@@ -26,7 +26,7 @@ def states(facts: Facts) -> dict[str, str]:
 
 
 def test_everything_accepted_and_covered_is_ready() -> None:
-    f = Facts("M", AS_OF, ALL, slots("2027-03-05"), schedules=("G1",))
+    f = Facts("M", AS_OF, ALL, slots("2027-03-05"), schedules={"G1": (None, None)})
     st = states(f)
     assert st == {"mus-data": DONE, "mobile-points": NOT_APPLICABLE, "schedules": DONE, "initial-load": DONE,
                   "slots": DONE, "activation": MISSING}  # fmt: skip
@@ -36,7 +36,8 @@ def test_everything_accepted_and_covered_is_ready() -> None:
 def test_a_refused_or_pending_record_blocks_the_initial_load() -> None:
     records = dict(ALL) | {"zasilInicjalnie": {"ACCEPTED": 10, "REFUSED": 1}}
     steps = checklist(
-        Facts("M", AS_OF, records, slots("2027-03-05"), schedules=("G1",)), load_golive()
+        Facts("M", AS_OF, records, slots("2027-03-05"), schedules={"G1": (None, None)}),
+        load_golive(),
     )
     load = next(s for s in steps if s.code == "initial-load")
     assert (
@@ -48,20 +49,29 @@ def test_a_refused_or_pending_record_blocks_the_initial_load() -> None:
 
 
 def test_short_slots_and_a_schedule_without_slots_block_step_five() -> None:
-    f = Facts("M", AS_OF, ALL, slots("2027-02-01"), schedules=("G1", "G2"))
+    f = Facts(
+        "M", AS_OF, ALL, slots("2027-02-01"), schedules={"G1": (None, None), "G2": (None, None)}
+    )
     step = next(s for s in checklist(f, load_golive()) if s.code == "slots")
     assert (
         step.state == MISSING
         and "G1 (do 2027-" in step.missing("pl")
-        and "G2 (do —)" in step.missing("pl")
+        and "G2 (do —, potrzeba do 2027-03-01)" in step.missing("pl")
     )
 
 
 def test_mobile_points_apply_when_declared() -> None:
-    f = Facts("M", AS_OF, ALL, slots("2027-03-05"), schedules=("G1",), mobile_points_declared=1)
+    f = Facts(
+        "M",
+        AS_OF,
+        ALL,
+        slots("2027-03-05"),
+        schedules={"G1": (None, None)},
+        mobile_points_declared=1,
+    )
     assert states(f)["mobile-points"] == MISSING
     f2 = Facts("M", AS_OF, ALL | {"importujMobilnePunktyObslugi": {"ACCEPTED": 1}}, slots("2027-03-05"),
-               schedules=("G1",), mobile_points_declared=1)  # fmt: skip
+               schedules={"G1": (None, None)}, mobile_points_declared=1)  # fmt: skip
     assert states(f2)["mobile-points"] == DONE
 
 
@@ -74,7 +84,7 @@ def test_terminal_and_html_show_the_same_steps(tmp_path) -> None:  # type: ignor
     from cer_loader.golive.readiness import format_checklist, readiness_html
     from cer_loader.resources import data_dir
 
-    f = Facts("M", AS_OF, ALL, slots("2027-02-01"), schedules=("G1",))
+    f = Facts("M", AS_OF, ALL, slots("2027-02-01"), schedules={"G1": (None, None)})
     steps = checklist(f, load_golive())
     text = format_checklist(steps, "M", "pl")
     assert "[ ]   5. Wolne terminy" in text and "Jeszcze niegotowe" in text

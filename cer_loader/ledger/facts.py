@@ -1,0 +1,87 @@
+"""What each journaled record says, beyond its key: schedule, start, end, scope, category and a
+salted patient digest (never a PESEL). Go-live needs it: a free slot must not overlap an
+appointment CeR holds for its schedule, readiness computes coverage from the slots CeR
+accepted, and sync monitoring compares an export with what CeR holds.
+
+One table in the ledger file, keyed by the record's idempotency key; written right after the
+batches are journaled (derived data: a ledger without it still works, it just knows less).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cer_loader.ledger.store import Ledger
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, operation TEXT NOT NULL, "
+    "local_id TEXT NOT NULL, schedule_id TEXT NOT NULL DEFAULT '', start_utc TEXT, end_utc TEXT, "
+    "scope_code TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '', "
+    "patient_digest TEXT NOT NULL DEFAULT '')"
+)
+COLUMNS = [
+    "key",
+    "local_id",
+    "schedule_id",
+    "start",
+    "end",
+    "scope_code",
+    "category",
+    "patient_digest",
+]
+
+
+def _iso(values: pd.Series) -> list[str | None]:
+    ts = pd.to_datetime(values, utc=True)
+    text = ts.dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return [None if pd.isna(v) else str(v) for v in text]
+
+
+def write_facts(ledger: Ledger, operation: str, frame: pd.DataFrame) -> None:
+    """``frame``: key, local_id and any of schedule_id, start, end (UTC), scope_code, category,
+    patient_digest. A key written again is replaced (the same record rendered again)."""
+    f = frame.reindex(columns=COLUMNS)
+    for col in ("schedule_id", "scope_code", "category", "patient_digest"):
+        f[col] = f[col].astype(object).where(f[col].notna(), "").astype(str)
+    rows = list(zip(f["key"].astype(str), [operation] * len(f), f["local_id"].astype(str), f["schedule_id"],
+                    _iso(f["start"]), _iso(f["end"]), f["scope_code"], f["category"], f["patient_digest"],
+                    strict=True))  # fmt: skip
+    with ledger._tx() as c:
+        c.execute(SCHEMA)
+        c.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def accepted_facts(ledger: Ledger, operation: str) -> pd.DataFrame:
+    """Facts of the records of ``operation`` that CeR accepted (one row per key)."""
+    with ledger._tx() as c:
+        c.execute(SCHEMA)
+    cur = ledger._conn.execute(
+        "SELECT f.key, f.local_id, f.schedule_id, f.start_utc, f.end_utc, f.scope_code, f.category, "
+        "f.patient_digest FROM facts f WHERE f.operation = ? AND EXISTS (SELECT 1 FROM records r "
+        "WHERE r.key = f.key AND r.state = 'ACCEPTED')",
+        (operation,),
+    )
+    out = pd.DataFrame(cur.fetchall(), columns=COLUMNS)
+    for col in ("start", "end"):
+        out[col] = pd.to_datetime(out[col], utc=True)
+    return out
+
+
+def record_states(ledger: Ledger) -> dict[str, int]:
+    """Records per state, each key counted once by its best state (accepted anywhere wins)."""
+    cur = ledger._conn.execute("SELECT key, GROUP_CONCAT(r.state) FROM records r GROUP BY key")
+    out = {"ACCEPTED": 0, "REFUSED": 0, "PENDING": 0, "UNKNOWN": 0}
+    unknown = {row[0] for row in ledger._conn.execute(
+        "SELECT r.key FROM records r JOIN batches b ON b.id = r.batch WHERE b.state IN ('UNKNOWN', 'IN_FLIGHT') "
+        "AND r.state = 'PENDING'")}  # fmt: skip
+    for key, states in cur:
+        seen = set(states.split(","))
+        if "ACCEPTED" in seen:
+            out["ACCEPTED"] += 1
+        elif key in unknown:
+            out["UNKNOWN"] += 1
+        elif "PENDING" in seen:
+            out["PENDING"] += 1
+        elif "REFUSED" in seen:
+            out["REFUSED"] += 1
+    return out
