@@ -24,9 +24,10 @@ def cli() -> None:
 def _register() -> None:
     """Add every command to the group, in the order ``--help`` lists them (explicit, no import
     side effects)."""
-    from cer_loader.cli import golive, inspect, rules, run, status
+    from cer_loader.cli import golive, inspect, rules, run, sample, status
 
-    for command in (*run.COMMANDS, status.status, inspect.inspect, rules.rules, *golive.COMMANDS):
+    commands = (*run.COMMANDS, status.status, inspect.inspect, rules.rules, sample.sample)
+    for command in (*commands, *golive.COMMANDS):
         cli.add_command(command)
 
 
