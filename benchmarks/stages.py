@@ -1,0 +1,68 @@
+"""One instrumented ``cer-loader run`` (the child process of ``benchmarks/run.py``).
+
+The pipeline's stage functions are wrapped with timers (benchmark-only instrumentation; the
+run itself is the real ``pipeline.run`` with every output written), and the figures are
+printed as one JSON line: seconds per stage, rows, accepted, rejected.
+
+    python benchmarks/stages.py FILE MAPPING CONFIG OUT [--validate-only] [--workers N]
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from cer_loader import pipeline, render
+from cer_loader.settings import load_settings
+
+# the pipeline's module-level functions that make the stages (those that exist are timed)
+STAGES = {
+    "read": "read_inputs", "map": "combine", "normalize": "normalize", "validate": "validate",
+    "render+XSD": "render_batches", "row reports": "_write_row_reports",
+    "summary": "build_summary", "workbook": "write_steward_workbook", "html": "write_html_report",
+}  # fmt: skip
+
+
+def instrument(times: dict[str, float]) -> None:
+    for stage, name in STAGES.items():
+        fn = getattr(pipeline, name, None)
+        if fn is None:
+            continue
+
+        def timed(*a: Any, _fn: Any = fn, _stage: str = stage, **kw: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return _fn(*a, **kw)
+            finally:
+                times[_stage] = times.get(_stage, 0.0) + time.perf_counter() - t
+
+        setattr(pipeline, name, functools.wraps(fn)(timed))
+
+
+def main(argv: list[str]) -> None:
+    data, mapping, config, out = (Path(a) for a in argv[:4])
+    validate_only = "--validate-only" in argv
+    if "--workers" in argv:
+        workers = int(argv[argv.index("--workers") + 1])
+        original = render.render_batches
+        pipeline.render_batches = functools.partial(original, workers=workers)  # type: ignore[assignment]
+    times: dict[str, float] = {}
+    instrument(times)
+    settings = load_settings(config, {})
+    t0 = time.perf_counter()
+    if validate_only:  # validation alone: no payload, no reports (as a frictionless script)
+        result = pipeline.run([data], settings, mapping_path=mapping, render=False)
+    else:
+        result = pipeline.run([data], settings, mapping_path=mapping, out_dir=out)
+    times["whole run"] = time.perf_counter() - t0
+    s = result.summary
+    print(json.dumps({"times": times, "rows": s["input_rows"], "accepted": s["accepted"],
+                      "rejected": s["rejected"], "balance": s["balance_holds"]}))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
