@@ -15,7 +15,6 @@ PESEL is stored or printed. Vectorized: a daily 100k-row export compares in well
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +116,7 @@ def export_frame(inputs: list[Path], mapping_path: Path | None, identifiers: Pat
 
 
 def digests(keys: pd.Series, salt: str) -> pd.Series:
-    """A salted SHA-256 per patient key ("" stays ""): compared, never stored in clear."""
-    uniq = pd.unique(keys)
-    table = {k: (hashlib.sha256(f"{salt}|{k}".encode()).hexdigest() if k else "") for k in uniq}
-    return keys.map(table)
+    """The ledger's patient digest (HMAC with its salt): compared, never stored in clear."""
+    from cer_loader.ledger.facts import patient_digests
+
+    return patient_digests(keys, salt)

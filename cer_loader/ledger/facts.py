@@ -9,6 +9,9 @@ batches are journaled (derived data: a ledger without it still works, it just kn
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pandas as pd
 
 from cer_loader.ledger.store import Ledger
@@ -85,3 +88,32 @@ def record_states(ledger: Ledger) -> dict[str, int]:
         elif "REFUSED" in seen:
             out["REFUSED"] += 1
     return out
+
+
+def patient_digests(keys: pd.Series, salt: str) -> pd.Series:
+    """An HMAC-SHA256 (key: the ledger's salt) per patient key ("" stays ""), one per distinct
+    patient: lets an export be compared with what CeR holds without naming anyone."""
+    secret = salt.encode("ascii")
+    uniq = pd.unique(keys.astype(str))
+    table = {
+        k: hmac.new(secret, k.encode("utf-8"), hashlib.sha256).hexdigest() if k else ""
+        for k in uniq
+    }
+    return keys.astype(str).map(table)
+
+
+def appointment_facts(rows: pd.DataFrame, keys: list[str], salt: str) -> pd.DataFrame:
+    """Facts of normalized appointment rows (in payload order) with their idempotency keys."""
+    from cer_loader.validate.identity import patient_key
+
+    start = rows["n_start"]
+    minutes = (
+        pd.to_numeric(rows.get("n_duration"), errors="coerce") if "n_duration" in rows else None
+    )
+    end = start + pd.to_timedelta(minutes, unit="min") if minutes is not None else start
+    return pd.DataFrame({
+        "key": keys, "local_id": rows["appointment_id"].to_numpy(), "schedule_id": rows["schedule_id"].to_numpy(),
+        "start": start.to_numpy(), "end": end.to_numpy(), "scope_code": rows["scope_code"].to_numpy(),
+        "category": rows["n_category"].str.upper().to_numpy(),
+        "patient_digest": patient_digests(patient_key(rows), salt).to_numpy(),
+    })  # fmt: skip

@@ -10,6 +10,7 @@ from lxml import etree
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
 from cer_loader.ledger import visit_digests
+from cer_loader.ledger.facts import appointment_facts, write_facts
 from cer_loader.ledger.store import Ledger, NewBatch, NewRecord
 from cer_loader.render import PayloadFile, idempotency_keys
 
@@ -48,6 +49,7 @@ def journal(
     if "n_visit_digest" not in frame.columns:
         frame["n_visit_digest"] = visit_digests(frame, ledger.mus_id, ledger.salt)
     batches = []
+    facts = []
     for p in payload:
         rows = frame.loc[p.labels]
         keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
@@ -59,4 +61,8 @@ def journal(
             )
         ]  # fmt: skip
         batches.append(NewBatch(batch_id_of(p.path), str(p.path.resolve()), p.sha256, records))
-    return ledger.record_batches(run_id, inputs, str(out_dir.resolve()), batches)
+        facts.append(appointment_facts(rows, list(keys), ledger.salt))
+    superseded = ledger.record_batches(run_id, inputs, str(out_dir.resolve()), batches)
+    if facts:  # schedule, start, scope: what go-live's overlap check and reconcile compare
+        write_facts(ledger, "zasilInicjalnie", pd.concat(facts, ignore_index=True))
+    return superseded

@@ -124,3 +124,21 @@ def test_a_slot_over_an_accepted_appointment_is_found_from_the_ledger(tmp_path: 
         [src], Settings(mus_id=MUS, as_of=AS_OF), out_dir=tmp_path / "o", ledger_path=ledger
     )
     assert r.summary["rejections_by_rule"] == {"slot-overlaps-appointment": 1}
+
+
+def test_the_initial_load_journals_facts_of_each_appointment(tmp_path: Path) -> None:
+    from cer_loader.ledger import open_ledger
+    from cer_loader.pipeline import run
+    from cer_loader.settings import load_settings
+
+    ledger = tmp_path / "ledger.sqlite"
+    settings = load_settings(SAMPLE / "cer-loader.toml", {})
+    run([SAMPLE / "wizyty_poradnia.csv"], settings, mapping_path=SAMPLE / "mapping.toml",
+        out_dir=tmp_path / "out", ledger_path=ledger)  # fmt: skip
+    with open_ledger(ledger, settings.mus_id) as led:  # type: ignore[union-attr]
+        rows = led._conn.execute("SELECT local_id, schedule_id, start_utc, end_utc, scope_code, patient_digest "
+                                 "FROM facts WHERE operation = 'zasilInicjalnie'").fetchall()  # fmt: skip
+    assert len(rows) == 27
+    first = next(r for r in rows if r[0] == "W00001")
+    assert first[1:5] == ("GAB-1", "2027-01-09T13:00:00Z", "2027-01-09T13:20:00Z", "02.1100.001.02")
+    assert len(first[5]) == 64 and "42021452808" not in str(rows)  # digest, never the PESEL
