@@ -105,4 +105,123 @@ def provider(**opts: Any) -> None:
     sys.exit(done.exit_code)
 
 
-COMMANDS = (slots, provider)
+def _ledger(opts: dict[str, Any], settings: Any) -> Path:
+    from cer_loader.cli.common import config_path
+    from cer_loader.ledger import default_ledger_path
+
+    given = opts.pop("ledger_path", None)
+    return Path(given) if given else default_ledger_path(settings.mus_id, config_path(opts))
+
+
+_LEDGER = click.option("--ledger", "ledger_path", type=_PATH,
+                       help="Rejestr wysyłek MUŚ (domyślnie obok cer-loader.toml).")  # fmt: skip
+
+
+@click.command(
+    help="Gotowość MUŚ do aktywacji: sześć kroków przewodnika CeR według tego, co CeR przyjęło "
+    "(rejestr wysyłek); wypisuje, czego brakuje i jak to uzupełnić, oraz readiness.html.",
+    epilog="Kody wyjścia: 0 gotowe do aktywacji · 1 czegoś brakuje · 2 błąd użycia lub "
+    "konfiguracji.\n\nPrzykład: cer-loader readiness --config sample_data/cer-loader.toml "
+    "--provider sample_data/placowka.toml --out wyniki_gotowosc",
+)
+@click.option("--provider", "provider_path", type=_PATH, help="Plik placówki (punkty mobilne).")
+@click.option("--out", "out_dir", type=_PATH, help="Katalog na readiness.html.")
+@_LEDGER
+@_shared
+def readiness(**opts: Any) -> None:
+    import datetime as dt
+
+    from cer_loader.golive.catalogue import load_golive
+    from cer_loader.golive.provider import load_provider
+    from cer_loader.golive.readiness import (
+        checklist,
+        format_checklist,
+        gather,
+        is_ready,
+        readiness_html,
+    )
+
+    lang, debug = _lang(opts["lang"]), opts.pop("debug")
+    provider_path, out_dir = opts.pop("provider_path"), opts.pop("out_dir")
+    try:
+        paths = _paths(opts)
+        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
+        settings = _settings(opts).checked()
+        ledger = _ledger(ledger_opts, settings)
+        golive = load_golive(paths.golive)
+        points, required = 0, False
+        if provider_path is not None:
+            prov = load_provider(provider_path)
+            points = len(prov.mobile_points)
+            required = bool(set(map(str, prov.mus.get("scopes", []))) & golive.mobile_point_scopes)
+        facts = gather(ledger, settings.mus_id, settings.as_of, mobile_points_declared=points,
+                       mobile_points_required=required)  # fmt: skip
+        steps = checklist(facts, golive)
+        if out_dir is not None:
+            from cer_loader.files import write_private
+
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+            html = readiness_html(steps, mus_id=settings.mus_id, as_of=settings.as_of, ledger=str(ledger),
+                                  lang=lang, template_dir=paths.template_dir,
+                                  created=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))  # fmt: skip
+            write_private(Path(out_dir) / "readiness.html", html.encode("utf-8"))
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc, lang, debug)
+        return
+    click.echo(format_checklist(steps, settings.mus_id, lang))
+    if out_dir is not None:
+        click.echo(f"{'Raport' if lang != 'en' else 'Report'}: {Path(out_dir) / 'readiness.html'}")
+    sys.exit(0 if is_ready(steps) else 1)
+
+
+@click.command(
+    help="Monitorowanie zgodności: porównuje bieżący eksport z tym, co CeR przechowuje (rejestr "
+    "wysyłek, a dla emulatora także jego magazyn): brak w CeR, odwołane lub przeniesione lokalnie, "
+    "różne (termin, zakres, pacjent, kategoria).",
+    epilog="Kody wyjścia: 0 zgodne · 1 niezgodne · 2 błąd użycia, konfiguracji lub pliku.\n\n"
+    "Przykład (codziennie z crona): cer-loader reconcile eksport.csv --mapping mapping.toml "
+    "--config cer-loader.toml --out zgodnosc",
+)
+@click.argument("inputs", nargs=-1, required=True, type=_PATH)
+@click.option("--mapping", type=_PATH, help="Plik mapowania eksportu (TOML).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=_PATH,
+    help="Katalog wyników (reconcile.csv, summary.json, report.html).",
+)
+@click.option("--emulator-store", "emulator_store", type=_PATH,
+              help="Magazyn emulatora CeR: sprawdź też, co CeR sam wymienia.")  # fmt: skip
+@_LEDGER
+@_shared
+def reconcile(**opts: Any) -> None:
+    from cer_loader.golive.reconcile import format_reconcile, run_reconcile
+
+    lang, debug = _lang(opts["lang"]), opts.pop("debug")
+    inputs, mapping, out_dir, store = (
+        list(opts.pop("inputs")),
+        opts.pop("mapping"),
+        opts.pop("out_dir"),
+        opts.pop("emulator_store"),
+    )
+    try:
+        _paths(opts)
+        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
+        settings = _settings(opts).checked()
+        listing = None
+        if store is not None:
+            from cer_loader.emulator import list_records
+
+            listing = list_records(Path(store))
+        summary = run_reconcile(inputs, mus_id=settings.mus_id, as_of=settings.as_of,
+                                ledger_path=_ledger(ledger_opts, settings), mapping_path=mapping,
+                                identifiers=settings.identifiers, out_dir=out_dir, cer_listing=listing,
+                                lang=lang)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc, lang, debug)
+        return
+    click.echo(format_reconcile(summary, lang))
+    sys.exit(int(summary["exit_code"]))
+
+
+COMMANDS = (slots, provider, readiness, reconcile)

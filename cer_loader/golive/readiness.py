@@ -154,7 +154,7 @@ def format_checklist(steps: list[Step], mus_id: str, lang: str) -> str:
         lines.append(f"  {mark[s.state]} {s.number:>3}. {s.title(lang)}")
         if s.state == MISSING:
             lines.append(f"          {s.missing(lang)}")
-            lines.append(f"          {'popraw' if pl else 'fix'}: {s.fix}")
+            lines.append(f"          {'jak uzupełnić' if pl else 'how'}: {s.fix}")
     ready = is_ready(steps)
     lines.append(("Gotowe do aktywacji: cer-loader activate" if pl else "Ready to activate: cer-loader activate")
                  if ready else ("Jeszcze niegotowe do aktywacji." if pl else "Not ready to activate yet."))  # fmt: skip

@@ -120,3 +120,116 @@ def digests(keys: pd.Series, salt: str) -> pd.Series:
     from cer_loader.ledger.facts import patient_digests
 
     return patient_digests(keys, salt)
+
+
+CER_ONLY = "held-by-cer-not-in-ledger"
+
+
+def run_reconcile(
+    inputs: list[Path],
+    *,
+    mus_id: str,
+    as_of: Any,
+    ledger_path: Path,
+    mapping_path: Path | None,
+    identifiers: Path,
+    out_dir: Path | None,
+    cer_listing: list[tuple[str, str, str]] | None = None,
+    lang: str = "pl",
+) -> dict[str, Any]:
+    """Compare the export with what the ledger says CeR accepted (and, with ``cer_listing``,
+    what CeR itself lists: key, MUŚ, appointment id). Returns the summary; with ``out_dir``
+    writes ``reconcile.csv``, ``summary.json`` and ``report.html``."""
+    import datetime as dt
+
+    from cer_loader.errors import UsageError
+    from cer_loader.ledger import open_ledger
+    from cer_loader.ledger.facts import accepted_facts
+
+    ledger = open_ledger(ledger_path, mus_id, create=False)
+    if ledger is None:
+        raise UsageError(
+            "brak rejestru wysyłek tego MUŚ: najpierw zasilenie inicjalne (cer-loader run ... --submit)",
+            "no submission ledger for this MUŚ: do the initial load first (cer-loader run ... --submit)",
+            path=ledger_path,
+        )
+    try:
+        held = accepted_facts(ledger, "zasilInicjalnie").rename(
+            columns={"local_id": "appointment_id"}
+        )
+        salt = ledger.salt
+    finally:
+        ledger.close()
+    export = export_frame(inputs, mapping_path, identifiers, salt)
+    floor = pd.Timestamp(as_of, tz="Europe/Warsaw").tz_convert("UTC")
+    findings = compare(export, held, floor)
+    extra = pd.DataFrame(columns=COLUMNS)
+    if cer_listing is not None:
+        mine = set(held["key"])
+        only = [(k, a) for k, m, a in cer_listing if m == mus_id and k not in mine]
+        extra = pd.DataFrame({"finding": CER_ONLY, "appointment_id": [a for _, a in only], "fields": "",
+                              "source_file": "", "source_row": "", "export_start": pd.NaT, "cer_start": pd.NaT})  # fmt: skip
+    if len(extra):
+        findings = pd.concat([findings, extra], ignore_index=True)
+    counts = {
+        k: int((findings["finding"] == k).sum()) for k in (MISSING, DIFFERENT, GONE, CER_ONLY)
+    }
+    summary: dict[str, Any] = {
+        "operation": "reconcile", "mus_id": mus_id, "as_of": str(as_of),
+        "export_rows": int(len(export)), "export_active_future": int((export["active"] & (
+            export["start"].isna() | (pd.to_datetime(export["start"], utc=True) >= floor))).sum()),
+        "held_by_cer": int(len(held)), "cer_listing": len(cer_listing) if cer_listing is not None else None,
+        "findings": counts, "in_sync": not len(findings),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "exit_code": 0 if not len(findings) else 1,
+    }  # fmt: skip
+    if out_dir is not None:
+        _write(out_dir, findings, summary, lang)
+    return summary
+
+
+def _write(out_dir: Path, findings: pd.DataFrame, summary: dict[str, Any], lang: str) -> None:
+    import jinja2
+
+    from cer_loader.files import write_private
+    from cer_loader.golive.reports import write_csv, write_json
+    from cer_loader.resources import data_dir
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    def when(v: Any) -> str:
+        return (
+            ""
+            if pd.isna(v)
+            else pd.Timestamp(v).tz_convert("Europe/Warsaw").strftime("%Y-%m-%d %H:%M")
+        )
+
+    rows = [[r.finding, r.appointment_id, r.fields, r.source_file, r.source_row, when(r.export_start),
+             when(r.cer_start)] for r in findings.itertuples()]  # fmt: skip
+    write_csv(out_dir / "reconcile.csv", COLUMNS, rows)
+    write_json(out_dir / "summary.json", summary)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(data_dir("templates"))), autoescape=True,
+                             undefined=jinja2.StrictUndefined)  # fmt: skip
+    html = env.get_template("reconcile.html.j2").render(s=summary, rows=rows[:500], more=max(0, len(rows) - 500),
+                                                        lang="en" if lang == "en" else "pl")  # fmt: skip
+    write_private(out_dir / "report.html", html.encode("utf-8"))
+
+
+def format_reconcile(s: dict[str, Any], lang: str) -> str:
+    pl = lang != "en"
+    f = s["findings"]
+    head = ("Zgodność z CeR - MUŚ {m}, stan na {d}" if pl else "Sync with CeR - MUŚ {m}, as of {d}").format(
+        m=s["mus_id"], d=s["as_of"])  # fmt: skip
+    lines = [head, (f"Eksport: {s['export_rows']} wierszy (aktywne przyszłe: {s['export_active_future']}); "
+                    f"CeR ma według rejestru: {s['held_by_cer']}") if pl else
+             (f"Export: {s['export_rows']} rows (active future: {s['export_active_future']}); "
+              f"CeR holds per the ledger: {s['held_by_cer']}")]  # fmt: skip
+    names = ({MISSING: "brak w CeR", DIFFERENT: "różnią się", GONE: "w CeR, a lokalnie odwołane lub przeniesione",
+              CER_ONLY: "w CeR, a nieznane rejestrowi"} if pl else
+             {MISSING: "missing in CeR", DIFFERENT: "different", GONE: "in CeR but cancelled or moved locally",
+              CER_ONLY: "in CeR but unknown to the ledger"})  # fmt: skip
+    for code, label in names.items():
+        lines.append(f"  {label}: {f[code]}")
+    lines.append(("Zgodne." if pl else "In sync.") if s["in_sync"] else
+                 ("NIEZGODNE - szczegóły w reconcile.csv" if pl else "OUT OF SYNC - details in reconcile.csv"))  # fmt: skip
+    return "\n".join(lines)

@@ -35,3 +35,36 @@ def test_a_missing_slot_file_is_exit_two_without_traceback(tmp_path: Path) -> No
     res = CliRunner().invoke(cli, ["slots", str(tmp_path / "nie_ma.csv"), "--config", CONFIG,
                                    "--out", str(tmp_path / "o")])  # fmt: skip
     assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_readiness_lists_every_step_and_writes_html(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["readiness", "--config", CONFIG, "--ledger", str(tmp_path / "l.sqlite"),
+                                   "--provider", str(SAMPLE / "placowka.toml"), "--out", str(tmp_path)])  # fmt: skip
+    assert res.exit_code == 1, res.output
+    assert (
+        res.output.count("[ ]") == 6 and "Jeszcze niegotowe" in res.output
+    )  # mobile points declared: applies
+    assert (tmp_path / "readiness.html").stat().st_mode & 0o777 == 0o600
+
+
+def test_reconcile_without_a_ledger_is_a_usage_error(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["reconcile", str(SAMPLE / "wizyty_poradnia.csv"), "--mapping",
+                                   str(SAMPLE / "mapping.toml"), "--config", CONFIG, "--ledger",
+                                   str(tmp_path / "none.sqlite")])  # fmt: skip
+    assert res.exit_code == 2 and "rejestru wysyłek" in res.output
+
+
+def test_reconcile_finds_appointments_missing_in_cer(tmp_path: Path) -> None:
+    from cer_loader.pipeline import run
+    from cer_loader.settings import load_settings
+
+    ledger = tmp_path / "l.sqlite"
+    run([SAMPLE / "wizyty_poradnia.csv"], load_settings(SAMPLE / "cer-loader.toml", {}),
+        mapping_path=SAMPLE / "mapping.toml", out_dir=tmp_path / "o", ledger_path=ledger)  # fmt: skip
+    res = CliRunner().invoke(cli, ["reconcile", str(SAMPLE / "wizyty_poradnia.csv"), "--mapping",
+                                   str(SAMPLE / "mapping.toml"), "--config", CONFIG, "--ledger", str(ledger),
+                                   "--out", str(tmp_path / "r")])  # fmt: skip
+    assert res.exit_code == 1, res.output  # rendered but never sent: CeR holds none of them
+    assert "brak w CeR:" in res.output and "NIEZGODNE" in res.output
+    text = (tmp_path / "r" / "reconcile.csv").read_text(encoding="utf-8-sig")
+    assert text.count("missing-in-cer") >= 27
