@@ -306,20 +306,18 @@ def test_a_stray_quote_paired_with_a_later_quote_on_the_same_line(tmp_path: Path
     assert data(t)[0] == ["1", '"Nowak', "x", '"pilne"'] and rows(t) == [2, 3]
 
 
-def test_if_pandas_ever_disagrees_the_csv_module_takes_over(
+def test_if_pyarrow_ever_disagrees_the_csv_module_takes_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import csv
+    from cer_loader.ingest.csv import columns
 
-    from cer_loader.ingest.csv import reader as delimited
+    real = columns._parse
 
-    real = delimited._read_c
+    def lossy(feed, g, ncols, quoting):  # a pyarrow that merges two records when quoting
+        table, skipped = real(feed, g, ncols, quoting)
+        return (table.slice(0, table.num_rows - 1), skipped) if quoting else (table, skipped)
 
-    def lossy(feed, d, width, quoting):  # a pandas that merges two records
-        frame = real(feed, d, width, quoting)
-        return frame.iloc[:-1] if quoting != csv.QUOTE_NONE else frame
-
-    monkeypatch.setattr(delimited, "_read_c", lossy)
+    monkeypatch.setattr(columns, "_parse", lossy)
     t = read_csv(write(tmp_path, 'a;b\n1;"x\ny"\n"2";"z"\n3;w\n'))
     assert data(t) == [["1", "x\ny"], ["2", "z"], ["3", "w"]] and rows(t) == [2, 3, 4]
 

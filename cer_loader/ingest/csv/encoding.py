@@ -58,18 +58,41 @@ def _line_bounds(data: bytes) -> np.ndarray:
     return np.concatenate(([-1], np.flatnonzero(arr == 10), [len(data)]))
 
 
+def _full_utf8_lines(arr: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Lines holding non-ASCII bytes that all belong to well-formed UTF-8 sequences.
+
+    Works on the non-ASCII byte positions only (sparse in any text), so it costs a few numpy
+    passes whatever the size: per line, the bytes covered by a valid lead byte with its
+    continuation bytes must equal the non-ASCII bytes."""
+    none = np.empty(0, dtype=np.int64)
+    hi = np.flatnonzero(arr >= 0x80)
+    if not len(hi):
+        return none, none
+    padded = np.concatenate((arr, np.zeros(3, dtype=np.uint8)))
+    b = padded[hi]
+    conts = [(padded[hi + k] & 0xC0) == 0x80 for k in (1, 2, 3)]
+    width = np.zeros(len(hi), dtype=np.int64)
+    width[(b >= 0xC2) & (b <= 0xDF) & conts[0]] = 2
+    width[((b & 0xF0) == 0xE0) & conts[0] & conts[1]] = 3
+    width[(b >= 0xF0) & (b <= 0xF4) & conts[0] & conts[1] & conts[2]] = 4
+    if not width.any():  # no well-formed sequence anywhere: no line can be UTF-8
+        return none, none
+    bounds = _line_bounds(data)
+    line = np.searchsorted(bounds, hi) - 1
+    n = len(bounds) - 1
+    covered = np.bincount(line, weights=width, minlength=n)
+    total = np.bincount(line, minlength=n)
+    return np.flatnonzero((total > 0) & (covered == total) & (covered > 0)), bounds
+
+
 def utf8_lines(data: bytes, codepage: str) -> list[int]:
-    """0-based indices (by ``\n``) of the lines of a code-page file that are UTF-8."""
+    """0-based indices (by ``\\n``) of the lines of a code-page file that are UTF-8."""
     arr = np.frombuffer(data, dtype=np.uint8)
     if len(arr) < 2:
         return []
-    lead = (arr[:-1] - np.uint8(0xC2)) < np.uint8(0x33)  # C2..F4
-    pairs = np.flatnonzero(lead & ((arr[1:] - np.uint8(0x80)) < np.uint8(0x40)))
-    if not len(pairs):
-        return []
-    bounds = _line_bounds(data)
     found = []
-    for k in np.unique(np.searchsorted(bounds, pairs) - 1).tolist():
+    lines, bounds = _full_utf8_lines(arr, data)
+    for k in lines.tolist():
         line = data[bounds[k] + 1 : bounds[k + 1]]
         try:
             as_utf8 = line.decode("utf-8")
@@ -130,21 +153,25 @@ def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
     return _single_byte(data, path)
 
 
+_CP1250_UNDEFINED = b"\x81\x83\x88\x90\x98"  # bytes cp1250 leaves undefined
+
+
 def _single_byte(data: bytes, path: str | Path | None) -> str:
-    try:
-        data.decode("cp1250")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+    """cp1250 or ISO-8859-2 (the shared guess), after a check for bytes cp1250 cannot decode
+    (one C pass, no decoding of the whole file)."""
+    if len(data.translate(None, _CP1250_UNDEFINED)) != len(data):
+        at = min(k for k in (data.find(bytes([b])) for b in _CP1250_UNDEFINED) if k >= 0)
+        line = data[:at].count(b"\n") + 1
         raise InputError(
-            f"Nie rozpoznano kodowania znaków: bajt 0x{data[exc.start]:02X} (pozycja {exc.start}) "
+            f"Nie rozpoznano kodowania znaków: bajt 0x{data[at]:02X} (pozycja {at}) "
             "nie jest poprawny ani w UTF-8, ani w Windows-1250, a w ISO-8859-2 byłby znakiem "
             "sterującym. Zapisz plik ponownie jako UTF-8.",
-            f"Undetectable encoding: byte 0x{data[exc.start]:02X} at offset {exc.start} is valid "
+            f"Undetectable encoding: byte 0x{data[at]:02X} at offset {at} is valid "
             "in neither UTF-8 nor Windows-1250 and would be a control character in ISO-8859-2. "
             "Save the file as UTF-8.",
             path=path,
             line=line,
-        ) from exc
+        )
     return guess_codepage(data)  # the cp1250 / ISO-8859-2 guess every reader shares
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cer_loader.errors import InputError
@@ -173,6 +173,7 @@ class _Framing:
     spans: list[tuple[int, int]]  # multi-line records, physical lines (1-based, inclusive)
     stray_lines: list[int]
     path: Path
+    joined: list[int] = field(default_factory=list)  # records spanning several lines
 
 
 def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
@@ -209,6 +210,7 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
             if joined and len(g.split(joined)) <= ncols:
                 if not g.pure.fullmatch(joined):
                     fr.quoted.append(len(texts))
+                fr.joined.append(len(texts))
                 texts.append(joined)
                 fr.spans.append((i + 1, end + 1))
                 pos = end + 1

@@ -34,23 +34,28 @@ def check_line_lengths(lines: list[str], path: Path, limits: Limits) -> None:
             raise cell_too_long(path, k + 1, "?", min(pieces), limits)
 
 
-def check_records(fr: _Framing, g: _Grammar, headers: list[str], limits: Limits) -> None:
-    """Every record's fields within ``max_cell_chars`` and its width within ``max_columns``."""
+def check_records(
+    fr: _Framing, g: _Grammar, headers: list[str], limits: Limits, lengths: np.ndarray
+) -> None:
+    """Every record's fields within ``max_cell_chars`` (``lengths``: each record's length)."""
     limit, path = limits.max_cell_chars, fr.path
-    for k in _long(fr.texts, limit):
+    for k in np.flatnonzero(lengths > limit).tolist():
         for j, value in enumerate(g.split(fr.texts[k])):
             if len(value) > limit:
                 name = headers[j] if j < len(headers) else f"{j + 1}"
                 raise cell_too_long(path, _row(fr, k), name, len(value), limits)
-    widths = np.fromiter((t.count(g.delim) for t in fr.texts), dtype=np.int64, count=len(fr.texts))
-    over = np.flatnonzero(widths >= limits.max_columns).tolist()
-    for k in over:
-        if len(g.split(fr.texts[k])) > limits.max_columns:
+
+
+def check_widths(fr: _Framing, patched: dict[int, list[str]], limits: Limits) -> None:
+    """Records wider than ``max_columns`` (only records the parser handed back can be: the
+    others have exactly the header's width, which was checked)."""
+    for k in sorted(patched):
+        if len(patched[k]) > limits.max_columns:
             raise InputError(
                 f"wiersz {_row(fr, k)} ma więcej pól niż limit max_columns = {limits.max_columns}",
                 f"row {_row(fr, k)} has more fields than the limit max_columns = "
                 f"{limits.max_columns}",
-                path=path,
+                path=fr.path,
                 line=_row(fr, k),
             )
 

@@ -45,14 +45,16 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cer_loader import outcomes
 from cer_loader.errors import InputError
+from cer_loader.ingest.csv.columns import blank_records, record_columns
 from cer_loader.ingest.csv.encoding import MIXED, decode, detect_encoding, utf8_lines
 from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the reader's public names)
     CANDIDATE_DELIMITERS,
@@ -67,7 +69,7 @@ from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the rea
     sniff_delimiter,
     split_lines,
 )
-from cer_loader.ingest.csv.limits import check_line_lengths, check_records
+from cer_loader.ingest.csv.limits import check_line_lengths, check_records, check_widths
 from cer_loader.ingest.headers import UniqueNames, check_columns
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.table import (
@@ -81,85 +83,24 @@ from cer_loader.ingest.table import (
 )
 from cer_loader.outcomes import Notice
 
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": Arrow-backed text
+
 
 def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
     """Fields of the records holding quotes: the csv module in one batch, strays split as text."""
-    d, items = g.delim, [fr.texts[i] for i in fr.quoted]
+    keys = sorted({*fr.quoted, *fr.joined})  # the joined ones: pyarrow reads one line each
+    d, items = g.delim, [fr.texts[i] for i in keys]
     try:
         parsed: list[list[str]] | None = list(csv.reader(items, delimiter=d, strict=False))
     except csv.Error:
         parsed = None
     if parsed is None or len(parsed) != len(items):  # never let the csv module merge records
         parsed = [g.split(t) for t in items]
-    rows = {i: row or [""] for i, row in zip(fr.quoted, parsed, strict=True)}
+    rows = {i: row or [""] for i, row in zip(keys, parsed, strict=True)}
     for i, at in fr.stray.items():
         text = fr.texts[i]
         rows[i] = (g.split(text[: at - 1]) if at else []) + text[at:].split(d)
     return rows
-
-
-def _body(fr: _Framing, special: dict[int, list[str]], g: _Grammar, ncols: int) -> pd.DataFrame:
-    """All records after the header as text columns (at least ``ncols``).
-
-    Records are fed to pandas' C parser one per line, ``special`` ones (strays, lenient quotes) as
-    placeholders patched in afterwards. The rest is plain RFC 4180, so pandas reads it as we do;
-    should its record count still differ, every record holding a quote is parsed by the ``csv``
-    module instead and pandas reads the rest with quoting off, where it cannot merge lines."""
-    d, texts = g.delim, fr.texts
-    feed = [t or " " for t in texts[1:]]  # no empty line: the C parser may not keep it
-    for i in special:
-        if i:
-            feed[i - 1] = " "
-    width = max([ncols, *(len(r) for r in special.values())])
-    width = max(width, max((t.count(d) for t in feed), default=0) + 1)
-    frame = _read_c(feed, d, width, csv.QUOTE_MINIMAL)
-    if len(frame) != len(feed):  # a guard: pandas and our grammar disagree somewhere
-        more = [i for i in range(1, len(texts)) if '"' in texts[i] and i not in special]
-        special.update(zip(more, (g.split(texts[i]) for i in more), strict=True))
-        return _body_plain(fr, special, g, width)
-    return _patch(frame, special, width)
-
-
-def _body_plain(
-    fr: _Framing, special: dict[int, list[str]], g: _Grammar, width: int
-) -> pd.DataFrame:
-    feed = [" " if '"' in t or not t else t for t in fr.texts[1:]]
-    width = max([width, *(len(r) for r in special.values())])
-    frame = _read_c(feed, g.delim, width, csv.QUOTE_NONE)
-    if len(frame) != len(feed):
-        raise InputError(
-            "Wewnętrzny błąd czytnika CSV: liczba rekordów się nie zgadza.",
-            "Internal CSV reader error: the record count differs.",
-            path=fr.path,
-        )
-    return _patch(frame, special, width)
-
-
-def _read_c(feed: list[str], d: str, width: int, quoting: int) -> pd.DataFrame:
-    return pd.read_csv(
-        io.StringIO("\n".join(feed)),
-        sep=d,
-        header=None,
-        names=range(width),
-        index_col=False,
-        quoting=quoting,
-        quotechar='"',
-        doublequote=True,
-        dtype=str,
-        na_filter=False,
-        skip_blank_lines=False,
-        engine="c",
-    )
-
-
-def _patch(frame: pd.DataFrame, special: dict[int, list[str]], width: int) -> pd.DataFrame:
-    keys = [i - 1 for i in special if i]
-    if keys:
-        for j in range(width):
-            col = frame[j].to_numpy(dtype=object, copy=True)
-            col[keys] = [r[j] if j < len(r) else "" for i, r in special.items() if i]
-            frame[j] = pd.Series(col, dtype=frame[j].dtype)
-    return frame
 
 
 def _names(raw: list[str], warnings: list[Notice]) -> list[str]:
@@ -226,37 +167,32 @@ def read_csv(
     headers = _names(g.split(fr.texts[0]), warnings)
     ncols = len(headers)
     check_columns(path, ncols, limits, "nagłówek pliku", "the file's header")
-    check_records(fr, g, headers, limits)
+    lengths = np.fromiter(map(len, fr.texts), dtype=np.int64, count=len(fr.texts))
+    check_records(fr, g, headers, limits, lengths)
     special = _parse_special(fr, g)
-    body = _body(fr, special, g, ncols)
-
-    blank = np.fromiter(
-        (not t.replace(delim, "").replace('"', "").strip() for t in fr.texts[1:]),
-        dtype=bool,
-        count=len(body),
-    )
-    for k in np.flatnonzero(blank).tolist():
-        if '"' in fr.texts[k + 1]:
-            row = special.get(k + 1) or g.split(fr.texts[k + 1])
-            blank[k] = not any(f.strip() for f in row)
+    columns, patched = record_columns(fr, special, g, ncols, np.flatnonzero(lengths[1:] == 0))
+    check_widths(fr, patched, limits)
+    n = len(fr.texts) - 1
+    blank = blank_records(columns, patched, n)
     keep = ~blank
     position = np.cumsum(keep) - 1
     issues: dict[int, tuple[str, str, str]] = {}
-    if body.shape[1] > ncols:
-        extra = body.iloc[:, ncols:]
-        wide = np.flatnonzero(keep & (extra != "").any(axis=1).to_numpy())
-        for k in wide.tolist():
-            r = special.get(k + 1) or g.split(fr.texts[k + 1])
-            issues[k] = (EXTRA_FIELDS, "", delim.join(r[ncols:]))
+    for i, fields in patched.items():
+        if len(fields) > ncols and keep[i - 1] and any(f != "" for f in fields[ncols:]):
+            issues[i - 1] = (EXTRA_FIELDS, "", delim.join(fields[ncols:]))
     for i, at in fr.stray.items():
         text = fr.texts[i]
         k = len(g.split(text[:at])) - 1 if at else 0
         excerpt = text[at : at + EXCERPT] + ("…" if len(text) > at + EXCERPT else "")
         issues[i - 1] = (UNCLOSED_QUOTE, headers[k] if k < ncols else "", excerpt)
 
-    frame = body.iloc[:, :ncols].set_axis(headers, axis=1)
     if not keep.all():
-        frame = frame[keep].reset_index(drop=True)
+        kept = pa.array(np.flatnonzero(keep))
+        columns = [pc.take(col, kept) for col in columns]
+    frame = pd.DataFrame(
+        {h: pd.array(col, dtype=TEXT) for h, col in zip(headers, columns, strict=True)},
+        columns=headers,
+    )
     frame = add_provenance(frame, path, np.flatnonzero(keep) + 2)
     if issues:
         n = len(frame)
