@@ -223,3 +223,23 @@ def test_stray_quotes_never_lose_a_row(tbl, d, strays, blanks) -> None:
             assert frame_rows[row] == r, (row, text)
             assert row not in flagged
         row += blanks.count(i)
+
+
+RAW = st.text(alphabet=list('ab ;,|\t"\n\r\u00a0żŚ0'), max_size=60)
+
+
+@given(RAW, st.sampled_from(DELIMS), st.sampled_from(["utf-8", "utf-8-sig", "cp1250"]))
+def test_byte_census_equals_the_text_census(text: str, d: str, enc: str) -> None:
+    """The numpy byte view (lines, quotes, blank lines) counts exactly what splitting the
+    decoded text does, for every encoding it is used for."""
+    from unittest import mock
+
+    from cer_loader.ingest.csv import census as census_module
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "p.csv"
+        p.write_bytes(text.encode(enc))
+        fast = census_csv(p, enc, d)
+        with mock.patch.object(census_module, "byte_safe", return_value=False):
+            slow = census_csv(p, enc, d)
+    assert fast == slow

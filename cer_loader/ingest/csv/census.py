@@ -1,9 +1,10 @@
 """An independent count of the records in a CSV file, to prove the reader lost none.
 
-The census never calls the reader's parser. It splits the decoded text on ``\\r\\n|\\r|\\n``
-with a regex, counts ``"`` per physical line (a numpy array), and walks only the lines with an
-*odd* count, since only they can move a record boundary: with RFC 4180 quoting a line with an odd
-number of quotes toggles "inside a quoted field".
+The census never calls the reader's parser. It finds the physical lines (``\\r\\n``, ``\\r``,
+``\\n``) and counts ``"`` per line with numpy over the raw bytes (:mod:`.census_bytes`; exact
+for every encoding the readers use, other encodings are decoded and split with a regex), and
+walks only the lines with an *odd* count, since only they can move a record boundary: with RFC
+4180 quoting a line with an odd number of quotes toggles "inside a quoted field".
 
 Its rule: **records = physical lines − continuation lines of properly closed multi-line
 fields.** A multi-line field runs from an odd line ``i`` to the next odd line ``j`` and counts as
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,8 @@ import numpy as np
 
 from cer_loader.errors import CensusMismatchError, InputError
 from cer_loader.ingest.bounded import read_input_bytes
-from cer_loader.ingest.csv.encoding import decode
+from cer_loader.ingest.csv.census_bytes import ByteLines, byte_safe
+from cer_loader.ingest.csv.encoding import MIXED, decode
 from cer_loader.ingest.table import SourceTable
 
 MAX_SPAN = 1000  # same bound as the reader's, stated independently
@@ -99,7 +102,7 @@ class _Rules:
             return -1
         return m.end()
 
-    def closed_span(self, lines: list[str], i: int, j: int, ncols: int | None) -> bool:
+    def closed_span(self, lines: Sequence[str], i: int, j: int, ncols: int | None) -> bool:
         whole = False
         if ncols is not None and ncols >= 2:
             q = self.opener.search(lines[i]).start()  # type: ignore[union-attr]
@@ -119,12 +122,7 @@ class _Rules:
         return ncols is None or self.columns("\n".join(lines[i : j + 1])) <= ncols
 
 
-def census_csv(
-    path: str | Path, encoding: str, delimiter: str, *, max_bytes: int | None = None
-) -> Census:
-    """Count the records of a delimited file by the census rule (module docstring)."""
-    path = Path(path)
-    data = read_input_bytes(path, max_bytes)
+def _text_lines(data: bytes, encoding: str, path: Path) -> list[str]:
     try:
         text = decode(data, encoding, path=path)  # the shared decoder, not the reader's parser
     except InputError as exc:
@@ -138,9 +136,48 @@ def census_csv(
     lines = _LINE_END.split(text)
     if lines[-1] == "":
         lines.pop()
-    n = len(lines)
-    quotes = np.fromiter((ln.count('"') for ln in lines), dtype=np.int64, count=n)
-    odd = np.flatnonzero(quotes & 1).tolist()
+    return lines
+
+
+def _decodable(data: bytes, encoding: str, path: Path) -> None:
+    """The bytes decode in ``encoding`` (cp1250: none of its five undefined bytes)."""
+    try:
+        if encoding == "cp1250":
+            if len(data.translate(None, b"\x81\x83\x88\x90\x98")) != len(data):
+                data.decode("cp1250")  # raises, naming the byte
+        else:
+            data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"Kontrola liczby wierszy nie mogła odczytać pliku: {exc}",
+            f"The row census could not read the file: {exc}",
+            path=path,
+        ) from exc
+
+
+def census_csv(
+    path: str | Path, encoding: str, delimiter: str, *, max_bytes: int | None = None
+) -> Census:
+    """Count the records of a delimited file by the census rule (module docstring)."""
+    path = Path(path)
+    data = read_input_bytes(path, max_bytes)
+    lines: Sequence[str]
+    if byte_safe(encoding, delimiter):  # numpy over the bytes; lines decoded only when needed
+        if not encoding.endswith(MIXED) and encoding != "iso-8859-2":
+            _decodable(data, encoding, path)
+        lines = ByteLines(data, encoding)
+        n = len(lines)
+        odd = np.flatnonzero(lines.quote_counts() & 1).tolist()
+        blank_line = lines.blank_lines(delimiter, encoding)[1:]
+    else:
+        lines = _text_lines(data, encoding, path)
+        n = len(lines)
+        quotes = np.fromiter((ln.count('"') for ln in lines), dtype=np.int64, count=n)
+        odd = np.flatnonzero(quotes & 1).tolist()
+        blank_line = np.array(
+            [not ln.replace(delimiter, "").replace('"', "").strip() for ln in lines[1:]],
+            dtype=bool,
+        )
     rules = _Rules(delimiter)
     ncols = rules.columns(lines[0]) if n else 0
     spans: list[tuple[int, int]] = []
@@ -160,11 +197,11 @@ def census_csv(
                 ncols = rules.columns("\n".join(lines[: j + 1]))
         else:
             stray.append(i + 1)
-    blank_line = [not ln.replace(delimiter, "").replace('"', "").strip() for ln in lines[1:]]
-    blank = sum(blank_line)
+    blank = int(blank_line.sum())
     for a, b in spans:
         if a > 1:  # a span's lines are one record: blank only if all of them are
-            blank -= sum(blank_line[a - 2 : b - 1]) - all(blank_line[a - 2 : b - 1])
+            part = blank_line[a - 2 : b - 1]
+            blank -= int(part.sum()) - bool(part.all())
     return Census(
         path=path,
         size=len(data),

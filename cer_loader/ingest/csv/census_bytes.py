@@ -1,0 +1,102 @@
+"""The census's view of a file as bytes: physical lines, quotes per line, blank lines — with
+numpy over the raw bytes, never decoding the whole file and never calling the reader's code.
+
+This is exact for every encoding the readers use (UTF-8 with or without BOM, cp1250,
+ISO-8859-2, and their per-line mix): in each of them the line ends, ``"`` and an ASCII
+delimiter are single bytes that never occur inside another character. Lines are decoded one
+by one, as Latin-1 (every byte one character, so quotes and delimiters stay where they are),
+only when the census rules need their text (the lines with an odd number of quotes and their
+neighbours). Blank lines are judged on bytes (nothing but delimiters, quotes and ASCII
+whitespace); a line whose only other bytes are non-ASCII is decoded properly to ask ``str.strip``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import overload
+
+import numpy as np
+
+from cer_loader.ingest.csv.encoding import MIXED
+
+_ASCII_SPACE = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+_BOM = b"\xef\xbb\xbf"
+
+
+def byte_safe(encoding: str, delimiter: str) -> bool:
+    """Whether the byte view is exact for this encoding and delimiter."""
+    base = encoding.removesuffix(MIXED).lower().replace("_", "-")
+    return base in ("utf-8", "utf-8-sig", "utf8", "cp1250", "iso-8859-2") and (
+        len(delimiter) == 1 and delimiter.isascii() and delimiter not in '"\r\n'
+    )
+
+
+class ByteLines(Sequence[str]):
+    """The physical lines of ``data`` (``\\r\\n``, ``\\r``, ``\\n`` end one), decoded lazily."""
+
+    def __init__(self, data: bytes, encoding: str):
+        self.data = data
+        arr = np.frombuffer(data, dtype=np.uint8)
+        off = 3 if encoding.startswith("utf-8") and data.startswith(_BOM) else 0
+        cr = arr == 13
+        lone_cr = cr.copy()
+        lone_cr[:-1] &= arr[1:] != 10
+        ends = np.flatnonzero((arr == 10) | lone_cr)
+        ends = ends[ends >= off]
+        after = ends + 1
+        starts = np.concatenate(([off], after)).astype(np.int64)
+        stops = np.concatenate((ends, [len(data)])).astype(np.int64)
+        # a line ended by \r\n stops before its \r
+        crlf = np.zeros(len(stops), dtype=bool)
+        crlf[: len(ends)] = (ends > off) & cr[np.maximum(ends - 1, 0)] & (arr[ends] == 10)
+        stops = stops - crlf
+        if starts[-1] >= len(data):  # a final line end adds no line
+            starts, stops = starts[:-1], stops[:-1]
+        self.arr, self.starts, self.stops = arr, starts, stops
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[str]: ...
+    def __getitem__(self, k: int | slice) -> str | list[str]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        return self.data[self.starts[k] : self.stops[k]].decode("latin-1")
+
+    def quote_counts(self) -> np.ndarray:
+        q = np.flatnonzero(self.arr == 34)
+        line = np.searchsorted(self.stops, q)
+        return np.bincount(line, minlength=len(self))
+
+    def blank_lines(self, delimiter: str, encoding: str) -> np.ndarray:
+        """Per line: nothing but delimiters, quotes and whitespace (as ``str.strip`` sees it)."""
+        n = len(self)
+        if not n:
+            return np.zeros(0, dtype=bool)
+        filler = np.zeros(256, dtype=bool)
+        filler[list(_ASCII_SPACE + b'"' + delimiter.encode("ascii"))] = True
+        filler[0x80:] = True  # non-ASCII: judged below, on the few lines where it matters
+        solid = ~filler[self.arr]
+        empty = self.stops <= self.starts
+        starts = np.minimum(self.starts, max(len(self.arr) - 1, 0))
+        has_solid = np.zeros(n, dtype=bool)
+        if len(self.arr):
+            has_solid = np.logical_or.reduceat(solid, starts) & ~empty
+            # reduceat runs to the next start: the line end bytes in between are filler anyway
+        blank = ~has_solid
+        high = self.arr >= 0x80
+        if high.any():
+            has_high = np.zeros(n, dtype=bool)
+            has_high[~empty] = np.logical_or.reduceat(high, starts)[~empty]
+            page = encoding.removesuffix(MIXED)
+            for k in np.flatnonzero(blank & has_high).tolist():
+                raw = self.data[self.starts[k] : self.stops[k]]
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    text = raw.decode(page, errors="replace")
+                blank[k] = not text.replace(delimiter, "").replace('"', "").strip()
+        return blank
