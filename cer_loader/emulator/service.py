@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from lxml import etree
 
 from cer_loader.emulator.answer import Answers, Reply
@@ -69,7 +70,7 @@ class Service:
             try:
                 cert.verify_directly_issued_by(ca)
                 return
-            except (ValueError, TypeError, Exception):  # noqa: B014 - cryptography's InvalidSignature
+            except (InvalidSignature, ValueError, TypeError):
                 continue
         raise Refusal(MAJOR + "bladUwierzytelnieniaWSS", MINOR + "certyfikatNiewazny", "untrusted")
 

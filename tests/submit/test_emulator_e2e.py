@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +89,25 @@ def test_a_payload_failing_the_xsd_is_a_validation_fault(emulator: emu.EmulatorH
         c.send_batch("B-10", bad, CONTEXT)
     assert err.value.layer == "validation" and err.value.exit_code == 3
     assert "NIEZNANA" not in err.value.text("en")  # values are masked in schema errors
+
+
+def test_embedded_default_makes_dev_certificates_once_in_the_user_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import stat
+
+    from cer_loader.submit.devcerts import DEV_PASSWORD, DEV_PASSWORD_ENV
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(DEV_PASSWORD_ENV)
+    with emu.start_in_process(tmp_path / "a.sqlite") as h:
+        assert os.environ[DEV_PASSWORD_ENV] == DEV_PASSWORD
+        assert h.certs.dir == tmp_path / "cache" / "cer-loader" / "dev-certs"
+        assert h.url.startswith("https://127.0.0.1:") and h.port > 0
+        with client(h) as c:
+            assert c.send_batch("B-1", payload(1), CONTEXT).status == "ACCEPTED"
+        stamp = h.certs.client_tls_p12.stat().st_mtime_ns
+    assert stat.S_IMODE(h.certs.dir.stat().st_mode) == 0o700
+    with emu.start_in_process(tmp_path / "b.sqlite") as h2:
+        assert h2.certs == h.certs and h2.certs.client_tls_p12.stat().st_mtime_ns == stamp
