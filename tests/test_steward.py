@@ -81,7 +81,7 @@ def test_sheets_rows_and_layout(tmp_path: Path) -> None:
     assert lists["Kategoria"] == '"pilny,stabilny"'
     assert lists["Rodzaj wizyty"] == '"pierwszorazowa,kontynuacja"'
     assert lists["Płeć"] == '"K,M"'
-    assert wb[WARN_SHEET].max_row - 1 == 4  # rows with warnings
+    assert wb[WARN_SHEET].max_row - 1 == 6  # rows with warnings (two of them: landline only)
 
 
 def test_summary_sheet_has_instructions_parameters_and_hashes(tmp_path: Path) -> None:

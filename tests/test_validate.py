@@ -29,7 +29,7 @@ SCREEN = {
 CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "missing-appointment-id": ({"appointment_id": ""}, {"appointment_id": "X"}),
     "missing-start": ({"start_date": "", "start_time": ""}, {}),
-    "start-unparseable": ({"start_date": "12/01/2027"}, {"start_date": "2027-01-12"}),
+    "start-unparseable": ({"start_date": "12.01.27"}, {"start_date": "12/01/2027"}),
     "start-invalid-date": ({"start_date": "31.02.2027"}, {"start_date": "28.02.2027"}),
     "start-nonexistent": ({"start_date": "28.03.2027", "start_time": "2:30"},
                           {"start_date": "28.03.2027", "start_time": "3:30"}),
@@ -64,6 +64,8 @@ CASES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
                       {**SCREEN, "patient_pesel": make_pesel(dt.date(2002, 12, 31), True)}),
     "npwz-checksum": ({"practitioner_npwz": "7391208"}, {"practitioner_npwz": "4727124"}),
     "phone-invalid": ({"patient_phone": "12-34"}, {"patient_phone": "+48 22 628 41 00"}),
+    "phone-picked": ({"patient_phone": "22 628 41 00 / 600-700-800"}, {"patient_phone": "600700800"}),
+    "phone-no-mobile": ({"patient_phone": "(22) 628 41 00"}, {"patient_phone": "tel. kom. 600700800"}),
     "email-invalid": ({"patient_email": "anna@"}, {"patient_email": "a.b@c.pl"}),
     "duration-invalid": ({"duration_minutes": "0"}, {"duration_minutes": "15"}),
     "birth-date-invalid": ({"patient_birth_date": "31.02.1970"}, {"patient_birth_date": ""}),

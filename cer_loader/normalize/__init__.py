@@ -14,7 +14,8 @@ import pandas as pd
 from cer_loader.catalogues.identifiers import IdentifierConfig, country_numeric, document_type
 from cer_loader.normalize import warsaw_time as timeutil
 from cer_loader.normalize.checksums import npwz_ok, pad_pesel, pesel_checks
-from cer_loader.normalize.phones import email_ok, to_e164
+from cer_loader.normalize.columns import per_distinct, re_full, re_replace
+from cer_loader.normalize.phones import email_ok, phone_numbers
 
 
 def _start_text(f: pd.DataFrame) -> pd.Series:
@@ -23,7 +24,7 @@ def _start_text(f: pd.DataFrame) -> pd.Series:
 
 
 def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
-    f = frame.copy()
+    f = frame.copy(deep=False)  # only adds columns (and pads patient_pesel): no deep copy
     # identity
     f["patient_pesel"] = pad_pesel(f["patient_pesel"])
     pes = pesel_checks(f["patient_pesel"])
@@ -76,13 +77,17 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     cat = f["medical_category"].str.lower()
     f["n_category"] = cat.where(cat.isin(["pilny", "stabilny"]), "")
 
-    key = f["referral_key"].str.replace(r"[\s-]", "", regex=True)
-    f["n_referral_key_ok"] = key.str.fullmatch(r"[0-9]{44}").fillna(False).astype(bool)
+    key = re_replace(f["referral_key"], r"[\s-]", "")
+    f["n_referral_key_ok"] = re_full(key, r"[0-9]{44}")
     f["n_referral_key"] = key.where(f["n_referral_key_ok"], "")
 
     f["n_npwz_ok"] = npwz_ok(f["practitioner_npwz"])
-    f["n_phone"] = to_e164(f["patient_phone"])
-    f["n_email_ok"] = email_ok(f["patient_email"])
+    phones = per_distinct(f["patient_phone"], phone_numbers)
+    f["n_phone"] = phones["e164"]
+    # the number picked can take an SMS (CeR's notifications); several numbers in the field
+    f["n_phone_mobile"] = phones["mobile"].to_numpy(dtype=bool)
+    f["n_phone_count"] = phones["numbers"].to_numpy(dtype="int64")
+    f["n_email_ok"] = per_distinct(f["patient_email"], email_ok)
     # set by the pipeline from the run state (fix-and-resubmit loop); False without one
     f["n_loaded_earlier"] = False
     f["n_visit_loaded_earlier"] = False

@@ -9,13 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cer_loader.normalize.columns import per_distinct, re_full, re_replace
+
 PESEL_WEIGHTS = np.array([1, 3, 7, 9, 1, 3, 7, 9, 1, 3], dtype=np.int64)
 
 
 def _digit_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows of digits for values that are exactly ``width`` ASCII digits; a mask of those rows."""
     s = values.astype("str").fillna("")
-    shaped = s.str.fullmatch(rf"[0-9]{{{width}}}").fillna(False).to_numpy(dtype=bool)
+    shaped = re_full(s, rf"[0-9]{{{width}}}")
     digits = np.zeros((len(s), width), dtype=np.int64)
     if shaped.any():
         joined = "".join(s[shaped].tolist()).encode("ascii")
@@ -31,8 +33,10 @@ def pad_pesel(values: pd.Series) -> pd.Series:
     padded value that was never a PESEL then fails the checksum or date rule, not silently.
     """
     s = values.astype("str").fillna("").str.strip()
-    s = s.str.replace(r"^([0-9]{1,11})\.0+$", r"\1", regex=True)
-    short = s.str.fullmatch(r"[0-9]{1,10}").fillna(False)
+    s = re_replace(s, r"^([0-9]{1,11})\.0+$", r"\1")
+    short = re_full(s, r"[0-9]{1,10}")
+    if not short.any():
+        return s
     return s.where(~short, s.str.zfill(11))
 
 
@@ -76,6 +80,10 @@ def pesel_checks(values: pd.Series) -> pd.DataFrame:
 
 def npwz_ok(values: pd.Series) -> pd.Series:
     """Physician/dentist NPWZ (pool 1.6.2): 7 digits, first digit K = Σ i·dᵢ (i=1..6) mod 11, K ≠ 0."""
+    return per_distinct(values, _npwz_ok)
+
+
+def _npwz_ok(values: pd.Series) -> pd.Series:
     digits, shaped = _digit_matrix(values, 7)
     mod = (digits[:, 1:] @ np.arange(1, 7, dtype=np.int64)) % 11
     ok = shaped & (digits[:, 0] != 0) & (mod == digits[:, 0])

@@ -1,8 +1,12 @@
 """Vectorized parsing of dates and Europe/Warsaw wall-clock times.
 
-Accepted dates: ``dd.mm.yyyy``, ``d.m.yyyy``, ``yyyy-mm-dd`` (an Excel-style `` 00:00[:00]``
-tail is ignored). Times: ``H:MM``, ``HH:MM``, ``HH:MM:SS``. A datetime may carry an offset
-(``+01:00``, ``+0200``, ``Z``).
+Accepted dates: ``dd.mm.yyyy``, ``d.m.yyyy``, ``dd-mm-yyyy``, ``dd/mm/yyyy`` (day first, as
+Polish systems write it), ``yyyy-mm-dd`` and compact ``yyyymmdd`` (an Excel-style
+`` 00:00[:00]`` tail is ignored). Times: ``H:MM``, ``HH:MM``, ``HH:MM:SS``. A datetime may carry
+an offset (``+01:00``, ``+0200``, ``Z``). A date column holding a date *and* a time
+(``10.03.2027 09:00``) with no separate time is read as both.
+
+Every parser here works on the distinct values of a column (``columns.per_distinct``).
 
 A wall time is never shifted silently: a time in the spring DST gap is ``nonexistent``, a
 date such as 31.02 is ``invalid-date``. A time in the autumn fold without an offset takes the
@@ -17,12 +21,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cer_loader.normalize.columns import as_arrow, per_distinct
+
 ZONE = "Europe/Warsaw"
 
 _DATE = (
     r"(?:(?P<d1>\d{1,2})\.(?P<m1>\d{1,2})\.(?P<y1>\d{4})"
-    r"|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2}))"
+    r"|(?P<y2>\d{4})-(?P<m2>\d{1,2})-(?P<d2>\d{1,2})"
+    r"|(?P<d3>\d{1,2})-(?P<m3>\d{1,2})-(?P<y3>\d{4})"
+    r"|(?P<d4>\d{1,2})/(?P<m4>\d{1,2})/(?P<y4>\d{4})"
+    r"|(?P<y5>\d{4})(?P<m5>\d{2})(?P<d5>\d{2}))"
 )
+_YEARS = ("y1", "y2", "y3", "y4", "y5")
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
 _OFFSET = r"(?P<off>Z|[+-]\d{2}:?\d{2})"
 DATE_RE = rf"^\s*{_DATE}(?:[ T]0?0:00(?::00)?)?\s*$"
@@ -55,10 +65,21 @@ def _blank(values: pd.Series) -> pd.Series:
 
 
 def _ymd(parts: pd.DataFrame) -> pd.DataFrame:
-    y = parts["y1"].fillna(parts["y2"])
-    m = parts["m1"].fillna(parts["m2"])
-    d = parts["d1"].fillna(parts["d2"])
-    return pd.DataFrame({"year": y, "month": m, "day": d})
+    """Year, month and day text from whichever date alternative matched."""
+    out = {}
+    for key, name in (("y", "year"), ("m", "month"), ("d", "day")):
+        col = parts[f"{key}1"]
+        for i in range(2, len(_YEARS) + 1):
+            col = col.where(col.notna(), parts[f"{key}{i}"])
+        out[name] = col
+    return pd.DataFrame(out)
+
+
+def _shaped(parts: pd.DataFrame) -> pd.Series:
+    found = parts[_YEARS[0]].notna()
+    for y in _YEARS[1:]:
+        found |= parts[y].notna()
+    return found
 
 
 def _to_number(col: pd.Series, default: int = 0) -> np.ndarray:
@@ -69,9 +90,14 @@ def _to_number(col: pd.Series, default: int = 0) -> np.ndarray:
 
 def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (datetime64 dates at midnight, status) for a column of date text."""
+    both = per_distinct(values, _parse_dates_frame)
+    return both["date"], both["status"]
+
+
+def _parse_dates_frame(values: pd.Series) -> pd.DataFrame:
     text = values.astype("str").fillna("")
     parts = extract(text, DATE_RE)
-    shaped = parts["y1"].notna() | parts["y2"].notna()
+    shaped = _shaped(parts)
     ymd = _ymd(parts)
     comps = pd.DataFrame(
         {
@@ -87,11 +113,16 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     status[~shaped] = UNPARSEABLE
     status[shaped & dates.isna()] = INVALID_DATE
     status[_blank(values)] = MISSING
-    return dates, status
+    return pd.DataFrame({"date": dates, "status": status}, index=values.index)
 
 
 def parse_times(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Return (timedelta since midnight, status) for a column of time text."""
+    both = per_distinct(values, _parse_times_frame)
+    return both["time"], both["status"]
+
+
+def _parse_times_frame(values: pd.Series) -> pd.DataFrame:
     text = values.astype("str").fillna("")
     parts = extract(text, TIME_RE)
     h, m, s = _to_number(parts["H"]), _to_number(parts["M"]), _to_number(parts["S"])
@@ -100,7 +131,7 @@ def parse_times(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     out = pd.Series(delta, index=values.index).where(shaped)
     status = pd.Series(np.where(shaped, OK, UNPARSEABLE), index=values.index, dtype="object")
     status[_blank(values)] = MISSING
-    return out, status
+    return pd.DataFrame({"time": out, "status": status}, index=values.index)
 
 
 def _offset_minutes(off: pd.Series) -> pd.Series:
@@ -146,6 +177,61 @@ def localize(wall: pd.Series, offset_minutes: pd.Series | None = None) -> pd.Dat
     )
 
 
+def _parse_datetimes(values: pd.Series) -> pd.DataFrame:
+    """Date-and-time text → naive ``wall`` time, ``status``, ``offset`` (minutes, NaN when
+    none) and ``timed`` (a time part was written)."""
+    text = values.astype("str").fillna("")
+    parts = extract(text, DATETIME_RE)
+    timed = parts["H"].notna()
+    shaped = _shaped(parts) & timed
+    ymd = _ymd(parts)
+    h, m, s = _to_number(parts["H"]), _to_number(parts["M"]), _to_number(parts["S"])
+    time_ok = (h < 24) & (m < 60) & (s < 60)
+    comps = pd.DataFrame(
+        {
+            "year": _to_number(ymd["year"], 2000),
+            "month": _to_number(ymd["month"], 1),
+            "day": _to_number(ymd["day"], 1),
+            "hour": np.where(time_ok, h, 0),
+            "minute": np.where(time_ok, m, 0),
+            "second": np.where(time_ok, s, 0),
+        },
+        index=values.index,
+    )
+    comps.loc[~shaped, ["year", "month", "day"]] = [2000, 1, 1]
+    wall = pd.to_datetime(comps, errors="coerce").where(shaped & time_ok)
+    status = pd.Series(OK, index=values.index, dtype="object")
+    status[~(shaped & time_ok)] = UNPARSEABLE
+    status[shaped & time_ok & wall.isna()] = INVALID_DATE
+    status[_blank(values)] = MISSING
+    offset = _offset_minutes(parts["off"])
+    return pd.DataFrame({"wall": wall, "status": status, "offset": offset, "timed": timed})
+
+
+def _parse_start_frame(start: pd.Series, start_date: pd.Series, start_time: pd.Series,
+                       use_start: bool) -> pd.DataFrame:  # fmt: skip
+    if use_start:
+        parsed = _parse_datetimes(start)
+        wall, status, offsets = parsed["wall"], parsed["status"], parsed["offset"]
+    else:
+        dates, dstatus = parse_dates(start_date)
+        times, tstatus = parse_times(start_time)
+        wall = dates + times
+        status = dstatus.where(dstatus != OK, tstatus)
+        offsets = None
+        # "10.03.2027 09:00" in the date column and no separate time: read as both
+        written = per_distinct(start_date, _parse_datetimes)
+        both = (dstatus == UNPARSEABLE) & (tstatus == MISSING) & written["timed"]
+        both &= written["status"] != UNPARSEABLE
+        if both.any():
+            wall = wall.where(~both, written["wall"])
+            status = status.where(~both, written["status"])
+            offsets = written["offset"].where(both)
+    loc = localize(wall.where(status == OK), offsets)
+    loc.loc[status != OK, "status"] = status[status != OK]
+    return loc
+
+
 def parse_start(
     start: pd.Series | None, start_date: pd.Series | None, start_time: pd.Series | None
 ) -> pd.DataFrame:
@@ -153,43 +239,34 @@ def parse_start(
 
     Returns ``instant`` (UTC, NaT on failure), ``status`` and ``ambiguous`` per row.
     """
-    if start is None and start_date is None:
+    given = next((c for c in (start, start_date) if c is not None), None)
+    if given is None:
         raise ValueError("need start or start_date")
-    index = (start if start is not None else start_date).index  # type: ignore[union-attr]
-    if start is None or (start_date is not None and _blank(start).all()):
-        assert start_date is not None
-        dates, dstatus = parse_dates(start_date)
-        if start_time is None:
-            start_time = pd.Series("", index=index)
-        times, tstatus = parse_times(start_time)
-        wall = dates + times
-        status = dstatus.where(dstatus != OK, tstatus)
-        offsets = None
-    else:
-        text = start.astype("str").fillna("")
-        parts = extract(text, DATETIME_RE)
-        shaped = (parts["y1"].notna() | parts["y2"].notna()) & parts["H"].notna()
-        ymd = _ymd(parts)
-        h, m, s = _to_number(parts["H"]), _to_number(parts["M"]), _to_number(parts["S"])
-        time_ok = (h < 24) & (m < 60) & (s < 60)
-        comps = pd.DataFrame(
-            {
-                "year": _to_number(ymd["year"], 2000),
-                "month": _to_number(ymd["month"], 1),
-                "day": _to_number(ymd["day"], 1),
-                "hour": np.where(time_ok, h, 0),
-                "minute": np.where(time_ok, m, 0),
-                "second": np.where(time_ok, s, 0),
-            },
-            index=index,
-        )
-        comps.loc[~shaped, ["year", "month", "day"]] = [2000, 1, 1]
-        wall = pd.to_datetime(comps, errors="coerce").where(shaped & time_ok)
-        status = pd.Series(OK, index=index, dtype="object")
-        status[~(shaped & time_ok)] = UNPARSEABLE
-        status[shaped & time_ok & wall.isna()] = INVALID_DATE
-        status[_blank(start)] = MISSING
-        offsets = _offset_minutes(parts["off"])
-    loc = localize(wall.where(status == OK), offsets)
-    loc.loc[status != OK, "status"] = status[status != OK]
-    return loc
+    index = given.index
+    use_start = start is not None and not (start_date is not None and _blank(start).all())
+    blank = pd.Series("", index=index, dtype="str")
+    start = blank if start is None else start.astype("str").fillna("")
+    start_date = blank if start_date is None else start_date.astype("str").fillna("")
+    start_time = blank if start_time is None else start_time.astype("str").fillna("")
+    key = pd.Series(
+        pc.binary_join_element_wise(
+            as_arrow(start),
+            as_arrow(start_date),
+            as_arrow(start_time),
+            pa.scalar("\x1f", pa.large_string()),
+        ),
+        index=index,
+    )
+    codes, uniques = pd.factorize(key, sort=False)
+    if len(uniques) * 2 > len(key):
+        return _parse_start_frame(start, start_date, start_time, use_start)
+    first = np.unique(codes, return_index=True)[1]
+    sub = _parse_start_frame(
+        start.iloc[first].reset_index(drop=True),
+        start_date.iloc[first].reset_index(drop=True),
+        start_time.iloc[first].reset_index(drop=True),
+        use_start,
+    )
+    out = sub.iloc[codes]
+    out.index = index
+    return out

@@ -9,10 +9,12 @@ is not even 11 digits: the format rule speaks then).
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from cer_loader.ingest.table import READER_CODES, READER_ISSUE
 from cer_loader.normalize import warsaw_time as tu
+from cer_loader.normalize.columns import lengths, re_search
 from cer_loader.validate.context import CheckSpec, Context, spec
 from cer_loader.validate.context import scope_attr as _scope_attr
 
@@ -119,17 +121,17 @@ TEXT_LIMITS = {
     "patient_document_number": 255, "patient_first_name": 255, "patient_last_name": 255,
     "patient_email": 255, "notes": 2000,
 }  # fmt: skip
-_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # RE2 syntax
 
 
 def text_problem_field(f: pd.DataFrame) -> pd.Series:
     """Per row, the first text field that is too long or holds control characters ("" if none)."""
-    out = pd.Series("", index=f.index, dtype="object")
+    out = np.full(len(f), "", dtype=object)
     for name, limit in reversed(TEXT_LIMITS.items()):
         col = f[name]
-        bad = (col.str.len() > limit) | col.str.contains(_CONTROL, regex=True)
-        out = out.mask(bad, name)
-    return out
+        bad = (lengths(col) > limit) | re_search(col, _CONTROL)
+        out[bad] = name
+    return pd.Series(out, index=f.index, dtype="object")
 
 
 def _text_invalid(f: pd.DataFrame, ctx: Context) -> pd.Series:

@@ -87,6 +87,14 @@ def _phone(f: pd.DataFrame, ctx: Context) -> pd.Series:
     return (f["patient_phone"] == "") | (f["n_phone"] != "")
 
 
+def _phone_picked(f: pd.DataFrame, ctx: Context) -> pd.Series:
+    return f["n_phone_count"] <= 1
+
+
+def _phone_no_mobile(f: pd.DataFrame, ctx: Context) -> pd.Series:
+    return (f["n_phone"] == "") | f["n_phone_mobile"]
+
+
 def _email(f: pd.DataFrame, ctx: Context) -> pd.Series:
     return (f["patient_email"] == "") | f["n_email_ok"]
 
@@ -147,5 +155,7 @@ def checks() -> list[CheckSpec]:
         spec("visit-loaded-earlier", _visit_loaded_earlier, "n_visit_loaded_earlier"),
         spec("npwz-checksum", _npwz, "practitioner_npwz", "n_npwz_ok"),
         spec("phone-invalid", _phone, "patient_phone", "n_phone"),
+        spec("phone-picked", _phone_picked, "n_phone_count"),
+        spec("phone-no-mobile", _phone_no_mobile, "n_phone", "n_phone_mobile"),
         spec("email-invalid", _email, "patient_email", "n_email_ok"),
     ]

@@ -17,7 +17,7 @@ from pandera.errors import SchemaError
 BOOL_COLUMNS = (
     "n_pesel_present", "n_pesel_shape", "n_pesel_checksum", "n_pesel_date", "n_pesel_valid",
     "n_start_ambiguous", "n_duration_ok", "n_first_visit", "n_referral_key_ok", "n_npwz_ok",
-    "n_email_ok", "n_loaded_earlier", "n_visit_loaded_earlier",
+    "n_email_ok", "n_phone_mobile", "n_loaded_earlier", "n_visit_loaded_earlier",
 )  # fmt: skip
 DATE_COLUMNS = ("n_pesel_birth", "n_birth_given", "n_birth", "n_start_local_date", "n_request")
 

@@ -1,0 +1,71 @@
+"""Whole-column text helpers on Arrow strings, and parsing once per distinct value.
+
+pandas falls back to Python's ``re`` per value for some patterns (back-references, ``\\u``
+escapes); these helpers call Arrow's RE2 kernels directly. ``per_distinct`` runs a parser on
+the distinct values of a column only (an export has ~300 visit days and a few dozen times in
+a million rows) and spreads the answer back with one take.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+T = TypeVar("T", pd.Series, pd.DataFrame)
+
+
+def as_arrow(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as an Arrow string array, missing values as ""."""
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None or not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = pa.array(
+            values.astype("str").to_numpy(dtype=object), type=pa.string(), from_pandas=True
+        )
+    return pc.fill_null(arr, "")
+
+
+def text(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """An Arrow string array back to a pandas ``str`` column (no copy to objects)."""
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index).astype("str")
+
+
+def re_replace(values: pd.Series, pattern: str, replacement: str) -> pd.Series:
+    """``re.sub`` over the column with RE2 (``\\1`` back-references allowed)."""
+    out = pc.replace_substring_regex(as_arrow(values), pattern, replacement)
+    return text(out, values.index)
+
+
+def re_full(values: pd.Series, pattern: str) -> np.ndarray:
+    """True where the whole value matches ``pattern`` (RE2)."""
+    hit = pc.match_substring_regex(as_arrow(values), f"^(?:{pattern})$")
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def re_search(values: pd.Series, pattern: str) -> np.ndarray:
+    """True where ``pattern`` (RE2) occurs anywhere in the value."""
+    hit = pc.match_substring_regex(as_arrow(values), pattern)
+    return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def lengths(values: pd.Series) -> np.ndarray:
+    """Length in characters per value."""
+    return np.asarray(pc.utf8_length(as_arrow(values)).to_numpy(zero_copy_only=False))
+
+
+def per_distinct(values: pd.Series, parse: Callable[[pd.Series], T]) -> T:
+    """``parse(values)``, computed on the distinct values only and aligned back to ``values``.
+
+    ``parse`` must be row-wise (each output row depends only on its own input value).
+    """
+    codes, uniques = pd.factorize(values.fillna(""), sort=False)
+    if len(uniques) * 2 > len(values):
+        return parse(values)
+    out = parse(pd.Series(uniques, dtype="str"))
+    taken = out.iloc[codes]
+    taken.index = values.index
+    return taken
