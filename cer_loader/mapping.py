@@ -13,18 +13,21 @@ patient_pesel = "PESEL"
 [hl7]                 # HL7 dumps: canonical field = HL7 path
 medical_category = "SCH-7.1"
 ```
-Without a mapping file, common Polish headers are recognised (``KNOWN_HEADERS``).
+Without a mapping file, common Polish and English headers are recognised (``KNOWN_HEADERS``);
+a file none of whose headers is recognised stops with a UsageError pointing at ``inspect``.
 """
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from cer_loader.errors import ConfigError
+import cer_loader.tomlcheck as tc
+from cer_loader.errors import ConfigError, UsageError
 from cer_loader.fields import FIELD_NAMES
 from cer_loader.ingest.headers import fold
 from cer_loader.ingest.options import ReaderOptions
@@ -33,7 +36,7 @@ from cer_loader.ingest.table import PROVENANCE, SourceTable
 from cer_loader.resources import load_toml
 
 # canonical field -> header spellings seen in Polish exports (compared folded: see ``fold``)
-KNOWN_HEADERS: dict[str, list[str]] = {
+POLISH_HEADERS: dict[str, list[str]] = {
     "appointment_id": ["id wizyty", "identyfikator wizyty", "nr wizyty", "numer wizyty",
                        "id rezerwacji", "nr rezerwacji", "id"],
     "start": ["termin", "termin wizyty", "data i godzina", "data i godzina wizyty"],
@@ -61,6 +64,38 @@ KNOWN_HEADERS: dict[str, list[str]] = {
     "patient_email": ["e-mail", "email", "adres e-mail", "mail"],
     "notes": ["uwagi", "komentarz", "notatki"],
 }  # fmt: skip
+# the same for English exports (scheduling systems, the public "no-show" data sets)
+ENGLISH_HEADERS: dict[str, list[str]] = {
+    "appointment_id": ["appointmentid", "appointment id", "booking id", "visit id"],
+    "start": ["appointment start", "start datetime", "scheduled start", "start"],
+    "start_date": ["appointmentday", "appointment day", "appointment date", "visit date", "date"],
+    "start_time": ["starttime", "start time", "appointment time", "time"],
+    "duration_minutes": ["duration", "duration min", "duration minutes", "length"],
+    "schedule_id": ["schedule", "schedule id", "resource", "room"],
+    "scope_code": ["service code", "procedure code", "product code"],
+    "visit_kind": ["visit type", "appointment type"],
+    "medical_category": ["priority", "urgency"],
+    "request_date": ["scheduledday", "scheduled day", "request date", "booking date",
+                     "booked on"],
+    "referral_key": ["referral key", "e referral key"],
+    "referral_number": ["referral number", "referral no"],
+    "patient_pesel": ["pesel number", "national id"],
+    "patient_document_type": ["document type", "id document type"],
+    "patient_document_number": ["document number", "passport number", "id document number"],
+    "patient_document_country": ["issuing country", "document country", "country"],
+    "patient_first_name": ["first name", "firstname", "given name"],
+    "patient_last_name": ["last name", "lastname", "surname", "family name"],
+    "patient_birth_date": ["birth date", "birthdate", "date of birth", "dob"],
+    "patient_sex": ["gender", "sex"],
+    "patient_phone": ["phone", "phone number", "mobile", "mobile phone", "telephone", "cell"],
+    "patient_email": ["email address", "e mail"],
+    "notes": ["notes", "comments", "remarks"],
+}  # fmt: skip
+KNOWN_HEADERS: dict[str, list[str]] = {
+    name: spellings + ENGLISH_HEADERS.get(name, []) for name, spellings in POLISH_HEADERS.items()
+}
+# headers common in exports that hold nothing CeR takes (a local patient number is not a PESEL)
+NOT_CER_HEADERS = ("patientid", "patient id", "age", "neighbourhood", "sms received", "no show")
 
 # value maps every run starts from; a mapping file's [values.*] add to and override them
 DEFAULT_VALUES: dict[str, dict[str, str]] = {
@@ -96,7 +131,7 @@ class Mapping:
 
     def known_headers(self) -> set[str]:
         known = {fold(h) for spellings in KNOWN_HEADERS.values() for h in spellings}
-        known |= {fold(name) for name in KNOWN_HEADERS}
+        known |= {fold(name) for name in KNOWN_HEADERS} | {fold(h) for h in NOT_CER_HEADERS}
         return known | {fold(h) for h in self.columns.values()}
 
     def reader_options(self) -> ReaderOptions:
@@ -113,28 +148,70 @@ class Mapping:
         )
 
 
+def _codec(value: object) -> bool:
+    try:
+        return isinstance(value, str) and bool(
+            getattr(codecs.lookup(value), "_is_text_encoding", True)
+        )
+    except LookupError:
+        return False
+
+
+def _in(*choices: str) -> tc.Value:
+    """A value-map target: one of ``choices`` (compared case-insensitively, as normalize does)."""
+    folded = {c.lower() for c in choices}
+    shown = ", ".join(f'"{c}"' for c in choices)
+    return tc.Value(lambda v: isinstance(v, str) and v.strip().lower() in folded,
+                    f"jedno z: {shown}", f"one of: {shown}")  # fmt: skip
+
+
+_FIELD = ("nieznane pole CeR", "unknown CeR field")
+# what a value map of an enumerated field may map to
+VALUE_TARGETS = {
+    "visit_kind": _in("first", "continuation"),
+    "medical_category": _in("pilny", "stabilny"),
+    "patient_sex": _in("F", "M"),
+}
+_CONFIG_FILE = ("należy do cer-loader.toml (--config), nie do pliku mapowania",
+                "belongs in cer-loader.toml (--config), not in the mapping file")  # fmt: skip
+MAPPING_SCHEMA = tc.Table(
+    {
+        "source": tc.Table({
+            "encoding": tc.Value(_codec, "nazwa kodowania tekstu, np. \"cp1250\"",
+                                 'a text encoding name, e.g. "cp1250"'),
+            "delimiter": tc.Value(lambda v: isinstance(v, str) and len(v) == 1,
+                                  'jeden znak, np. ";"', 'one character, e.g. ";"'),
+            "sheet": tc.text(),
+            "header_row": tc.integer(1, 1_048_576),
+            "hl7_updates_book": tc.boolean(),
+        }),
+        "columns": tc.Table({n: tc.text("nagłówek kolumny (tekst)", "a column header (text)")
+                             for n in FIELD_NAMES}, unknown=_FIELD),
+        "values": tc.Table({n: tc.Dict(VALUE_TARGETS.get(n, tc.text())) for n in FIELD_NAMES},
+                           unknown=_FIELD),
+        "hl7": tc.Table({n: tc.text("ścieżka HL7, np. \"SCH-7.1\"", 'an HL7 path, e.g. "SCH-7.1"')
+                         for n in FIELD_NAMES}, unknown=_FIELD),
+    },
+    elsewhere={k: _CONFIG_FILE for k in ("provider", "run", "targets")},
+)  # fmt: skip
+
+
 def load_mapping(path: Path | None) -> Mapping:
+    """Read and check a mapping file (``MAPPING_SCHEMA``); any problem is a ConfigError naming
+    the file and the key."""
     if path is None:
         return Mapping()
     doc = load_toml(path, "plik mapowania", "mapping file")
-    for section in ("columns", "values", "hl7"):
-        unknown = [k for k in doc.get(section, {}) if k not in FIELD_NAMES]
-        if unknown:
-            allowed = ", ".join(FIELD_NAMES)
-            raise ConfigError(
-                f"[{section}]: nieznane pole CeR '{unknown[0]}' (dozwolone: {allowed})",
-                f"[{section}]: unknown CeR field '{unknown[0]}' (allowed: {allowed})",
-                path=path,
-            )
+    tc.check_document(doc, MAPPING_SCHEMA, path)
     columns = doc.get("columns", {})
     values = doc.get("values", {})
     hl7 = doc.get("hl7", {})
     return Mapping(
         path=path,
         source=dict(doc.get("source", {})),
-        columns={k: str(v) for k, v in columns.items()},
-        values={k: {str(a): str(b) for a, b in v.items()} for k, v in values.items()},
-        hl7={k: str(v) for k, v in hl7.items()},
+        columns=dict(columns),
+        values={k: dict(v) for k, v in values.items()},
+        hl7=dict(hl7),
     )
 
 
@@ -155,7 +232,17 @@ def propose_columns(headers: list[str]) -> dict[str, str]:
 def resolve_columns(mapping: Mapping, table: SourceTable) -> dict[str, str]:
     """The columns used for this table; a mapped header missing from the file is a ConfigError."""
     if not mapping.columns:
-        return propose_columns(table.headers)
+        proposal = propose_columns(table.headers)
+        if not proposal:
+            raise UsageError(
+                f"plik {table.path.name}: żadna kolumna nie jest rozpoznana jako pole CeR "
+                f"(nagłówki: {', '.join(table.headers) or 'brak'}); przygotuj plik mapowania: "
+                f"cer-loader inspect {table.path} > mapping.toml, popraw go i podaj --mapping",
+                f"file {table.path.name}: no column is recognised as a CeR field "
+                f"(headers: {', '.join(table.headers) or 'none'}); make a mapping file: "
+                f"cer-loader inspect {table.path} > mapping.toml, edit it and pass --mapping",
+            )
+        return proposal
     present = set(table.headers)
     for name, header in mapping.columns.items():
         if header not in present:

@@ -31,9 +31,19 @@ def load_toml(path: Path, what_pl: str, what_en: str) -> dict[str, Any]:
         raise ConfigError(
             f"nie ma pliku ({what_pl})", f"file not found ({what_en})", path=path
         ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"plik ({what_pl}) nie jest zapisany w UTF-8 (bajt {exc.start}); zapisz go jako UTF-8",
+            f"the file ({what_en}) is not UTF-8 (byte {exc.start}); save it as UTF-8",
+            path=path,
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"błędny TOML ({what_pl}): {exc}", f"invalid TOML ({what_en}): {exc}", path=path
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            f"to katalog, nie plik ({what_pl})", f"a folder, not a file ({what_en})", path=path
         ) from None
     except OSError as exc:
         raise ConfigError(

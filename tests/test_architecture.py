@@ -17,7 +17,7 @@ PKG = ROOT / "cer_loader"
 # rank of each room (a top-level module or folder of cer_loader): data flows from low to high
 RANK = {
     "errors": 0,
-    "resources": 1, "fields": 1, "xmlsafe": 1, "outcomes": 1, "sanitize": 1, "files": 1,
+    "resources": 1, "tomlcheck": 1, "fields": 1, "xmlsafe": 1, "outcomes": 1, "sanitize": 1, "files": 1,
     "settings": 2, "catalogues": 2,
     "ingest": 3,
     "mapping": 4,

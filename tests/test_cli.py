@@ -129,7 +129,7 @@ def test_usage_and_input_errors_exit_2_one_line(tmp_path: Path, setup: str, expe
     elif setup == "bad-mus":
         args[3] = "927722-1"
     elif setup == "bad-as-of":
-        args += ["--as-of", "1.12.2026"]
+        args += ["--as-of", "31.02.2026"]
     elif setup == "bad-scopes":
         (tmp_path / "s.toml").write_text('[[scope]]\ncode = "xx"\nkind = "aos"\n')
         args += ["--scopes", str(tmp_path / "s.toml")]

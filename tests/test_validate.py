@@ -122,3 +122,25 @@ def test_continuation_visit_needs_no_referral_nor_category() -> None:
 def test_a_row_set_aside_by_the_reader_reports_only_that() -> None:
     issues = run_rules([{"_reader_issue": "total-row", "patient_pesel": "", "scope_code": ""}])
     assert issues["rule"].tolist() == ["total-row"]
+
+
+def test_patients_without_sms_counts_distinct_patients() -> None:
+    from cer_loader.catalogues.identifiers import load_identifiers
+    from cer_loader.mapping import Mapping, apply_mapping
+    from cer_loader.normalize import normalize
+    from cer_loader.validate.identity import patients_without_sms
+
+    from rowkit import BASE, table_of
+
+    other = make_pesel(dt.date(1981, 4, 4), female=False)
+    rows = [
+        {**BASE, "appointment_id": "1", "patient_phone": "22 628 41 00"},
+        {**BASE, "appointment_id": "2", "patient_phone": "601 234 567"},  # same patient: mobile
+        {**BASE, "appointment_id": "3", "patient_pesel": other, "patient_phone": ""},
+        {**BASE, "appointment_id": "4", "patient_pesel": other, "patient_phone": "22 628 41 00"},
+    ]
+    canon = apply_mapping(table_of(rows), Mapping())
+    frame = normalize(canon, load_identifiers(data_dir("schemas") / "identifiers.toml"))
+    assert patients_without_sms(frame, frame.index) == 1
+    assert patients_without_sms(frame, frame.index[:1]) == 1
+    assert patients_without_sms(frame, frame.index[1:2]) == 0

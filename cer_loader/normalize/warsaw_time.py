@@ -35,7 +35,7 @@ _DATE = (
 _YEARS = ("y1", "y2", "y3", "y4", "y5")
 _TIME = r"(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?"
 _OFFSET = r"(?P<off>Z|[+-]\d{2}:?\d{2})"
-DATE_RE = rf"^\s*{_DATE}(?:[ T]0?0:00(?::00)?)?\s*$"
+DATE_RE = rf"^\s*{_DATE}(?:[ T]0?0:00(?::00)?Z?)?\s*$"
 TIME_RE = rf"^\s*{_TIME}\s*$"
 DATETIME_RE = rf"^\s*{_DATE}(?:[ T]+{_TIME})?\s*{_OFFSET}?\s*$"
 

@@ -20,6 +20,7 @@ import pandas as pd
 from cer_loader import __version__
 from cer_loader.outcomes import Notice
 from cer_loader.report.not_loaded import counts as hl7_counts
+from cer_loader.validate.identity import patients_without_sms
 
 if TYPE_CHECKING:
     from cer_loader.result import RunResult
@@ -117,6 +118,8 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
         "balance": run_balance(files),
         "rejections_by_rule": _rule_counts(errors),
         "warnings_by_rule": _rule_counts(warns),
+        # distinct patients of the accepted rows with no mobile number: no SMS from CeR
+        "patients_without_sms": patients_without_sms(frame, result.accepted),
         "files": files,
         "payload": [
             {

@@ -37,3 +37,17 @@ def visit_text(f: pd.DataFrame, mus_id: str) -> tuple[pd.Series, pd.Series]:
     patient, scope, start, complete = visit_parts(f)
     when = start.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
     return mus_id + "|" + patient + "|" + scope + "|" + when.fillna(""), complete
+
+
+def patients_without_sms(f: pd.DataFrame, rows: pd.Index) -> int:
+    """How many distinct patients among ``rows`` have no mobile number (``n_phone_mobile``) in
+    any of those rows: CeR cannot send them an SMS. A row whose patient is unknown counts once."""
+    if not len(rows) or "n_phone_mobile" not in f.columns:
+        return 0
+    sub = f.loc[rows]
+    key = patient_key(sub)
+    key = key.where(
+        key != "", "\x00row" + pd.Series(range(len(sub)), index=sub.index).astype("str")
+    )
+    has_mobile = sub["n_phone_mobile"].astype(bool).groupby(key.to_numpy()).any()
+    return int((~has_mobile).sum())
