@@ -15,6 +15,7 @@ from cer_loader.catalogues.rules import check_catalogue, load_rules
 from cer_loader.catalogues.scopes import load_scopes
 from cer_loader.errors import UsageError
 from cer_loader.ingest import read_source
+from cer_loader.ingest.options import Limits
 from cer_loader.ingest.table import SourceTable
 from cer_loader.ledger import Ledger, default_ledger_path, new_run_id, open_ledger
 from cer_loader.ledger.journal import journal, mark_held
@@ -49,8 +50,11 @@ def read_inputs(
     mapping: Mapping,
     progress: Progress = _noop,
     oids: dict[str, str] | None = None,
+    limits: dict[str, int] | None = None,
 ) -> list[SourceTable]:
-    options = replace(mapping.reader_options(), identifier_oids=oids or {})
+    options = replace(
+        mapping.reader_options(), identifier_oids=oids or {}, limits=Limits(**(limits or {}))
+    )
     tables = []
     for i, path in enumerate(inputs):
         progress("read", i, len(inputs))
@@ -97,7 +101,7 @@ def run(
     ids = load_identifiers(settings.identifiers)
     mapping = load_mapping(mapping_path)
 
-    tables = read_inputs(inputs, mapping, progress, ids.oid)
+    tables = read_inputs(inputs, mapping, progress, ids.oid, settings.limits)
     canon = combine(tables, mapping)
     progress("validate", 0, len(canon))
     frame = normalize(canon, ids)

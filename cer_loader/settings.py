@@ -46,6 +46,13 @@ SECTIONS: dict[str, tc.Node] = {
         "lang": tc.one_of("pl", "en"),
         **{k: tc.text("ścieżka (tekst)", "a path (text)") for k in _PATHS},
     }),
+    # bounds on each input file (ingest.options.Limits; the pipeline builds it from these)
+    "limits": tc.Table({
+        **{k: tc.integer(1, 2**53) for k in (
+            "max_file_bytes", "max_part_bytes", "max_ratio", "max_cells", "max_cell_chars",
+            "max_message_bytes")},
+        "max_columns": tc.integer(1, 18_262),  # ingest.options.WRITER_MAX_COLUMNS
+    }),
     # submission targets (CeR test / production): TLS client and WS-Security certificates;
     # passwords only as names of environment variables
     "targets": tc.Tables(tc.Table({
@@ -81,6 +88,8 @@ class Settings:
     identifiers: Path = field(default_factory=lambda: data_dir("schemas") / "identifiers.toml")
     # [targets.NAME] of cer-loader.toml, checked against SECTIONS["targets"] (plain values)
     targets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # [limits] of cer-loader.toml: field of ingest.options.Limits -> value (defaults when absent)
+    limits: dict[str, int] = field(default_factory=dict)
 
     def checked(self) -> Settings:
         """Validate the provider context; raise ConfigError on the first problem."""
@@ -159,6 +168,7 @@ def load_settings(config_path: Path | None, overrides: dict[str, Any]) -> Settin
         for key in _PATHS:
             if key in run:
                 values[key] = (base / run[key]).resolve()
+        values["limits"] = dict(doc.get("limits", {}))
         values["targets"] = {name: dict(spec) for name, spec in doc.get("targets", {}).items()}
     for key, val in overrides.items():
         if val is not None:

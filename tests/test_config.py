@@ -135,3 +135,21 @@ def test_parse_date_takes_both_spellings(text: str, day: dt.date) -> None:
 def test_parse_date_refuses(text: str) -> None:
     with pytest.raises(ConfigError, match="--as-of"):
         parse_date(text, "--as-of")
+
+
+def test_limits_reach_the_readers(tmp_path: Path) -> None:
+    from cer_loader.ingest.options import WRITER_MAX_COLUMNS
+    from cer_loader.pipeline import run
+
+    from rowkit import BASE
+
+    src = tmp_path / "wizyty.csv"
+    src.write_text(";".join(BASE) + "\n" + ";".join(BASE.values()) + "\n", encoding="utf-8")
+    s = settings_of(tmp_path, GOOD + "[limits]\nmax_file_bytes = 10\n")
+    assert s.limits == {"max_file_bytes": 10}
+    with pytest.raises(Exception) as info:
+        run([src], s)
+    assert getattr(info.value, "exit_code", None) == 2 and "10" in str(info.value)
+    err = refusal(tmp_path, f"[limits]\nmax_columns = {WRITER_MAX_COLUMNS + 1}\n")
+    assert "limits.max_columns" in err.message
+    assert "limits.max_rows" in refusal(tmp_path, "[limits]\nmax_rows = 5\n").message
