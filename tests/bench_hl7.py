@@ -16,9 +16,8 @@ from test_hl7 import POLISH_FIRST, POLISH_LAST, check_accounting, siu
 from cer_loader.ingest.hl7v2 import read_hl7
 
 N = 50_000
-# messages/s: a regression guard ~40% below the ~26-27k/s measured on the shared 2-core box
-# (median of 3; it was ~13.5k/s before fields were extracted only for loaded appointments)
-FLOOR = 16_000
+# Figures, not a timed assertion (timings on a shared machine say little alone): ~26-28k
+# messages/s measured on a quiet 2-core box; compare a change with ``farm-bench --vs``.
 
 
 def generate(n: int, seed: int = 7) -> bytes:
@@ -60,16 +59,16 @@ def generate(n: int, seed: int = 7) -> bytes:
 def test_read_hl7_speed(tmp_path: Path) -> None:
     path = tmp_path / "dump50k.hl7"
     path.write_bytes(generate(N))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     table = read_hl7(path)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     check_accounting(table)
     rate = N / elapsed
     size_mb = path.stat().st_size / 1e6
     print(
-        f"\nread_hl7: {N} messages ({size_mb:.1f} MB) in {elapsed:.2f} s = {rate:,.0f} messages/s; "
+        f"\nread_hl7: {N} messages ({size_mb:.1f} MB) in {elapsed:.2f} s wall ({cpu:.2f} s CPU) = "
+        f"{rate:,.0f} messages/s; "
         f"{len(table.frame)} loaded, not loaded {table.details['not_loaded']}, "
         f"duplicates {table.details['duplicates']}, charsets {table.details['charsets']}"
     )
     assert table.total_records == N
-    assert rate > FLOOR
