@@ -1,9 +1,17 @@
-"""The only place that knows the order: read → map → normalize → validate → render → report."""
+"""The only place that knows the order: check → read → map → normalize → validate → render →
+journal (ledger) → submit → report.
+
+``run`` is the whole job (``cer_loader.run`` is this function); ``build_settings`` decides a run's
+settings from the defaults, ``cer-loader.toml``, a resubmitted steward workbook's recorded
+settings and the caller's options, in that order (later wins). Stages report progress through
+``progress(stage, done, total)``: ``read`` (bytes), ``validate`` (rows), ``render`` (records),
+``report`` (rows written), and whatever stages the submitter reports.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,11 +24,13 @@ from cer_loader.catalogues.scopes import load_scopes
 from cer_loader.errors import UsageError
 from cer_loader.ingest import read_source
 from cer_loader.ingest.options import Limits
+from cer_loader.ingest.steward import steward_defaults
 from cer_loader.ingest.table import SourceTable
 from cer_loader.ledger import Ledger, default_ledger_path, new_run_id, open_ledger
 from cer_loader.ledger.journal import journal, mark_held
 from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_canonical
 from cer_loader.normalize import normalize
+from cer_loader.preflight import check_inputs, check_outputs
 from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
 from cer_loader.report.html import write_html_report
 from cer_loader.report.not_loaded import not_loaded_table, write_not_loaded
@@ -28,7 +38,7 @@ from cer_loader.report.rows import LOCAL, TABLE, issue_table, write_issue_csv, w
 from cer_loader.report.summary import build_summary
 from cer_loader.report.workbook import write_steward_workbook
 from cer_loader.result import Run, RunResult
-from cer_loader.settings import Settings
+from cer_loader.settings import Settings, load_settings, parse_date
 from cer_loader.submit import refusals
 from cer_loader.submit.orchestrate import Submission
 from cer_loader.validate import rejected_rows, validate
@@ -52,16 +62,22 @@ def read_inputs(
     oids: dict[str, str] | None = None,
     limits: dict[str, int] | None = None,
 ) -> list[SourceTable]:
+    """Read every input; progress("read", bytes read, bytes in all inputs): the readers parse a
+    file in one go, so its size is the unit that moves."""
     options = replace(
         mapping.reader_options(), identifier_oids=oids or {}, limits=Limits(**(limits or {}))
     )
+    sizes = [p.stat().st_size if p.is_file() else 0 for p in inputs]
+    total, done = max(sum(sizes), 1), 0
+    progress("read", 0, total)
     tables = []
-    for i, path in enumerate(inputs):
-        progress("read", i, len(inputs))
+    for path, size in zip(inputs, sizes, strict=True):
         table = read_source(path, options)
         log.info("read file=%s kind=%s rows=%d", path, table.kind, table.data_rows)
         tables.append(table)
-    progress("read", len(inputs), len(inputs))
+        done += size
+        progress("read", min(done, total), total)
+    progress("read", total, total)
     return tables
 
 
@@ -77,36 +93,64 @@ def combine(tables: list[SourceTable], mapping: Mapping) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def _as_path(value: str | Path | None) -> Path | None:
+    return Path(value) if value is not None else None
+
+
+def build_settings(
+    inputs: Sequence[str | Path],
+    config_path: str | Path | None = None,
+    options: dict[str, Any] | None = None,
+) -> Settings:
+    """Settings for a run: defaults < ``config_path`` (cer-loader.toml) < what a steward
+    workbook among ``inputs`` recorded (its resubmit run keeps the first run's MUŚ, as-of date,
+    catalogues) < ``options`` (None values are ignored)."""
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    merged = steward_defaults([Path(p) for p in inputs]) | given
+    if isinstance(merged.get("as_of"), str):
+        merged["as_of"] = parse_date(merged["as_of"], "as_of")
+    return load_settings(_as_path(config_path), merged)
+
+
 def run(
-    inputs: list[Path],
-    settings: Settings,
+    inputs: Sequence[str | Path],
+    settings: Settings | None = None,
     *,
-    mapping_path: Path | None = None,
-    out_dir: Path | None = None,
+    config_path: str | Path | None = None,
+    options: dict[str, Any] | None = None,
+    mapping_path: str | Path | None = None,
+    out_dir: str | Path | None = None,
     render: bool = True,
     progress: Progress = _noop,
-    ledger_path: Path | None = None,
-    config_path: Path | None = None,
+    ledger_path: str | Path | None = None,
     submitter: Submitter | None = None,
 ) -> Run:
     """Validate (and with ``render``, write the payload, and with ``submitter`` send it);
-    reports go to ``out_dir`` if given. The ledger: ``ledger_path``, else the one a steward
-    workbook names, else the MUŚ's default beside ``config_path`` (see ``cer_loader.ledger``)."""
-    if not inputs:
-        raise UsageError("nie podano plików wejściowych", "no input files given")
+    reports go to ``out_dir`` if given. ``settings`` as given, or built by
+    :func:`build_settings` from ``config_path`` and ``options``. The ledger: ``ledger_path``,
+    else the one a steward workbook names, else the MUŚ's default beside ``config_path`` (see
+    ``cer_loader.ledger``). Raises a :class:`cer_loader.errors.CerLoaderError` for a problem of
+    the run itself; row problems are in the result."""
+    paths = [Path(p) for p in inputs]
+    out, given_ledger, config = _as_path(out_dir), _as_path(ledger_path), _as_path(config_path)
+    check_inputs(paths)  # a missing or doubled input first, before any settings problem
+    if settings is None:
+        settings = build_settings(paths, config, options)
     settings = settings.checked()
+    check_outputs(paths, out, given_ledger)
     rules = load_rules(settings.rules)
     check_catalogue(rules, set(CHECKS), settings.rules)
     scopes = load_scopes(settings.scopes)
     ids = load_identifiers(settings.identifiers)
-    mapping = load_mapping(mapping_path)
+    mapping = load_mapping(_as_path(mapping_path))
 
-    tables = read_inputs(inputs, mapping, progress, ids.oid, settings.limits)
+    tables = read_inputs(paths, mapping, progress, ids.oid, settings.limits)
     canon = combine(tables, mapping)
-    progress("validate", 0, len(canon))
+    rows = len(canon)
+    progress("validate", 0, rows)
     frame = normalize(canon, ids)
-    state_file = _ledger_path(ledger_path, tables, settings.mus_id, config_path)
-    state = open_ledger(state_file, settings.mus_id, create=render and out_dir is not None)
+    state_file = _ledger_path(given_ledger, tables, settings.mus_id, config)
+    state = open_ledger(state_file, settings.mus_id, create=render and out is not None)
     payload: list[PayloadFile] = []
     run_id = new_run_id()
     rules = dict(rules)
@@ -115,17 +159,19 @@ def run(
         if state is not None:
             mark_held(frame, state)
         ctx = Context(scopes=scopes, as_of=settings.as_of, mus_id=settings.mus_id)
-        issues = validate(frame, ctx, rules)
+        issues = validate(
+            frame, ctx, rules, lambda done, n: progress("validate", rows * done // n, rows)
+        )
         rejected = rejected_rows(issues)
         accepted = frame.index.difference(rejected)
-        progress("validate", len(canon), len(canon))
+        progress("validate", rows, rows)
         already = accepted[frame.loc[accepted, "n_loaded_earlier"].to_numpy(dtype=bool)]
-        if out_dir is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
             if render:
                 payload = _render_and_record(
                     frame, accepted.difference(already), settings, tables, run_id, state, ids,
-                    out_dir, progress,
+                    out, progress,
                 )  # fmt: skip
         if submitter is not None and state is not None:
             sub = submitter(state, [p.path for p in payload], progress)
@@ -144,17 +190,35 @@ def run(
             payload=tuple(payload), state_path=state_file, run_id=run_id,
             submission=submission,
         )  # fmt: skip
-        if out_dir is not None:
-            _write_row_reports(result, out_dir)
+        report: _ReportProgress | None = None
+        if out is not None:
+            report = _ReportProgress(result, progress)
+            _write_row_reports(result, out, report)
     finally:
         if state is not None:
             state.close()
-    summary = build_summary(result, out_dir)
-    if out_dir is not None:
-        write_summary(out_dir / "summary.json", summary)
-        write_steward_workbook(out_dir / "report.xlsx", result, summary, mapping)
-        write_html_report(out_dir / "report.html", result, summary)
+    summary = build_summary(result, out)
+    if out is not None and report is not None:
+        write_summary(out / "summary.json", summary)
+        report.step(1)
+        write_steward_workbook(out / "report.xlsx", result, summary, mapping)
+        report.step(len(result.issues))
+        write_html_report(out / "report.html", result, summary)
+        report.step(1)
     return Run(result, summary)
+
+
+class _ReportProgress:
+    """progress("report", rows written, rows to write): each report counts the rows it holds."""
+
+    def __init__(self, result: RunResult, progress: Progress) -> None:
+        self.progress, self.done = progress, 0
+        self.total = 2 * len(result.issues) + 2  # csv files + workbook, summary + html
+        progress("report", 0, self.total)
+
+    def step(self, rows: int) -> None:
+        self.done = min(self.done + rows, self.total)
+        self.progress("report", self.done, self.total)
 
 
 def _render_and_record(
@@ -175,19 +239,26 @@ def _render_and_record(
     )  # only the columns rendering reads: no copy of the wide frame
     if state is not None:
         inputs = [str(t.path) for t in tables]
-        journal(state, frame, payload, run_id=run_id, inputs=inputs, out_dir=out_dir)
+        try:
+            journal(state, frame, payload, run_id=run_id, inputs=inputs, out_dir=out_dir)
+        except BaseException:  # Ctrl-C or a failure before the ledger knows them: no orphans
+            for p in payload:
+                p.path.unlink(missing_ok=True)
+            raise
     return payload
 
 
-def _write_row_reports(result: RunResult, out_dir: Path) -> None:
+def _write_row_reports(result: RunResult, out_dir: Path, report: _ReportProgress) -> None:
     frame, tables, rules = result.frame, result.tables, dict(result.rules)
     lang = result.settings.lang
     write_issue_csv(
         out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang)
     )
+    report.step(len(result.errors))
     write_issue_csv(
         out_dir / "warnings.csv", issue_table(result.warnings, frame, tables, rules, lang)
     )
+    report.step(len(result.warnings))
     if any(t.not_loaded is not None for t in tables):
         write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
 
@@ -211,11 +282,13 @@ def _refuse_overwrite(state: Ledger | None, payload_dir: Path, rows: int) -> Non
     if state is None or not rows or not payload_dir.is_dir():
         return
     recorded = state.batch_files()
+    out = payload_dir.parent
     clash = sorted(str(p) for p in payload_dir.glob("*.xml") if str(p.resolve()) in recorded)
     if clash:
         raise UsageError(
-            f"katalog wyników zawiera już paczki z wcześniejszego przebiegu ({clash[0]}); "
-            "podaj nowy katalog --out",
-            f"the output folder already holds payload files of an earlier run ({clash[0]}); "
-            "give a new --out folder",
+            f"katalog wyników {out} zawiera już paczki z wcześniejszego przebiegu ({clash[0]}); "
+            f"podaj nowy katalog, np. --out {out}-2 (wizyty już załadowane rejestr pominie)",
+            f"the output folder {out} already holds payload files of an earlier run "
+            f"({clash[0]}); give a new folder, e.g. --out {out}-2 (the ledger skips "
+            "appointments already loaded)",
         )

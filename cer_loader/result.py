@@ -46,12 +46,19 @@ class RunResult:
         return self.issues[self.issues["severity"] == "warning"]
 
     @property
+    def nothing_loaded(self) -> bool:
+        """No row accepted (now or by an earlier run): all rejected, not loaded, or no rows."""
+        return len(self.accepted) == 0
+
+    @property
     def exit_code(self) -> int:
+        """0 all accepted (and, when sent, settled); 1 some rows rejected, refused or unsettled,
+        or nothing loaded (not a success); a submission fault gives its own code."""
         sub = self.submission or {}
         if sub.get("fault"):
             return int(sub["fault"]["exit_code"])
         unsettled = sub.get("refused_by_cer", 0) + sub.get("unknown", 0) + sub.get("not_sent", 0)
-        return 1 if len(self.rejected) or unsettled else 0
+        return 1 if len(self.rejected) or unsettled or self.nothing_loaded else 0
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,8 @@ def test_click_usage_error_is_2() -> None:
 def test_inspect_proposes_a_mapping(tmp_path: Path) -> None:
     code, out = invoke("inspect", str(SAMPLE_CSV))
     assert code == 0
-    assert "encoding: 'cp1250'" in out and "delimiter: ';'" in out
+    assert "kodowanie: cp1250" in out and "separator: ;" in out
+    assert "'" not in out.split("#")[0] and "_hl7" not in out  # no reprs, no internal columns
     assert 'patient_pesel = "PESEL"' in out and 'start_date = "Data wizyty"' in out
     proposal = out[out.index("[source]") :]
     (tmp_path / "m.toml").write_text(proposal, encoding="utf-8")

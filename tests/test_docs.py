@@ -31,11 +31,12 @@ def test_readme_transcript_matches_a_real_run(tmp_path: Path, monkeypatch) -> No
     assert block
     args = shlex.split(block.group(1))[1:]
     out = tmp_path / "out"
+    shown_out = args[args.index("--out") + 1]
     args[args.index("--out") + 1] = str(out)
     monkeypatch.chdir(ROOT)
     result = CliRunner().invoke(cli, args)
     shown = [ln for ln in block.group(2).splitlines() if ln.strip() != "..."]
-    real = result.output.replace(str(out), "out").splitlines()
+    real = result.output.replace(str(out), shown_out).splitlines()
     for line in shown:
         assert line in real, line
     assert result.exit_code == 1
@@ -74,3 +75,33 @@ def test_every_sample_in_the_readme_runs(tmp_path: Path) -> None:
         assert (s["input_rows"], s["accepted"], s["rejected"]) == expected
         assert s["balance_holds"]
         assert f"cer-loader run {args[0].replace(str(ROOT) + '/', '')}" in README
+
+
+def test_readme_sample_commands_run_in_order_without_tripping(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every `cer-loader run sample_data/...` of the README, in the order shown, in one folder:
+    none stops on another's outputs (each has its own --out)."""
+    import shutil
+
+    commands = re.findall(r"(cer-loader run sample_data/[^`\n]*)", README)
+    assert len(commands) >= 3
+    shutil.copytree(ROOT / "sample_data", tmp_path / "sample_data")
+    monkeypatch.chdir(tmp_path)
+    outs = set()
+    for command in dict.fromkeys(commands):  # the transcript repeats the first one
+        args = shlex.split(command)[1:]
+        outs.add(args[args.index("--out") + 1])
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, (command, result.output)
+    assert len(outs) == len(dict.fromkeys(commands))
+
+
+def test_the_overwrite_refusal_says_what_to_do(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from conftest import SAMPLE
+
+    args = ["run", str(SAMPLE / "wizyty_poradnia.csv"), "--mapping", str(SAMPLE / "mapping.toml"),
+            "--config", str(SAMPLE / "cer-loader.toml"), "--out", str(tmp_path / "out")]  # fmt: skip
+    assert CliRunner().invoke(cli, args).exit_code == 1  # then another export, same folder
+    args[1:4] = [str(SAMPLE / "siu_dump.hl7"), "--mapping", str(SAMPLE / "mapping_hl7.toml")]
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 2
+    assert f"--out {tmp_path / 'out'}-2" in again.output and "rejestr" in again.output

@@ -100,3 +100,50 @@ def test_duplicate_in_another_file_names_that_file(tmp_path: Path) -> None:
     assert dup["other_row"].tolist() == ["a.csv:2"]
     text = (tmp_path / "out" / "rejected.csv").read_text(encoding="utf-8-sig")
     assert "co w wierszu a.csv:2" in text
+
+
+def test_public_api_runs_from_plain_strings(tmp_path: Path) -> None:
+    import cer_loader
+
+    from conftest import SAMPLE
+
+    done = cer_loader.run(
+        [str(SAMPLE / "wizyty_poradnia.csv")], config_path=str(SAMPLE / "cer-loader.toml"),
+        mapping_path=str(SAMPLE / "mapping.toml"), out_dir=str(tmp_path / "o"),
+    )  # fmt: skip
+    assert isinstance(done, cer_loader.Run) and isinstance(done.result, cer_loader.RunResult)
+    assert done.exit_code == 1 and done.summary["accepted"] == 27
+    assert isinstance(done.result.settings, cer_loader.Settings)
+    assert issubclass(cer_loader.InputError, cer_loader.CerLoaderError)
+    assert cer_loader.InputError.exit_code == cer_loader.UsageError.exit_code == 2
+
+
+def test_settings_come_from_a_steward_workbook_through_the_library(tmp_path: Path) -> None:
+    import cer_loader
+
+    from conftest import SAMPLE
+
+    first = cer_loader.run(
+        [SAMPLE / "wizyty_poradnia.csv"], config_path=SAMPLE / "cer-loader.toml",
+        mapping_path=SAMPLE / "mapping.toml", out_dir=tmp_path / "a",
+    )  # fmt: skip
+    settings = cer_loader.build_settings([tmp_path / "a" / "report.xlsx"])
+    assert settings.mus_id == first.result.settings.mus_id
+    assert settings.as_of == first.result.settings.as_of
+    # an option still wins over what the workbook recorded
+    assert (
+        cer_loader.build_settings(
+            [tmp_path / "a" / "report.xlsx"], options={"batch_size": 7}
+        ).batch_size
+        == 7
+    )
+
+
+def test_a_missing_input_is_reported_before_settings(tmp_path: Path) -> None:
+    import pytest
+
+    from cer_loader.errors import InputError
+    from cer_loader.settings import Settings
+
+    with pytest.raises(InputError, match="nie ma takiego pliku"):
+        run([tmp_path / "brak.csv"], Settings())  # no MUŚ either: the file comes first

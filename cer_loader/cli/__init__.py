@@ -1,20 +1,40 @@
-"""Command line (the only package that imports click): one module per command.
+"""Command line (the only package that imports click): one module per command, registered in
+``_register``; :mod:`cer_loader.cli.common` holds what they share and
+:mod:`cer_loader.cli.lang` makes click speak Polish (``--lang en``: English).
 
-Exit codes: 0 all rows accepted · 1 some rows rejected (reports written) · 2 usage or input
-error · 3 fatal error.
+Exit codes: 0 all rows accepted · 1 some rows rejected or nothing loaded · 2 usage, configuration
+or input error · 3 fatal error · 130 interrupted.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from importlib.metadata import version
 
 import click
 
+from cer_loader.cli.common import Group, lang_option
+from cer_loader.cli.lang import bi, lang
 
-@click.group(help="cer-loader: zasilenie inicjalne Centralnej e-Rejestracji (CeR, P1).")
-@click.version_option(package_name="cer-loader")
-def cli() -> None:
+
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    word = "version" if lang() == "en" else "wersja"
+    click.echo(f"cer-loader, {word} {version('cer-loader')}")
+    ctx.exit()
+
+
+@click.group(
+    cls=Group,
+    help=bi("cer-loader: zasilenie inicjalne Centralnej e-Rejestracji (CeR, P1).",
+            "cer-loader: the initial load of Centralna e-Rejestracja (CeR, P1)."),
+)  # fmt: skip
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help=bi("Pokazuje wersję i kończy.", "Show the version and exit."))  # fmt: skip
+@lang_option
+def cli(lang: str | None) -> None:
     logging.basicConfig(
         level=os.environ.get("CER_LOADER_LOG", "WARNING"),
         format="%(levelname)s %(name)s %(message)s",

@@ -8,24 +8,33 @@ from typing import Any
 
 import click
 
-from cer_loader.cli.common import Progress, _fail, _lang, _settings
+from cer_loader.cli.common import (
+    Argument,
+    Command,
+    Progress,
+    _fail,
+    _lang,
+    _settings,
+    debug_option,
+    lang_option,
+)
+from cer_loader.cli.lang import bi
 
 _PATH = click.Path(path_type=Path)
 
 
 def _shared(fn: Any) -> Any:
     options = [
-        click.option("--config", type=_PATH, help="Konfiguracja placówki (domyślnie ./cer-loader.toml)."),
-        click.option("--as-of", "as_of", help="Data stanu RRRR-MM-DD (domyślnie dziś)."),
-        click.option("--mus", "mus_id", help="Identyfikator MUŚ: księga-część VII."),
-        click.option("--scopes", type=_PATH, help="Katalog zakresów (TOML)."),
+        click.option("--config", type=_PATH, help=bi("Konfiguracja placówki (domyślnie ./cer-loader.toml).", "Provider configuration (default ./cer-loader.toml).")),
+        click.option("--as-of", "as_of", help=bi("Data stanu RRRR-MM-DD (domyślnie dziś).", "As-of date YYYY-MM-DD (default today).")),
+        click.option("--mus", "mus_id", help=bi("Identyfikator MUŚ: księga-część VII.", "MUŚ id: register book-part VII.")),
+        click.option("--scopes", type=_PATH, help=bi("Katalog zakresów (TOML).", "Scope catalogue (TOML).")),
         click.option("--golive", "golive_path", type=_PATH,
-                     help="Katalog go-live: rodzaje terminów, horyzont (domyślnie wbudowany)."),
-        click.option("--template-dir", "template_dir", type=_PATH, help="Katalog szablonów operacji CeR."),
-        click.option("--schema-dir", "schema_dir", type=_PATH, help="Katalog schematów XSD operacji CeR."),
-        click.option("--lang", type=click.Choice(["pl", "en"]), default="pl", show_default=True,
-                     help="Język komunikatów."),
-        click.option("--debug", is_flag=True, help="Pełny ślad błędu (bez danych osobowych)."),
+                     help=bi("Katalog go-live: rodzaje terminów, horyzont (domyślnie wbudowany).", "Go-live catalogue: slot kinds, horizon (default built in).")),
+        click.option("--template-dir", "template_dir", type=_PATH, help=bi("Katalog szablonów operacji CeR.", "Folder of CeR operation templates.")),
+        click.option("--schema-dir", "schema_dir", type=_PATH, help=bi("Katalog schematów XSD operacji CeR.", "Folder of CeR operation XSD schemas.")),
+        lang_option,
+        debug_option,
     ]  # fmt: skip
     for option in reversed(options):
         fn = option(fn)
@@ -44,19 +53,28 @@ def _paths(opts: dict[str, Any]) -> Any:
 
 
 @click.command(
-    help="Sprawdza wolne terminy (zapiszSloty): tylko przyszłe, bez nakładania się, pokrycie "
-    "trzech miesięcy; tworzy paczki XML i raporty.",
+    cls=Command,
+    help=bi(
+        "Sprawdza wolne terminy (zapiszSloty): tylko przyszłe, bez nakładania się, pokrycie "
+        "trzech miesięcy; tworzy paczki XML i raporty.",
+        "Checks free slots (zapiszSloty): future only, no overlaps, three months covered; "
+        "writes the XML payload and the reports.",
+    ),
     epilog="Kody wyjścia: 0 wszystko przyjęte i pokrycie wystarcza · 1 są odrzucenia albo luki "
     "w pokryciu · 2 błąd użycia, konfiguracji lub pliku · 3 błąd krytyczny.\n\n"
     "Przykład: cer-loader slots sample_data/sloty.csv --provider sample_data/placowka.toml "
     "--config sample_data/cer-loader.toml --out wyniki_sloty",
 )
-@click.argument("inputs", nargs=-1, required=True, type=_PATH)
-@click.option("--out", "out_dir", type=_PATH, required=True, help="Katalog wyników.")
-@click.option("--mapping", type=_PATH, help="Plik mapowania terminów (TOML).")
+@click.argument("inputs", nargs=-1, required=True, type=_PATH, metavar="PLIK...", cls=Argument)
+@click.option(
+    "--out", "out_dir", type=_PATH, required=True, help=bi("Katalog wyników.", "Output folder.")
+)
+@click.option(
+    "--mapping", type=_PATH, help=bi("Plik mapowania terminów (TOML).", "Slot mapping file (TOML).")
+)
 @click.option("--provider", "provider_path", type=_PATH,
-              help="Plik placówki: harmonogramy, których dotyczą terminy.")  # fmt: skip
-@click.option("--quiet", is_flag=True, help="Bez paska postępu.")
+              help=bi("Plik placówki: harmonogramy, których dotyczą terminy.", "Provider file: the schedules the slots belong to."))  # fmt: skip
+@click.option("--quiet", is_flag=True, help=bi("Bez paska postępu.", "No progress bar."))
 @_shared
 def slots(**opts: Any) -> None:
     from cer_loader.golive.console import format_slots
@@ -69,22 +87,28 @@ def slots(**opts: Any) -> None:
         paths = _paths(opts)
         done = run_slots(inputs, _settings(opts), mapping_path=mapping, provider_path=provider,
                          out_dir=out_dir, paths=paths, progress=Progress(lang, not quiet))  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
+    except BaseException as exc:  # noqa: BLE001 - one place turns errors into exit codes
         _fail(exc, lang, debug)
-        return
     click.echo(format_slots(done.summary, lang, str(out_dir)))
     sys.exit(done.exit_code)
 
 
 @click.command(
-    help="Sprawdza plik placówki (dane MUŚ, punkty mobilne, harmonogramy) i tworzy paczki "
-    "zapiszDaneMus, importujMobilnePunktyObslugi i zapiszHarmonogram.",
+    cls=Command,
+    help=bi(
+        "Sprawdza plik placówki (dane MUŚ, punkty mobilne, harmonogramy) i tworzy paczki "
+        "zapiszDaneMus, importujMobilnePunktyObslugi i zapiszHarmonogram.",
+        "Checks the provider file (MUŚ data, mobile points, schedules) and writes the "
+        "zapiszDaneMus, importujMobilnePunktyObslugi and zapiszHarmonogram payloads.",
+    ),
     epilog="Kody wyjścia: 0 plik poprawny · 1 plik ma problemy (nic nie przygotowano) · 2 błąd "
     "użycia lub konfiguracji · 3 błąd krytyczny.\n\nPrzykład: cer-loader provider "
     "sample_data/placowka.toml --config sample_data/cer-loader.toml --out wyniki_placowka",
 )
-@click.argument("provider_path", type=_PATH)
-@click.option("--out", "out_dir", type=_PATH, required=True, help="Katalog wyników.")
+@click.argument("provider_path", type=_PATH, metavar="PLIK", cls=Argument)
+@click.option(
+    "--out", "out_dir", type=_PATH, required=True, help=bi("Katalog wyników.", "Output folder.")
+)
 @_shared
 def provider(**opts: Any) -> None:
     from cer_loader.golive.console import format_provider
@@ -96,9 +120,8 @@ def provider(**opts: Any) -> None:
         paths = _paths(opts)
         done = run_provider(path, _settings(opts), out_dir=out_dir, paths=paths)
         rules = paths.rules("provider_rules.toml")
-    except Exception as exc:  # noqa: BLE001
+    except BaseException as exc:  # noqa: BLE001
         _fail(exc, lang, debug)
-        return
     problems = [(p.where, p.code, rules[p.code].message(lang).replace("{value}", p.value))
                 for p in done.problems]  # fmt: skip
     click.echo(format_provider(done.summary, problems, lang))

@@ -6,14 +6,31 @@ from pathlib import Path
 
 import click
 
-from cer_loader.cli.common import _fail
+from cer_loader.cli.common import PATH, Command, _fail, _lang, lang_option
+from cer_loader.cli.lang import bi
 
 
-@click.command(help="Wypisuje katalog reguł i zakresów (Markdown).")
-@click.option("--rules", "rules_path", type=click.Path(path_type=Path))
-@click.option("--scopes", "scopes_path", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl")
-def rules(rules_path: Path | None, scopes_path: Path | None, lang: str) -> None:
+@click.command(
+    cls=Command,
+    help=bi("Wypisuje katalog reguł i zakresów (Markdown; docs/rules.md to jego wynik).",
+            "Prints the rule and scope catalogues (Markdown; docs/rules.md is its output)."),
+)  # fmt: skip
+@click.option(
+    "--rules",
+    "rules_path",
+    type=PATH,
+    metavar="PLIK",
+    help=bi("Własny katalog reguł (TOML).", "Own rule catalogue (TOML)."),
+)
+@click.option(
+    "--scopes",
+    "scopes_path",
+    type=PATH,
+    metavar="PLIK",
+    help=bi("Własny katalog zakresów (TOML).", "Own scope catalogue (TOML)."),
+)
+@lang_option
+def rules(rules_path: Path | None, scopes_path: Path | None, lang: str | None) -> None:
     from cer_loader.catalogues.markdown import rules_markdown
     from cer_loader.catalogues.rules import load_rules
     from cer_loader.catalogues.scopes import load_scopes
@@ -23,7 +40,6 @@ def rules(rules_path: Path | None, scopes_path: Path | None, lang: str) -> None:
         base = Settings()
         catalogue = load_rules(rules_path or base.rules)
         scopes = load_scopes(scopes_path or base.scopes)
-    except Exception as exc:  # noqa: BLE001
-        _fail(exc, lang, False)
-        return
+    except BaseException as exc:  # noqa: BLE001
+        _fail(exc, _lang(lang), False)
     click.echo(rules_markdown(catalogue, scopes), nl=False)

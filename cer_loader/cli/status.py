@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from cer_loader.cli.common import _fail, _lang, config_path
+from cer_loader.cli.common import Command, _fail, _lang, config_path, debug_option, lang_option
+from cer_loader.cli.lang import bi
 
 TEXT = {
     "pl": {
@@ -57,21 +58,47 @@ def _stored_mus(path: Path) -> str:
         conn.close()
 
 
-@click.command(help="Stan wysyłek MUŚ: każda paczka i liczby wizyt (z rejestru wysyłek).")
-@click.option("--ledger", "ledger", type=click.Path(path_type=Path))
-@click.option("--config", type=click.Path(path_type=Path))
-@click.option("--mus", "mus", help="Identyfikator MUŚ.")
-@click.option("--attempts", "show_attempts", is_flag=True, help="Także każda próba wysyłki.")
-@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl", show_default=True)
-@click.option("--debug", is_flag=True)
+@click.command(
+    cls=Command,
+    help=bi("Stan wysyłek MUŚ: każda paczka i liczby wizyt (z rejestru wysyłek).",
+            "The MUŚ's submissions: every batch and appointment counts (from the ledger)."),
+)  # fmt: skip
+@click.option(
+    "--ledger",
+    "ledger",
+    type=click.Path(path_type=Path),
+    metavar="PLIK",
+    help=bi(
+        "Rejestr wysyłek (domyślnie ten MUŚ obok cer-loader.toml).",
+        "The ledger (default: the MUŚ's beside cer-loader.toml).",
+    ),
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    metavar="PLIK",
+    help=bi(
+        "Konfiguracja placówki (MUŚ i miejsce rejestru).",
+        "Provider configuration (MUŚ and where the ledger is).",
+    ),
+)
+@click.option("--mus", "mus", metavar="ID", help=bi("Identyfikator MUŚ.", "MUŚ id."))
+@click.option(
+    "--attempts",
+    "show_attempts",
+    is_flag=True,
+    help=bi("Także każda próba wysyłki.", "Every send attempt too."),
+)
+@lang_option
+@debug_option
 def status(
-    ledger: Path | None, config: Path | None, mus: str | None, show_attempts: bool, lang: str,
+    ledger: Path | None, config: Path | None, mus: str | None, show_attempts: bool, lang: str | None,
     debug: bool,
 ) -> None:  # fmt: skip
     from cer_loader.ledger import open_ledger
 
-    lang = _lang(lang)
-    t = TEXT[lang]
+    language = _lang(lang)
+    t = TEXT[language]
     try:
         path, mus_id = ledger_file(ledger, mus, {"config": config})
         if not path.exists():
@@ -96,5 +123,5 @@ def status(
                         f"http={a['http_status'] or '-'} codes={a['cer_codes'] or '-'} "
                         f"{a['duration_ms'] or 0} ms sha256={a['request_sha256'] or '-'}"
                     )
-    except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
-        _fail(exc, lang, debug)
+    except BaseException as exc:  # noqa: BLE001 - one place turns errors into exit codes
+        _fail(exc, language, debug)

@@ -8,6 +8,8 @@ user wrote it) and ``other_row`` (for duplicate rules: where the first occurrenc
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import pandas as pd
 
 from cer_loader.catalogues.rules import Rule
@@ -62,15 +64,23 @@ def _value_for(f: pd.DataFrame, code: str, field: str, rows: pd.Index) -> pd.Ser
     return pd.Series("", index=rows)
 
 
-def validate(f: pd.DataFrame, ctx: Context, rules: dict[str, Rule]) -> pd.DataFrame:
+def validate(
+    f: pd.DataFrame,
+    ctx: Context,
+    rules: Mapping[str, Rule],
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Every check over every row; ``progress(checks_done, checks)`` after each check."""
     parts = []
     check_typed(f)
     other = {
         "duplicate-appointment-id": lambda: _first_rows(f, f["appointment_id"], ""),
         "duplicate-visit": lambda: _first_rows(f, visit_key(f), -1),
     }
-    for code, spec in CHECKS.items():
+    for done, (code, spec) in enumerate(CHECKS.items(), 1):
         rows = failed_rows(spec, f, ctx)
+        if progress is not None:
+            progress(done, len(CHECKS))
         if rows.empty:
             continue
         rule = rules[code]
