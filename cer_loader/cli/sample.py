@@ -20,12 +20,17 @@ TEXT = {
     help="Tworzy przykładowy eksport wizyt (CSV cp1250, XLSX lub HL7) z mapowaniem obok."
 )
 @click.option("--rows", type=int, required=True, help="liczba wierszy / number of rows")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "hl7"]), default="csv")
-@click.option("--out", type=click.Path(path_type=Path), required=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "hl7"]), default="csv",
+              help="rodzaj eksportu / kind of export")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="plik eksportu (mapowanie obok) / export file (mapping beside it)")  # fmt: skip
 @click.option("--defects", type=float, default=0.01, show_default=True,
               help="udział wierszy z wadą odrzucaną przez reguły / share of rows with a defect")  # fmt: skip
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl")
+@click.option("--seed", type=int, default=1, show_default=True,
+              help="ziarno losowania (ten sam plik za każdym razem) / random seed")  # fmt: skip
+@click.option(
+    "--lang", type=click.Choice(["pl", "en"]), default="pl", help="język komunikatów / language"
+)
 def sample(rows: int, fmt: str, out: Path, defects: float, seed: int, lang: str) -> None:
     from cer_loader.samples.writers import write_sample
 
