@@ -18,7 +18,9 @@ TEXT = {
 
 @click.command("dev-certs", help="Tworzy testowe CA, certyfikaty serwera i klienta (.p12).")
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl")
+@click.option(
+    "--lang", type=click.Choice(["pl", "en"]), default="pl", help="język komunikatów / language"
+)
 def dev_certs(directory: Path, lang: str) -> None:
     from cer_loader.submit.devcerts import ensure_dev_certs
 

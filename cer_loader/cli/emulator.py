@@ -27,14 +27,22 @@ TEXT = {
 
 
 @click.command(help="Lokalny emulator CeR (HTTPS z certyfikatem klienta, tylko 127.0.0.1).")
-@click.option("--port", type=int, default=8443, show_default=True)
+@click.option(
+    "--port",
+    type=int,
+    default=8443,
+    show_default=True,
+    help="port na 127.0.0.1 / port on 127.0.0.1",
+)
 @click.option("--store", type=click.Path(path_type=Path), required=True, help="plik SQLite")
 @click.option("--faults", default="", help="KIND:RATE,... (latency:MS, busy, reset-before, ...)")
 @click.option("--certs", type=click.Path(path_type=Path), default=None, help="katalog dev-certs")
 @click.option("--seed", type=int, default=0, help="ziarno losowania usterek")
 @click.option("--hang", type=float, default=30.0, help="timeout-after: sekundy bez odpowiedzi")
 @click.option("--list", "list_", is_flag=True, help="wypisz rekordy z magazynu (CSV)")
-@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl")
+@click.option(
+    "--lang", type=click.Choice(["pl", "en"]), default="pl", help="język komunikatów / language"
+)
 def emulator(
     port: int,
     store: Path,
