@@ -44,10 +44,21 @@ def cli(lang: str | None) -> None:
 def _register() -> None:
     """Add every command to the group, in the order ``--help`` lists them (explicit, no import
     side effects)."""
-    from cer_loader.cli import devcerts, emulator, golive, inspect, rules, run, sample, status
+    from cer_loader.cli import (
+        devcerts,
+        doctor,
+        emulator,
+        golive,
+        inspect,
+        rules,
+        run,
+        sample,
+        status,
+    )
 
     commands = (*run.COMMANDS, status.status, inspect.inspect, rules.rules, sample.sample)
-    for command in (*commands, *golive.COMMANDS, emulator.emulator, devcerts.dev_certs):
+    for command in (*commands, *golive.COMMANDS, emulator.emulator, devcerts.dev_certs,
+                    doctor.doctor):  # fmt: skip
         cli.add_command(command)
 
 
