@@ -17,6 +17,7 @@ from types import TracebackType
 
 from cryptography import x509
 
+from cer_loader.emulator.dispatch import Dispatcher, golive_contracts
 from cer_loader.emulator.faults import parse_faults
 from cer_loader.emulator.server import Server, server_context, wsdl_for
 from cer_loader.emulator.service import Service
@@ -85,16 +86,16 @@ def start_in_process(
     contract = contract or load_contract()
     plan = parse_faults(faults, seed)
     db = Store(store)
+    anchors = _certs(certs.wss_ca.read_bytes())
     service = Service(
-        contract,
-        db,
-        payload_xsd or data_dir("schemas") / "zasilInicjalnie.xsd",
-        _certs(certs.wss_ca.read_bytes()),
-        plan,
+        contract, db, payload_xsd or data_dir("schemas") / "zasilInicjalnie.xsd", anchors, plan
     )
+    # the go-live operations share the store, faults and anchors (dispatched by the Body)
+    others = [Service(c, db, Path(x), anchors, plan) for c, x in golive_contracts()]
+    front = Dispatcher([service, *others])
     ctx = server_context(certs.server_cert, certs.server_key, certs.password, certs.client_ca)
     xsds = {p.name: p.read_bytes() for p in contract.wsdl.parent.glob("*.xsd")}
-    server = Server((HOST, port), ctx, service, b"", xsds, plan.latency_ms, hang_s)
+    server = Server((HOST, port), ctx, front, b"", xsds, plan.latency_ms, hang_s)  # type: ignore[arg-type]
     url = f"https://{HOST}:{server.server_address[1]}{contract.service_path}"
     server.wsdl = wsdl_for(contract.wsdl, url)
     thread = threading.Thread(target=server.serve_forever, name="cer-emulator", daemon=True)

@@ -187,11 +187,7 @@ class Service:
                 "",
                 masked_schema_error(self.payload_schema.error_log),
             )
-        mus = str(
-            payload.xpath(
-                "string(*[local-name()='kontekst']/*[local-name()='miejsceUdzielaniaSwiadczen']/@extension)"
-            )
-        )
+        mus = str(payload.xpath(self.contract.mus_xpath))
         caller = context.get("idMiejscaPracyOidExt", mus)
         if mus != caller:
             raise Refusal(

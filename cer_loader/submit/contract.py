@@ -12,6 +12,9 @@ from cer_loader.errors import ConfigError
 from cer_loader.resources import data_dir, load_toml
 
 KINDS = ("transient", "ambiguous")
+MUS_XPATH = (
+    "string(*[local-name()='kontekst']/*[local-name()='miejsceUdzielaniaSwiadczen']/@extension)"
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class OperationContract:
     fault_minor: dict[str, str]
     record_key_attribute: str
     appointment_id_element: str
+    # where the payload names its MUŚ (the emulator checks it is the caller's)
+    mus_xpath: str = MUS_XPATH
 
     def context_values(self, values: dict[str, str] | Any) -> list[tuple[str, str]]:
         """(full attribute URN, value) pairs of ``kontekstWywolania`` for these context values."""
@@ -105,6 +110,7 @@ def load_contract(path: Path | None = None) -> OperationContract:
             fault_minor={str(k): str(v) for k, v in faults.get("minor", {}).items()},
             record_key_attribute=doc["payload"]["record_key_attribute"],
             appointment_id_element=doc["payload"]["appointment_id_element"],
+            mus_xpath=doc["payload"].get("mus_xpath", MUS_XPATH),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigError(
