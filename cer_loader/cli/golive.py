@@ -1,4 +1,5 @@
-"""``cer-loader slots`` and ``cer-loader provider``: the go-live steps around the initial load."""
+"""``cer-loader provider | slots | readiness | activate | reconcile``: the go-live steps around the
+initial load."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from cer_loader.cli.common import (
     _fail,
     _lang,
     _settings,
+    config_path,
     debug_option,
     lang_option,
 )
+from cer_loader.cli.golive_send import clients, send_operations, submit_options
 from cer_loader.cli.lang import bi
 
 _PATH = click.Path(path_type=Path)
@@ -52,13 +55,24 @@ def _paths(opts: dict[str, Any]) -> Any:
     )
 
 
+def _ledger(opts: dict[str, Any], settings: Any) -> Path:
+    from cer_loader.cli.common import config_path
+    from cer_loader.ledger import default_ledger_path
+
+    given = opts.pop("ledger_path", None)
+    return Path(given) if given else default_ledger_path(settings.mus_id, config_path(opts))
+
+
+_LEDGER = click.option("--ledger", "ledger_path", type=_PATH,
+                       help=bi("Rejestr wysyłek MUŚ (domyślnie obok cer-loader.toml).", "The MUŚ's submission ledger (default beside cer-loader.toml)."))  # fmt: skip
+
+
 @click.command(
     cls=Command,
     help=bi(
         "Sprawdza wolne terminy (zapiszSloty): tylko przyszłe, bez nakładania się, pokrycie "
         "trzech miesięcy; tworzy paczki XML i raporty.",
-        "Checks free slots (zapiszSloty): future only, no overlaps, three months covered; "
-        "writes the XML payload and the reports.",
+        "Checks free slots (zapiszSloty): future only, no overlaps, three months covered; writes the XML payload and the reports.",
     ),
     epilog="Kody wyjścia: 0 wszystko przyjęte i pokrycie wystarcza · 1 są odrzucenia albo luki "
     "w pokryciu · 2 błąd użycia, konfiguracji lub pliku · 3 błąd krytyczny.\n\n"
@@ -75,6 +89,8 @@ def _paths(opts: dict[str, Any]) -> Any:
 @click.option("--provider", "provider_path", type=_PATH,
               help=bi("Plik placówki: harmonogramy, których dotyczą terminy.", "Provider file: the schedules the slots belong to."))  # fmt: skip
 @click.option("--quiet", is_flag=True, help=bi("Bez paska postępu.", "No progress bar."))
+@_LEDGER
+@submit_options
 @_shared
 def slots(**opts: Any) -> None:
     from cer_loader.golive.console import format_slots
@@ -83,14 +99,27 @@ def slots(**opts: Any) -> None:
     lang, debug, quiet = _lang(opts["lang"]), opts.pop("debug"), opts.pop("quiet")
     inputs, out_dir = list(opts.pop("inputs")), opts.pop("out_dir")
     mapping, provider = opts.pop("mapping"), opts.pop("provider_path")
+    send, target, production = opts.pop("submit"), opts.pop("target"), opts.pop("production")
     try:
         paths = _paths(opts)
-        done = run_slots(inputs, _settings(opts), mapping_path=mapping, provider_path=provider,
-                         out_dir=out_dir, paths=paths, progress=Progress(lang, not quiet))  # fmt: skip
-    except BaseException as exc:  # noqa: BLE001 - one place turns errors into exit codes
+        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
+        config = config_path(dict(opts))
+        settings = _settings(opts).checked()
+        ledger = _ledger(ledger_opts, settings)
+        done = run_slots(inputs, settings, mapping_path=mapping, provider_path=provider, out_dir=out_dir,
+                         paths=paths, progress=Progress(lang, not quiet), ledger_path=ledger)  # fmt: skip
+        click.echo(format_slots(done.summary, lang, str(out_dir)))
+        code = done.exit_code
+        if send:
+            with clients(settings, config, target, production, ledger, lang) as client:
+                lines, ok = send_operations(["zapiszSloty"], client, settings, ledger, target, lang,
+                                            Progress(lang, not quiet))  # fmt: skip
+            click.echo("\n".join(lines))
+            code = max(code, 0 if ok else 1)
+    except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
         _fail(exc, lang, debug)
-    click.echo(format_slots(done.summary, lang, str(out_dir)))
-    sys.exit(done.exit_code)
+        return
+    sys.exit(code)
 
 
 @click.command(
@@ -98,8 +127,7 @@ def slots(**opts: Any) -> None:
     help=bi(
         "Sprawdza plik placówki (dane MUŚ, punkty mobilne, harmonogramy) i tworzy paczki "
         "zapiszDaneMus, importujMobilnePunktyObslugi i zapiszHarmonogram.",
-        "Checks the provider file (MUŚ data, mobile points, schedules) and writes the "
-        "zapiszDaneMus, importujMobilnePunktyObslugi and zapiszHarmonogram payloads.",
+        "Checks the provider file (MUŚ data, mobile points, schedules) and writes the zapiszDaneMus, importujMobilnePunktyObslugi and zapiszHarmonogram payloads.",
     ),
     epilog="Kody wyjścia: 0 plik poprawny · 1 plik ma problemy (nic nie przygotowano) · 2 błąd "
     "użycia lub konfiguracji · 3 błąd krytyczny.\n\nPrzykład: cer-loader provider "
@@ -109,6 +137,8 @@ def slots(**opts: Any) -> None:
 @click.option(
     "--out", "out_dir", type=_PATH, required=True, help=bi("Katalog wyników.", "Output folder.")
 )
+@_LEDGER
+@submit_options
 @_shared
 def provider(**opts: Any) -> None:
     from cer_loader.golive.console import format_provider
@@ -116,39 +146,54 @@ def provider(**opts: Any) -> None:
 
     lang, debug = _lang(opts["lang"]), opts.pop("debug")
     path, out_dir = opts.pop("provider_path"), opts.pop("out_dir")
+    send, target, production = opts.pop("submit"), opts.pop("target"), opts.pop("production")
     try:
         paths = _paths(opts)
-        done = run_provider(path, _settings(opts), out_dir=out_dir, paths=paths)
+        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
+        config = config_path(dict(opts))
+        settings = _settings(opts).checked()
+        ledger = _ledger(ledger_opts, settings)
+        done = run_provider(path, settings, out_dir=out_dir, paths=paths, ledger_path=ledger)
         rules = paths.rules("provider_rules.toml")
-    except BaseException as exc:  # noqa: BLE001
+        problems = [(p.where, p.code, rules[p.code].message(lang).replace("{value}", p.value))
+                    for p in done.problems]  # fmt: skip
+        click.echo(format_provider(done.summary, problems, lang))
+        code = done.exit_code
+        if send and not done.problems:
+            with clients(settings, config, target, production, ledger, lang) as client:
+                lines, ok = send_operations(["zapiszDaneMus", "importujMobilnePunktyObslugi", "zapiszHarmonogram"],
+                                            client, settings, ledger, target, lang, Progress(lang, True))  # fmt: skip
+            click.echo("\n".join(lines))
+            code = max(code, 0 if ok else 1)
+    except Exception as exc:  # noqa: BLE001
         _fail(exc, lang, debug)
-    problems = [(p.where, p.code, rules[p.code].message(lang).replace("{value}", p.value))
-                for p in done.problems]  # fmt: skip
-    click.echo(format_provider(done.summary, problems, lang))
-    sys.exit(done.exit_code)
-
-
-def _ledger(opts: dict[str, Any], settings: Any) -> Path:
-    from cer_loader.cli.common import config_path
-    from cer_loader.ledger import default_ledger_path
-
-    given = opts.pop("ledger_path", None)
-    return Path(given) if given else default_ledger_path(settings.mus_id, config_path(opts))
-
-
-_LEDGER = click.option("--ledger", "ledger_path", type=_PATH,
-                       help="Rejestr wysyłek MUŚ (domyślnie obok cer-loader.toml).")  # fmt: skip
+        return
+    sys.exit(code)
 
 
 @click.command(
-    help="Gotowość MUŚ do aktywacji: sześć kroków przewodnika CeR według tego, co CeR przyjęło "
-    "(rejestr wysyłek); wypisuje, czego brakuje i jak to uzupełnić, oraz readiness.html.",
+    cls=Command,
+    help=bi(
+        "Gotowość MUŚ do aktywacji: sześć kroków przewodnika CeR według tego, co CeR przyjęło "
+        "(rejestr wysyłek); wypisuje, czego brakuje i jak to uzupełnić, oraz readiness.html.",
+        "The MUŚ's readiness for activation: the six steps of the CeR guide from what CeR accepted (the ledger); says what is missing and how to fix it, and writes readiness.html.",
+    ),
     epilog="Kody wyjścia: 0 gotowe do aktywacji · 1 czegoś brakuje · 2 błąd użycia lub "
     "konfiguracji.\n\nPrzykład: cer-loader readiness --config sample_data/cer-loader.toml "
     "--provider sample_data/placowka.toml --out wyniki_gotowosc",
 )
-@click.option("--provider", "provider_path", type=_PATH, help="Plik placówki (punkty mobilne).")
-@click.option("--out", "out_dir", type=_PATH, help="Katalog na readiness.html.")
+@click.option(
+    "--provider",
+    "provider_path",
+    type=_PATH,
+    help=bi("Plik placówki (punkty mobilne).", "Provider file (mobile points)."),
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=_PATH,
+    help=bi("Katalog na readiness.html.", "Folder for readiness.html."),
+)
 @_LEDGER
 @_shared
 def readiness(**opts: Any) -> None:
@@ -198,23 +243,34 @@ def readiness(**opts: Any) -> None:
 
 
 @click.command(
-    help="Monitorowanie zgodności: porównuje bieżący eksport z tym, co CeR przechowuje (rejestr "
-    "wysyłek, a dla emulatora także jego magazyn): brak w CeR, odwołane lub przeniesione lokalnie, "
-    "różne (termin, zakres, pacjent, kategoria).",
+    cls=Command,
+    help=bi(
+        "Monitorowanie zgodności: porównuje bieżący eksport z tym, co CeR przechowuje (rejestr "
+        "wysyłek, a dla emulatora także jego magazyn): brak w CeR, odwołane lub przeniesione lokalnie, "
+        "różne (termin, zakres, pacjent, kategoria).",
+        "Sync monitoring: compares a current export with what CeR holds (the ledger, and the emulator's store): missing in CeR, cancelled or moved locally, different (start, scope, patient, category).",
+    ),
     epilog="Kody wyjścia: 0 zgodne · 1 niezgodne · 2 błąd użycia, konfiguracji lub pliku.\n\n"
     "Przykład (codziennie z crona): cer-loader reconcile eksport.csv --mapping mapping.toml "
     "--config cer-loader.toml --out zgodnosc",
 )
-@click.argument("inputs", nargs=-1, required=True, type=_PATH)
-@click.option("--mapping", type=_PATH, help="Plik mapowania eksportu (TOML).")
+@click.argument("inputs", nargs=-1, required=True, type=_PATH, metavar="PLIK...", cls=Argument)
+@click.option(
+    "--mapping",
+    type=_PATH,
+    help=bi("Plik mapowania eksportu (TOML).", "Mapping file of the export (TOML)."),
+)
 @click.option(
     "--out",
     "out_dir",
     type=_PATH,
-    help="Katalog wyników (reconcile.csv, summary.json, report.html).",
+    help=bi(
+        "Katalog wyników (reconcile.csv, summary.json, report.html).",
+        "Output folder (reconcile.csv, summary.json, report.html).",
+    ),
 )
 @click.option("--emulator-store", "emulator_store", type=_PATH,
-              help="Magazyn emulatora CeR: sprawdź też, co CeR sam wymienia.")  # fmt: skip
+              help=bi("Magazyn emulatora CeR: sprawdź też, co CeR sam wymienia.", "The CeR emulator's store: also check what CeR itself lists."))  # fmt: skip
 @_LEDGER
 @_shared
 def reconcile(**opts: Any) -> None:
@@ -247,4 +303,95 @@ def reconcile(**opts: Any) -> None:
     sys.exit(int(summary["exit_code"]))
 
 
-COMMANDS = (slots, provider, readiness, reconcile)
+@click.command(
+    cls=Command,
+    help=bi(
+        "Aktywuje MUŚ w CeR (aktywujMus) - tylko gdy gotowość jest pełna, albo z --override "
+        '"uzasadnienie" (wpisywane potwierdzenie MUŚ; uzasadnienie trafia do paczki i rejestru).',
+        "Activates the MUŚ in CeR (aktywujMus) only when readiness is complete, or with --override REASON (typed MUŚ confirmation; the reason goes into the payload and the ledger).",
+    ),
+    epilog="Kody wyjścia: 0 MUŚ aktywne · 1 niegotowe lub CeR nie przyjęło · 2 błąd użycia.\n\n"
+    "Przykład: cer-loader activate --config sample_data/cer-loader.toml --provider "
+    "sample_data/placowka.toml --out wyniki_aktywacja",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=_PATH,
+    required=True,
+    help=bi("Katalog wyników (paczka aktywujMus).", "Output folder (the aktywujMus payload)."),
+)
+@click.option(
+    "--provider",
+    "provider_path",
+    type=_PATH,
+    help=bi("Plik placówki (punkty mobilne).", "Provider file (mobile points)."),
+)
+@click.option(
+    "--override",
+    default="",
+    help=bi(
+        "Uzasadnienie aktywacji mimo niepełnej gotowości.",
+        "Reason for activating although readiness is incomplete.",
+    ),
+)
+@_LEDGER
+@submit_options
+@_shared
+def activate(**opts: Any) -> None:
+    from cer_loader.golive.catalogue import load_golive
+    from cer_loader.golive.provider import load_provider
+    from cer_loader.golive.readiness import checklist, format_checklist, gather, is_ready
+    from cer_loader.golive.run import run_activation
+
+    lang, debug = _lang(opts["lang"]), opts.pop("debug")
+    out_dir, provider_path, override = (
+        opts.pop("out_dir"),
+        opts.pop("provider_path"),
+        opts.pop("override"),
+    )
+    opts.pop("submit")
+    target, production = opts.pop("target"), opts.pop("production")
+    try:
+        paths = _paths(opts)
+        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
+        config = config_path(dict(opts))
+        settings = _settings(opts).checked()
+        ledger = _ledger(ledger_opts, settings)
+        golive = load_golive(paths.golive)
+        points = len(load_provider(provider_path).mobile_points) if provider_path else 0
+        steps = checklist(
+            gather(ledger, settings.mus_id, settings.as_of, mobile_points_declared=points), golive
+        )
+        ready = is_ready(steps)
+        if not ready:
+            click.echo(format_checklist(steps, settings.mus_id, lang))
+            if override:
+                typed = click.prompt("Wpisz identyfikator MUŚ, aby aktywować mimo braków" if lang != "en"
+                                     else "Type the MUŚ id to activate despite what is missing",
+                                     default="", show_default=False, err=True)  # fmt: skip
+                if str(typed).strip() != settings.mus_id:
+                    from cer_loader.errors import UsageError
+
+                    raise UsageError("nie potwierdzono identyfikatora MUŚ - nic nie wysłano",
+                                     "the MUŚ id was not confirmed - nothing sent")  # fmt: skip
+        run_activation(
+            settings,
+            out_dir=out_dir,
+            ledger_path=ledger,
+            ready=ready,
+            override=override,
+            paths=paths,
+        )
+        with clients(settings, config, target, production, ledger, lang) as client:
+            lines, ok = send_operations(
+                ["aktywujMus"], client, settings, ledger, target, lang, Progress(lang, True)
+            )
+        click.echo("\n".join(lines))
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc, lang, debug)
+        return
+    sys.exit(0 if ok else 1)
+
+
+COMMANDS = (slots, provider, readiness, reconcile, activate)

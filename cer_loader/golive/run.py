@@ -396,3 +396,41 @@ def run_provider(
     if out_dir is not None:
         write_json(out_dir / "summary.json", summary)
     return ProviderRun(summary, tuple(problems), tuple(payload))
+
+
+def run_activation(
+    settings: Settings,
+    *,
+    out_dir: Path,
+    ledger_path: Path,
+    ready: bool,
+    override: str = "",
+    paths: GoLivePaths | None = None,
+) -> list[OperationFile]:
+    """Render and journal ``aktywujMus`` — only when ``ready``, or with an ``override`` reason,
+    which goes into the payload and so into the ledger's journaled file. An activation CeR
+    already holds is not rendered again (returns no files)."""
+    if not ready and not override.strip():
+        raise UsageError(
+            "MUŚ nie jest gotowe do aktywacji (cer-loader readiness mówi, czego brakuje); "
+            'aktywacja mimo to tylko z --override "uzasadnienie"',
+            "the MUŚ is not ready to activate (cer-loader readiness says what is missing); "
+            'activating anyway needs --override "reason"',
+        )
+    settings = settings.checked()
+    paths = paths or GoLivePaths()
+    rec = {"key": record_key("aktywujMus", settings.mus_id, settings.mus_id), "local_id": settings.mus_id,
+           "date": settings.as_of.isoformat(), "override": "" if ready else override.strip()}  # fmt: skip
+    ledger = open_operation_ledger(ledger_path, "aktywujMus", settings.mus_id)
+    assert ledger is not None
+    try:
+        if settings.mus_id in ledger.held_ids():
+            return []
+        files = write_operation("aktywujMus", [rec], ctx=_ctx(settings), out_dir=out_dir / "payload",
+                                template_dir=paths.template_dir, schema_dir=paths.schema_dir)  # fmt: skip
+        facts = pd.DataFrame({"key": [rec["key"]], "local_id": [settings.mus_id]})
+        journal_operation(ledger, files, sources={rec["key"]: ("", "")}, facts=facts, inputs=[],
+                          out_dir=out_dir, operation="aktywujMus")  # fmt: skip
+        return files
+    finally:
+        ledger.close()
