@@ -42,6 +42,8 @@ def with_aip(aip: str, pv1: str = "") -> list[str]:
         ("AIP|1||5425740^Nowak^Jan^^^^^^NIL", "", "5425740", "AIP-3 (#1, NPWZ)"),
         ("AIP|1||PKHO^X~5425740^Nowak^^^^^^^^^^^PWZ", "", "5425740", "AIP-3 (#1, NPWZ)"),
         ("AIP|1||PKHO^X", "PV1|1|O|||||5425740^Nowak^^^^^^^^^^^NPWZ", "5425740", "PV1-7 (NPWZ)"),
+        # the type written with an HL7 hex escape (\X4E50575A\ = "NPWZ"): found after unescaping
+        ("AIP|1||5425740^Nowak^^^^^^^^^^^\\X4E50575A\\", "", "5425740", "AIP-3 (#1, NPWZ)"),
     ],
 )
 def test_npwz_only_from_an_identifier_typed_as_one(

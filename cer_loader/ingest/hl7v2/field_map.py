@@ -70,6 +70,10 @@ def _of_many(msg: Message, got: Got | None, seg: str) -> Got | None:
 
 def _npwz_in(msg: Message, raw: str, npwz_oid: str) -> str:
     """The id of the first repetition of an XCN field that is typed or OID'd as an NPWZ."""
+    if msg.delims.escape not in raw:  # no escape: a marker must appear literally (fast path)
+        upper = raw.upper()
+        if "PWZ" not in upper and "NIL" not in upper and not (npwz_oid and npwz_oid in raw):
+            return ""
     for rep in msg.reps(raw):
         cs = msg.comps(rep)
         ident = msg.leaf(cs, 1)
