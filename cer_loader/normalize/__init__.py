@@ -18,6 +18,11 @@ from cer_loader.normalize.columns import per_distinct, re_full, re_replace
 from cer_loader.normalize.phones import email_ok, phone_numbers
 
 
+def _status(values: pd.Series) -> pd.Series:
+    """A parse status column as a categorical: the checks compare it with a handful of codes."""
+    return values.astype("category")
+
+
 def _start_text(f: pd.DataFrame) -> pd.Series:
     combined = (f["start_date"] + " " + f["start_time"]).str.strip()
     return f["start"].where(f["start"] != "", combined)
@@ -38,7 +43,7 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
 
     birth, birth_status = timeutil.parse_dates(f["patient_birth_date"])
     f["n_birth_given"] = birth
-    f["n_birth_status"] = birth_status
+    f["n_birth_status"] = _status(birth_status)
     f["n_birth"] = f["n_pesel_birth"].where(f["n_pesel_valid"], birth)
 
     sex = f["patient_sex"].str.upper()
@@ -51,7 +56,7 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     # appointment
     start = timeutil.parse_start(f["start"], f["start_date"], f["start_time"])
     f["n_start"] = start["instant"]
-    f["n_start_status"] = start["status"]
+    f["n_start_status"] = _status(start["status"])
     f["n_start_ambiguous"] = start["ambiguous"]
     f["n_start_text"] = _start_text(f)
     local = f["n_start"].dt.tz_convert(timeutil.ZONE)
@@ -61,7 +66,7 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
 
     request, request_status = timeutil.parse_dates(f["request_date"])
     f["n_request"] = request
-    f["n_request_status"] = request_status
+    f["n_request_status"] = _status(request_status)
 
     minutes = pd.to_numeric(
         f["duration_minutes"].str.replace(",", ".", regex=False), errors="coerce"
