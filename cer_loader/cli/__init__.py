@@ -54,9 +54,17 @@ def _register() -> None:
         run,
         sample,
         status,
+        submit,
     )
 
-    commands = (*run.COMMANDS, status.status, inspect.inspect, rules.rules, sample.sample)
+    commands = (
+        *run.COMMANDS,
+        submit.submit,
+        status.status,
+        inspect.inspect,
+        rules.rules,
+        sample.sample,
+    )
     for command in (*commands, *golive.COMMANDS, emulator.emulator, devcerts.dev_certs,
                     doctor.doctor):  # fmt: skip
         cli.add_command(command)

@@ -35,9 +35,11 @@ UI: dict[str, dict[str, str]] = {
 }
 STAGES: dict[str, dict[str, tuple[str, str]]] = {  # stage: label, unit
     "pl": {"read": ("Wczytywanie", "B"), "validate": ("Walidacja", " wierszy"),
-           "render": ("Paczki XML", " wizyt"), "report": ("Raporty", " wierszy")},
+           "render": ("Paczki XML", " wizyt"), "report": ("Raporty", " wierszy"),
+           "submit": ("Wysyłka CeR", " wizyt")},
     "en": {"read": ("Reading", "B"), "validate": ("Validating", " rows"),
-           "render": ("XML batches", " visits"), "report": ("Reports", " rows")},
+           "render": ("XML batches", " visits"), "report": ("Reports", " rows"),
+           "submit": ("Sending to CeR", " visits")},
 }  # fmt: skip
 
 

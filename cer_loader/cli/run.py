@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import click
 
 from cer_loader.cli.common import Command, Progress, _fail, _lang, common, config_path, echo
 from cer_loader.cli.lang import bi
+from cer_loader.cli.submit import open_client, policy, submission_options, submitter
 
 NOTHING = {
     "pl": "Nic nie załadowano: żadna wizyta nie została przyjęta (kod wyjścia 1).",
@@ -56,15 +59,31 @@ def _run(render: bool, **opts: Any) -> None:
     opts.pop("state_path", None)
     config = config_path(opts)
     opts.pop("config")
+    send = opts.pop("submit", False)
+    target, production = opts.pop("target", "emulator"), opts.pop("production", False)
+    rules = policy(opts)
     try:
         if opts.get("as_of"):
             from cer_loader.settings import parse_date
 
             opts["as_of"] = parse_date(opts["as_of"], "--as-of")
-        done = run(
-            inputs, config_path=config, options=opts, mapping_path=mapping, out_dir=out_dir,
-            render=render, progress=progress, ledger_path=ledger_path,
-        )  # fmt: skip
+        with ExitStack() as stack:
+            settings, hook = None, None
+            if send:
+                from cer_loader.ledger import default_ledger_path
+                from cer_loader.pipeline import build_settings
+
+                settings = build_settings([Path(p) for p in inputs], config, opts).checked()
+                where = ledger_path or default_ledger_path(settings.mus_id, config)
+                client, label = stack.enter_context(
+                    open_client(settings, config, target, production, where, lang)
+                )
+                hook = submitter(client, label, settings, rules)
+            done = run(
+                inputs, settings, config_path=config, options=opts, mapping_path=mapping,
+                out_dir=out_dir, render=render, progress=progress, ledger_path=ledger_path,
+                submitter=hook,
+            )  # fmt: skip
         progress.close()
         titles = {code: r.title(lang) for code, r in done.result.rules.items()}
         echo(format_summary(dict(done.summary), titles, lang, out_dir))
@@ -82,6 +101,15 @@ def _run(render: bool, **opts: Any) -> None:
             "Validates the files, writes the zasilInicjalnie payload and the reports."),
 )  # fmt: skip
 @common
+@click.option(
+    "--submit",
+    is_flag=True,
+    help=bi(
+        "Wyślij paczki do CeR (bez skonfigurowanego celu: wbudowany emulator).",
+        "Send the payload to CeR (no target configured: the embedded emulator).",
+    ),
+)
+@submission_options
 def run(**opts: Any) -> None:
     _run(True, **opts)
 

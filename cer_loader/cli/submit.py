@@ -1,0 +1,214 @@
+"""``cer-loader submit OUT_DIR`` and what ``run --submit`` shares with it: choosing the target
+(the embedded emulator when none is configured), the production guard, passwords from the
+environment or a hidden prompt (never an argument), and the end-of-run lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cer_loader.cli.common import Progress, _fail, _lang, config_path
+
+TEXT = {
+    "pl": {
+        "embedded": "Brak skonfigurowanego celu: wysyłka do wbudowanego emulatora CeR ({url}, "
+        "magazyn {store})",
+        "no_target": "cel '{name}' nie jest skonfigurowany w [targets.{name}] pliku cer-loader.toml",
+        "need_flag": "cel 'production' wymaga opcji --production",
+        "confirm": "Wysyłka na PRODUKCJĘ CeR. Wpisz identyfikator MUŚ, aby potwierdzić",
+        "not_confirmed": "nie potwierdzono identyfikatora MUŚ - nic nie wysłano",
+        "password": "Hasło (zmienna {env} nie jest ustawiona)",
+        "no_payload": "brak katalogu z paczkami: {dir}",
+        "done": "Paczki: {states}",
+        "counts": "CeR ({target}): wysłane {submitted}, przyjęte przez CeR {accepted_by_cer}, "
+        "odrzucone przez CeR {refused_by_cer}, bez odpowiedzi {unknown}, niewysłane {not_sent}",
+        "fault": "WYSYŁKA PRZERWANA: błąd warstwy '{layer}' ({code}); nie ponawiam "
+        "(powtarzanie może zablokować konto)",
+        "breaker": "Wysyłka wstrzymana po powtarzających się błędach połączenia; uruchom "
+        "ponownie później: cer-loader submit {out}",
+        "merged": "Odpowiedzi CeR dopisane do {files}",
+    },
+    "en": {
+        "embedded": "No target configured: submitting to the embedded CeR emulator ({url}, "
+        "store {store})",
+        "no_target": "target '{name}' is not configured in [targets.{name}] of cer-loader.toml",
+        "need_flag": "the 'production' target needs --production",
+        "confirm": "Submitting to PRODUCTION CeR. Type the MUŚ id to confirm",
+        "not_confirmed": "the MUŚ id was not confirmed - nothing sent",
+        "password": "Password (variable {env} is not set)",
+        "no_payload": "no payload folder: {dir}",
+        "done": "Batches: {states}",
+        "counts": "CeR ({target}): submitted {submitted}, accepted by CeR {accepted_by_cer}, "
+        "refused by CeR {refused_by_cer}, no answer {unknown}, not sent {not_sent}",
+        "fault": "SUBMISSION STOPPED: the '{layer}' layer failed ({code}); not retrying "
+        "(repeating it can lock the account)",
+        "breaker": "Submission paused after repeated connection failures; run again later: "
+        "cer-loader submit {out}",
+        "merged": "CeR's answers added to {files}",
+    },
+}
+
+
+def _password(lang: str) -> Callable[[str], str]:
+    """A secret by environment variable name: the variable, else a hidden prompt."""
+    import os
+
+    def get(env: str) -> str:
+        value = os.environ.get(env)
+        if value:
+            return value
+        return str(click.prompt(TEXT[lang]["password"].format(env=env), hide_input=True, err=True))
+
+    return get
+
+
+@contextmanager
+def open_client(
+    settings: Any, config: Path | None, name: str, production: bool, ledger_path: Path,
+    lang: str, faults: str = "",
+) -> Iterator[tuple[Any, str]]:  # fmt: skip
+    """A ready P1 client for target ``name`` and its label; the embedded emulator (store beside
+    the ledger) when no target is configured and ``name`` is the default ``emulator``."""
+    from cer_loader.errors import ConfigError, UsageError
+    from cer_loader.resources import load_toml
+    from cer_loader.submit.client import P1Client
+    from cer_loader.submit.context import call_context
+    from cer_loader.submit.targets import load_targets
+
+    t = TEXT[lang]
+    doc = load_toml(config, "konfiguracja", "configuration") if config else {}
+    targets = load_targets(doc, config.parent if config else Path.cwd())
+    with ExitStack() as stack:
+        if name in targets:
+            target = targets[name]
+            label = name
+        elif name == "emulator" and not targets:
+            from cer_loader import emulator
+
+            store = ledger_path.with_name(f"emulator-{settings.mus_id}.sqlite")
+            handle = stack.enter_context(
+                emulator.start_in_process(store, faults=faults, certs_dir=None)
+            )
+            click.echo(t["embedded"].format(url=handle.url, store=store), err=True)
+            target, label = handle.target, "emulator (embedded)"
+        else:
+            raise ConfigError(
+                t["no_target"].format(name=name), TEXT["en"]["no_target"].format(name=name)
+            )
+        if target.production:
+            if not production:
+                raise UsageError(t["need_flag"], TEXT["en"]["need_flag"])
+            typed = click.prompt(t["confirm"], default="", show_default=False, err=True)
+            if str(typed).strip() != settings.mus_id:
+                raise UsageError(t["not_confirmed"], TEXT["en"]["not_confirmed"])
+        client = stack.enter_context(
+            P1Client(target, password=_password(lang), context=call_context(settings))
+        )
+        yield client, label
+
+
+def submitter(client: Any, label: str, settings: Any) -> Callable[..., Any]:
+    """What the pipeline calls after rendering: send this run's files through ``client``."""
+    from cer_loader.submit.context import call_context
+    from cer_loader.submit.orchestrate import submit
+
+    def send(ledger: Any, files: list[Path], progress: Callable[[str, int, int], None]) -> Any:
+        return submit(
+            ledger, client, target=label, context=call_context(settings), files=files,
+            progress=progress,
+        )  # fmt: skip
+
+    return send
+
+
+def end_lines(sub: dict[str, Any], lang: str, out_dir: Path) -> list[str]:
+    """The end-of-run lines: counts, every batch's state, and why it stopped early."""
+    t = TEXT[lang]
+    states = ", ".join(f"{b['batch_id']} {b['state']}" for b in sub["batches"]) or "-"
+    lines = [t["counts"].format(**sub), t["done"].format(states=states)]
+    if sub.get("fault"):
+        lines.append(t["fault"].format(**sub["fault"]))
+    elif sub.get("breaker_open"):
+        lines.append(t["breaker"].format(out=out_dir))
+    return lines
+
+
+def submission_options(fn: Any) -> Any:
+    for option in reversed([
+        click.option("--target", "target", default="emulator", show_default=True,
+                     help="Cel z [targets.NAZWA] (emulator, integration, production)."),
+        click.option("--production", is_flag=True,
+                     help="Zgoda na wysyłkę na produkcję (i tak trzeba wpisać MUŚ)."),
+    ]):  # fmt: skip
+        fn = option(fn)
+    return fn
+
+
+@click.command(help="Wysyła paczki z OUT_DIR/payload do CeR (rejestr wysyłek pilnuje, by nic "
+               "nie poszło dwa razy) i dopisuje odpowiedzi CeR do raportów.")  # fmt: skip
+@click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--config", type=click.Path(path_type=Path))
+@click.option("--mus", "mus_id", help="Identyfikator MUŚ (domyślnie z OUT_DIR/summary.json).")
+@click.option("--ledger", "ledger_path", type=click.Path(path_type=Path))
+@submission_options
+@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl", show_default=True)
+@click.option("--quiet", is_flag=True, help="Bez paska postępu.")
+@click.option("--debug", is_flag=True)
+def submit(out_dir: Path, **opts: Any) -> None:
+    from cer_loader.errors import UsageError
+    from cer_loader.ledger import default_ledger_path, open_ledger
+    from cer_loader.settings import load_settings
+    from cer_loader.submit import refusals
+    from cer_loader.submit.context import call_context
+    from cer_loader.submit.merge import merge_into_reports
+    from cer_loader.submit.orchestrate import submit as send
+
+    lang = _lang(opts["lang"])
+    try:
+        summary_file = out_dir / "summary.json"
+        summary = json.loads(summary_file.read_text("utf-8")) if summary_file.is_file() else {}
+        config = config_path(opts)
+        settings = load_settings(config, {"mus_id": opts["mus_id"] or summary.get("mus_id")})
+        settings = settings.checked()
+        payload = out_dir / "payload"
+        if not payload.is_dir():
+            t = "no_payload"
+            raise UsageError(TEXT["pl"][t].format(dir=payload), TEXT["en"][t].format(dir=payload))
+        ledger_path = opts["ledger_path"] or (
+            Path(summary["state_file"]) if summary.get("state_file") else None
+        ) or default_ledger_path(settings.mus_id, config)  # fmt: skip
+        ledger = open_ledger(ledger_path, settings.mus_id, create=False)
+        if ledger is None:
+            raise UsageError(
+                f"brak rejestru wysyłek: {ledger_path}", f"no submission ledger: {ledger_path}"
+            )
+        with (
+            ledger,
+            open_client(
+                settings, config, opts["target"], opts["production"], ledger_path, lang
+            ) as (client, label),
+        ):
+            done = send(
+                ledger, client, target=label, context=call_context(settings),
+                files=sorted(payload.glob("*.xml")),
+                progress=Progress(lang, not opts["quiet"]),
+            )  # fmt: skip
+            block = refusals.summary(ledger, done)
+            files = merge_into_reports(out_dir, ledger, done, block, lang)
+    except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
+        _fail(exc, lang, opts["debug"])
+        return
+    for line in end_lines(block, lang, out_dir):
+        click.echo(line)
+    if files:
+        click.echo(TEXT[lang]["merged"].format(files=", ".join(str(f) for f in files)))
+    if block.get("fault"):
+        sys.exit(int(block["fault"]["exit_code"]))
+    unsettled = block["refused_by_cer"] + block["unknown"] + block["not_sent"]
+    sys.exit(1 if unsettled else 0)
