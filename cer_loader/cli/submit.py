@@ -113,7 +113,13 @@ def open_client(
         yield client, label
 
 
-def submitter(client: Any, label: str, settings: Any) -> Callable[..., Any]:
+def policy(opts: dict[str, Any]) -> Any:
+    from cer_loader.submit.orchestrate import Policy
+
+    return Policy(attempts=opts.pop("attempts", 5), base_s=opts.pop("backoff", 1.0))
+
+
+def submitter(client: Any, label: str, settings: Any, rules: Any) -> Callable[..., Any]:
     """What the pipeline calls after rendering: send this run's files through ``client``."""
     from cer_loader.submit.context import call_context
     from cer_loader.submit.orchestrate import submit
@@ -121,7 +127,7 @@ def submitter(client: Any, label: str, settings: Any) -> Callable[..., Any]:
     def send(ledger: Any, files: list[Path], progress: Callable[[str, int, int], None]) -> Any:
         return submit(
             ledger, client, target=label, context=call_context(settings), files=files,
-            progress=progress,
+            progress=progress, policy=rules,
         )  # fmt: skip
 
     return send
@@ -145,6 +151,10 @@ def submission_options(fn: Any) -> Any:
                      help="Cel z [targets.NAZWA] (emulator, integration, production)."),
         click.option("--production", is_flag=True,
                      help="Zgoda na wysyłkę na produkcję (i tak trzeba wpisać MUŚ)."),
+        click.option("--attempts", type=click.IntRange(1, 20), default=5, show_default=True,
+                     help="Prób na paczkę przy błędach przejściowych."),
+        click.option("--backoff", type=click.FloatRange(0, 60), default=1.0, show_default=True,
+                     help="Podstawa odstępu między próbami [s] (rośnie 2x, losowo, maks. 60 s)."),
     ]):  # fmt: skip
         fn = option(fn)
     return fn
@@ -196,7 +206,7 @@ def submit(out_dir: Path, **opts: Any) -> None:
         ):
             done = send(
                 ledger, client, target=label, context=call_context(settings),
-                files=sorted(payload.glob("*.xml")),
+                files=sorted(payload.glob("*.xml")), policy=policy(opts),
                 progress=Progress(lang, not opts["quiet"]),
             )  # fmt: skip
             block = refusals.summary(ledger, done)

@@ -88,9 +88,12 @@ class Orchestrator:
         self.breaker_open = False
 
     # -- helpers ------------------------------------------------------------------------
-    def _backoff(self, n: int) -> None:
-        """Full jitter: a random delay in [0, min(cap, base * 2**n)]."""
-        self.sleep(self.rng() * min(self.policy.cap_s, self.policy.base_s * 2**n))
+    def _backoff(self, n: int, exc: Exception | None = None) -> None:
+        """Full jitter: a random delay in [0, min(cap, base * 2**n)]; at least the server's
+        ``Retry-After`` when it gave one (capped too)."""
+        delay = self.rng() * min(self.policy.cap_s, self.policy.base_s * 2**n)
+        after = float(getattr(exc, "retry_after", 0.0) or 0.0)
+        self.sleep(max(delay, min(after, self.policy.cap_s)))
 
     def _failed(self) -> bool:
         """Count a failed attempt; True when the breaker opens."""
@@ -170,7 +173,7 @@ class Orchestrator:
                     self.breaker_open = True
                     break
                 if n + 1 < self.policy.attempts:
-                    self._backoff(n)
+                    self._backoff(n, exc)
                 continue
             except AmbiguousError as exc:
                 self.ledger.finish_attempt(
