@@ -34,3 +34,14 @@ def _own_ledgers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     folder = tmp_path / "ledgers"
     monkeypatch.setenv("CER_LOADER_LEDGER_DIR", str(folder))
     return folder
+
+
+@pytest.fixture(scope="session")
+def _dev_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(monkeypatch: pytest.MonkeyPatch, _dev_cache: Path) -> None:
+    """Dev certificates of the embedded emulator go to a per-session cache, not ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_dev_cache))
