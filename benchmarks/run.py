@@ -150,7 +150,7 @@ def main() -> None:
         results = []
         for n in args.rows:
             results.append(bench(n, tmp, args.workers, not args.no_frictionless))
-            print(f"{n:,} rows done: {results[-1]['times']['whole run']:.1f} s", file=sys.stderr)
+            print(f"{n:,} rows done:\n{table(results)}", file=sys.stderr, flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n`python benchmarks/run.py --rows {' '.join(map(str, args.rows))}` — "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "

@@ -53,11 +53,14 @@ def main(argv: list[str]) -> None:
     times: dict[str, float] = {}
     instrument(times)
     settings = load_settings(config, {})
+    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if validate_only:  # validation alone: no payload, no reports (as a frictionless script)
-        result = pipeline.run([data], settings, mapping_path=mapping, render=False)
-    else:
-        result = pipeline.run([data], settings, mapping_path=mapping, out_dir=out)
+        result = pipeline.run([data], settings, mapping_path=mapping, render=False,
+                              ledger_path=out / "ledger.sqlite", config_path=config)  # fmt: skip
+    else:  # a fresh ledger of its own: nothing counts as loaded by an earlier run
+        result = pipeline.run([data], settings, mapping_path=mapping, out_dir=out,
+                              ledger_path=out / "ledger.sqlite", config_path=config)  # fmt: skip
     times["whole run"] = time.perf_counter() - t0
     s = result.summary
     print(json.dumps({"times": times, "rows": s["input_rows"], "accepted": s["accepted"],
