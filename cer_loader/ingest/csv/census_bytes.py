@@ -38,18 +38,21 @@ class ByteLines(Sequence[str]):
         self.data = data
         arr = np.frombuffer(data, dtype=np.uint8)
         off = 3 if encoding.startswith("utf-8") and data.startswith(_BOM) else 0
-        cr = arr == 13
-        lone_cr = cr.copy()
-        lone_cr[:-1] &= arr[1:] != 10
-        ends = np.flatnonzero((arr == 10) | lone_cr)
+        has_cr = b"\r" in data
+        if has_cr:
+            cr = arr == 13
+            lone_cr = cr.copy()
+            lone_cr[:-1] &= arr[1:] != 10
+            ends = np.flatnonzero((arr == 10) | lone_cr)
+        else:  # the common case: one pass
+            ends = np.flatnonzero(arr == 10)
         ends = ends[ends >= off]
-        after = ends + 1
-        starts = np.concatenate(([off], after)).astype(np.int64)
+        starts = np.concatenate(([off], ends + 1)).astype(np.int64)
         stops = np.concatenate((ends, [len(data)])).astype(np.int64)
-        # a line ended by \r\n stops before its \r
-        crlf = np.zeros(len(stops), dtype=bool)
-        crlf[: len(ends)] = (ends > off) & cr[np.maximum(ends - 1, 0)] & (arr[ends] == 10)
-        stops = stops - crlf
+        if has_cr:  # a line ended by \r\n stops before its \r
+            crlf = np.zeros(len(stops), dtype=bool)
+            crlf[: len(ends)] = (ends > off) & cr[np.maximum(ends - 1, 0)] & (arr[ends] == 10)
+            stops = stops - crlf
         if starts[-1] >= len(data):  # a final line end adds no line
             starts, stops = starts[:-1], stops[:-1]
         self.arr, self.starts, self.stops = arr, starts, stops
@@ -72,28 +75,34 @@ class ByteLines(Sequence[str]):
         return np.bincount(line, minlength=len(self))
 
     def blank_lines(self, delimiter: str, encoding: str) -> np.ndarray:
-        """Per line: nothing but delimiters, quotes and whitespace (as ``str.strip`` sees it)."""
+        """Per line: nothing but delimiters, quotes and whitespace (as ``str.strip`` sees it).
+
+        Most lines show a letter or digit within their first bytes, so only the first 8 bytes
+        of every line are gathered; lines not decided by them are checked one by one."""
         n = len(self)
-        if not n:
-            return np.zeros(0, dtype=bool)
+        fill = _ASCII_SPACE + b'"' + delimiter.encode("ascii")
         filler = np.zeros(256, dtype=bool)
-        filler[list(_ASCII_SPACE + b'"' + delimiter.encode("ascii"))] = True
-        filler[0x80:] = True  # non-ASCII: judged below, on the few lines where it matters
-        solid = ~filler[self.arr]
-        empty = self.stops <= self.starts
-        starts = np.minimum(self.starts, max(len(self.arr) - 1, 0))
-        has_solid = np.zeros(n, dtype=bool)
-        if len(self.arr):
-            has_solid = np.logical_or.reduceat(solid, starts) & ~empty
-            # reduceat runs to the next start: the line end bytes in between are filler anyway
-        blank = ~has_solid
-        high = self.arr >= 0x80
-        if high.any():
-            has_high = np.zeros(n, dtype=bool)
-            has_high[~empty] = np.logical_or.reduceat(high, starts)[~empty]
-            page = encoding.removesuffix(MIXED)
-            for k in np.flatnonzero(blank & has_high).tolist():
-                raw = self.data[self.starts[k] : self.stops[k]]
+        filler[list(fill)] = True
+        filler[0x80:] = True  # non-ASCII: decided by decoding, below
+        blank = self.stops <= self.starts  # empty lines
+        todo = np.flatnonzero(~blank)
+        check = []
+        for o in range(8):
+            if not len(todo):
+                break
+            at = self.starts[todo] + o
+            inside = at < self.stops[todo]
+            hit = np.zeros(len(todo), dtype=bool)
+            hit[inside] = ~filler[self.arr[at[inside]]]
+            check.append(todo[~inside])  # every byte was filler: decide below
+            todo = todo[inside & ~hit]
+        page = encoding.removesuffix(MIXED)
+        for k in np.concatenate([todo, *check]).tolist() if n else []:
+            raw = self.data[self.starts[k] : self.stops[k]]
+            rest = raw.translate(None, fill)
+            if not rest:
+                blank[k] = True
+            elif not rest.isascii():
                 try:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError:

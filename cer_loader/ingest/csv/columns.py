@@ -118,12 +118,16 @@ def blank_records(
     columns: list[pa.ChunkedArray], patched: dict[int, list[str]], n: int
 ) -> np.ndarray:
     """Records whose every field is empty or whitespace (patched ones judged by all fields)."""
-    blank = np.ones(n, dtype=bool)
+    if not n:
+        return np.zeros(0, dtype=bool)
+    empty = None
     for col in columns:
-        empty = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
-        blank &= empty.to_numpy(zero_copy_only=False)
-        if not blank.any():
+        e = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
+        empty = e if empty is None else pc.and_(empty, e)
+        if not pc.any(empty).as_py():
             break
+    blank = np.ones(n, dtype=bool) if empty is None else empty.to_numpy(zero_copy_only=False)
+    blank = np.array(blank, dtype=bool)  # writable
     for i, fields in patched.items():
         blank[i - 1] = not any(f.strip() for f in fields)
     return blank

@@ -131,6 +131,16 @@ def _decode_mixed(data: bytes, codepage: str, lines: list[int]) -> str:
 def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
     """Return ``"utf-8-sig"``, ``"utf-8"``, ``"cp1250"`` or ``"iso-8859-2"`` for ``data``, with
     ``+utf-8`` appended to a code page when some lines are UTF-8 (module docstring)."""
+    return _detect(data, path)[0]
+
+
+def detect_and_decode(data: bytes, *, path: str | Path | None = None) -> tuple[str, str]:
+    """The detected encoding and the text (a UTF-8 file is decoded once, not twice)."""
+    enc, text = _detect(data, path)
+    return enc, text if text is not None else decode(data, enc, path=path)
+
+
+def _detect(data: bytes, path: str | Path | None) -> tuple[str, str | None]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         raise InputError(
             "Plik wygląda na UTF-16 albo plik binarny; zapisz go jako CSV w UTF-8.",
@@ -139,18 +149,18 @@ def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
             line=1,
         )
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     else:
-        return "utf-8-sig" if data.startswith(_BOM) else "utf-8"
+        return ("utf-8-sig" if data.startswith(_BOM) else "utf-8"), text
     mixed = utf8_lines(data, "cp1250")
     if mixed:
         base = _single_byte(_without(data, mixed), path)
         if mixed != utf8_lines(data, base):
             base = "cp1250"
-        return base + MIXED
-    return _single_byte(data, path)
+        return base + MIXED, None
+    return _single_byte(data, path), None
 
 
 _CP1250_UNDEFINED = b"\x81\x83\x88\x90\x98"  # bytes cp1250 leaves undefined

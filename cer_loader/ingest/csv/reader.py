@@ -55,7 +55,7 @@ import pyarrow.compute as pc
 from cer_loader import outcomes
 from cer_loader.errors import InputError
 from cer_loader.ingest.csv.columns import blank_records, record_columns
-from cer_loader.ingest.csv.encoding import MIXED, decode, detect_encoding, utf8_lines
+from cer_loader.ingest.csv.encoding import MIXED, decode, detect_and_decode, utf8_lines
 from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the reader's public names)
     CANDIDATE_DELIMITERS,
     EXCERPT,
@@ -140,8 +140,11 @@ def read_csv(
     path = Path(path)
     limits = limits or Limits()
     data = read_input_bytes(path, limits.max_file_bytes)
-    enc = encoding or detect_encoding(data, path=path)
-    text = decode(data, enc, path=path).removeprefix("\ufeff")
+    if encoding:
+        enc, text = encoding, decode(data, encoding, path=path)
+    else:
+        enc, text = detect_and_decode(data, path=path)
+    text = text.removeprefix("\ufeff")
     warnings: list[Notice] = []
     if enc.endswith(MIXED):
         warnings.append(_mixed_notice(data, enc))
