@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from cer_loader.cli.common import Progress, _fail, _lang, config_path
+from cer_loader.cli.lang import bi
 
 TEXT = {
     "pl": {
@@ -148,13 +149,13 @@ def end_lines(sub: dict[str, Any], lang: str, out_dir: Path) -> list[str]:
 def submission_options(fn: Any) -> Any:
     for option in reversed([
         click.option("--target", "target", default="emulator", show_default=True,
-                     help="Cel z [targets.NAZWA] (emulator, integration, production)."),
+                     help=bi("Cel z [targets.NAZWA] (emulator, integration, production).", "Target from [targets.NAME] (emulator, integration, production).")),
         click.option("--production", is_flag=True,
-                     help="Zgoda na wysyłkę na produkcję (i tak trzeba wpisać MUŚ)."),
+                     help=bi("Zgoda na wysyłkę na produkcję (i tak trzeba wpisać MUŚ).", "Consent to send to production (the MUŚ id must still be typed).")),
         click.option("--attempts", type=click.IntRange(1, 20), default=5, show_default=True,
-                     help="Prób na paczkę przy błędach przejściowych."),
+                     help=bi("Prób na paczkę przy błędach przejściowych.", "Attempts per batch on transient errors.")),
         click.option("--backoff", type=click.FloatRange(0, 60), default=1.0, show_default=True,
-                     help="Podstawa odstępu między próbami [s] (rośnie 2x, losowo, maks. 60 s)."),
+                     help=bi("Podstawa odstępu między próbami [s] (rośnie 2x, losowo, maks. 60 s).", "Base delay between attempts [s] (doubles, jittered, at most 60 s).")),
     ]):  # fmt: skip
         fn = option(fn)
     return fn
@@ -163,13 +164,30 @@ def submission_options(fn: Any) -> Any:
 @click.command(help="Wysyła paczki z OUT_DIR/payload do CeR (rejestr wysyłek pilnuje, by nic "
                "nie poszło dwa razy) i dopisuje odpowiedzi CeR do raportów.")  # fmt: skip
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--config", type=click.Path(path_type=Path))
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    help="Konfiguracja placówki (domyślnie ./cer-loader.toml).",
+)
 @click.option("--mus", "mus_id", help="Identyfikator MUŚ (domyślnie z OUT_DIR/summary.json).")
-@click.option("--ledger", "ledger_path", type=click.Path(path_type=Path))
+@click.option(
+    "--ledger",
+    "ledger_path",
+    type=click.Path(path_type=Path),
+    help="Rejestr wysyłek MUŚ (domyślnie obok cer-loader.toml).",
+)
 @submission_options
-@click.option("--lang", type=click.Choice(["pl", "en"]), default="pl", show_default=True)
+@click.option(
+    "--lang",
+    type=click.Choice(["pl", "en"]),
+    default="pl",
+    show_default=True,
+    help="Język komunikatów (pl albo en).",
+)
 @click.option("--quiet", is_flag=True, help="Bez paska postępu.")
-@click.option("--debug", is_flag=True)
+@click.option(
+    "--debug", is_flag=True, help="Przy nieoczekiwanym błędzie pełny ślad (bez danych osobowych)."
+)
 def submit(out_dir: Path, **opts: Any) -> None:
     from cer_loader.errors import UsageError
     from cer_loader.ledger import default_ledger_path, open_ledger
