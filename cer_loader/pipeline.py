@@ -32,11 +32,9 @@ from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_can
 from cer_loader.normalize import normalize
 from cer_loader.preflight import check_inputs, check_outputs
 from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
-from cer_loader.report.html import write_html_report
-from cer_loader.report.not_loaded import not_loaded_table, write_not_loaded
-from cer_loader.report.rows import LOCAL, TABLE, issue_table, write_issue_csv, write_summary
+from cer_loader.report.origins import LOCAL, TABLE
 from cer_loader.report.summary import build_summary
-from cer_loader.report.workbook import write_steward_workbook
+from cer_loader.report.writer import write_reports
 from cer_loader.result import Run, RunResult
 from cer_loader.settings import Settings, load_settings, parse_date
 from cer_loader.submit import refusals
@@ -190,21 +188,13 @@ def run(
             payload=tuple(payload), state_path=state_file, run_id=run_id,
             submission=submission,
         )  # fmt: skip
-        report: _ReportProgress | None = None
-        if out is not None:
-            report = _ReportProgress(result, progress)
-            _write_row_reports(result, out, report)
     finally:
         if state is not None:
             state.close()
     summary = build_summary(result, out)
-    if out is not None and report is not None:
-        write_summary(out / "summary.json", summary)
-        report.step(1)
-        write_steward_workbook(out / "report.xlsx", result, summary, mapping)
-        report.step(len(result.issues))
-        write_html_report(out / "report.html", result, summary)
-        report.step(1)
+    if out is not None:
+        report = _ReportProgress(result, progress)
+        write_reports(result, summary, mapping, out, step=report.step)  # all or none, summary last
     return Run(result, summary)
 
 
@@ -248,21 +238,7 @@ def _render_and_record(
     return payload
 
 
-def _write_row_reports(result: RunResult, out_dir: Path, report: _ReportProgress) -> None:
-    frame, tables, rules = result.frame, result.tables, dict(result.rules)
-    lang = result.settings.lang
-    write_issue_csv(
-        out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang)
-    )
-    report.step(len(result.errors))
-    write_issue_csv(
-        out_dir / "warnings.csv", issue_table(result.warnings, frame, tables, rules, lang)
-    )
-    report.step(len(result.warnings))
-    if any(t.not_loaded is not None for t in tables):
-        write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang))
-
-
+<<<<<<< HEAD
 def _ledger_path(
     given: Path | None, tables: list[SourceTable], mus_id: str, config: Path | None
 ) -> Path:

@@ -57,7 +57,7 @@ def fix_workbook(path: Path, fixes: dict[str, dict[str, str]]) -> None:
     ws = wb[FIX_SHEET]
     head = [c.value for c in ws[1]]
     for row in ws.iter_rows(min_row=2):
-        for col, value in fixes.get(row[0].value, {}).items():
+        for col, value in fixes.get(row[head.index("Nr wizyty")].value, {}).items():
             row[head.index(col)].value = value
     wb.save(path)
 
@@ -90,7 +90,7 @@ def test_round_trip_fixes_rows_and_never_duplicates(tmp_path: Path) -> None:
     # rows still wrong come back, tied to their original file and row
     ws = openpyxl.load_workbook(second / "report.xlsx")[FIX_SHEET]
     head = [c.value for c in ws[1]]
-    back = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
+    back = {r[head.index("Nr wizyty")]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert len(back) == 9 and not set(back) & set(FIXES)
     assert back["W00023"][head.index(COL_REF)] in ("", None)  # original had no extra ref
     assert back["W00023"][head.index("CER: wiersz źródłowy")] == "25"
@@ -146,7 +146,8 @@ def test_a_changed_header_is_a_clear_error(tmp_path: Path) -> None:
     first = tmp_path / "first"
     invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(first))
     wb = openpyxl.load_workbook(first / "report.xlsx")
-    wb[FIX_SHEET]["M1"] = "PESEL pacjenta (nowy)"
+    ws = wb[FIX_SHEET]
+    ws.cell(1, [c.value for c in ws[1]].index("PESEL") + 1).value = "PESEL pacjenta (nowy)"
     wb.save(tmp_path / "b.xlsx")
     r = CliRunner().invoke(cli, ["run", str(tmp_path / "b.xlsx"), "--out", str(tmp_path / "x")])
     assert r.exit_code == 2 and "brakuje kolumn" in r.output and "Traceback" not in r.output

@@ -89,7 +89,7 @@ def test_dump_through_the_run(dump: Path, tmp_path: Path) -> None:
     assert rej[0]["source_ref"].startswith("MSH-10 M8") and rej[0]["source_row"] == "9"
     assert "wizyty niezaładowane: 2 (cancelled 1, update-without-booking 1)" in result.output
     # messages that load nothing: S12+S15 of A2, the folded S13 of A3, the repeat, the orphan S14
-    assert "+ niezaładowane 5" in result.output
+    assert "+ pominięte 5" in result.output
 
 
 def test_fixtures_are_there() -> None:

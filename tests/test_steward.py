@@ -16,6 +16,7 @@ from cer_loader.ingest.steward import (
     COL_FILE,
     COL_ID,
     COL_MESSAGE,
+    COL_REF,
     COL_ROW,
     COL_RULES,
     FIX_SHEET,
@@ -56,15 +57,17 @@ def test_sheets_rows_and_layout(tmp_path: Path) -> None:
     assert wb[META_SHEET].sheet_state == "veryHidden"
     ws = wb[FIX_SHEET]
     head = header(ws)
-    assert head[:3] == ["Nr wizyty", "Data wizyty", "Godz."] and "PESEL" in head
-    assert head[-6:-4] == [COL_RULES, COL_MESSAGE] and COL_FILE in head and COL_ID in head
+    # what to fix first, where a steward reads first; provenance last
+    assert head[:2] == [COL_MESSAGE, COL_RULES]
+    assert head[2:5] == ["Nr wizyty", "Data wizyty", "Godz."] and "PESEL" in head
+    assert head[-4:] == [COL_FILE, COL_ROW, COL_REF, COL_ID]
     assert ws.max_row - 1 == 12  # one row per rejected input row, not per issue
     assert (
-        ws.freeze_panes == "A2"
+        ws.freeze_panes == "B2"
         and ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}13"
     )
     rows = {
-        r[0].value: dict(zip(head, [c for c in r], strict=True)) for r in ws.iter_rows(min_row=2)
+        r[2].value: dict(zip(head, [c for c in r], strict=True)) for r in ws.iter_rows(min_row=2)
     }
     bad = rows["W00023"]  # pesel-checksum
     assert bad[COL_RULES].value == "pesel-checksum" and "PESEL" in bad[COL_MESSAGE].value

@@ -12,9 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from cer_loader.files import open_private
+from cer_loader.files import Outputs, open_private
 from cer_loader.ingest.table import SourceTable
 from cer_loader.outcomes import HL7_NOT_LOADED
+from cer_loader.sanitize import csv_frame
 
 # the reasons are data: stable codes with Polish and English texts (cer_loader.outcomes)
 REASONS: dict[str, tuple[str, str]] = {code: (o.pl, o.en) for code, o in HL7_NOT_LOADED.items()}
@@ -65,16 +66,25 @@ def counts(tables: Sequence[SourceTable]) -> dict[str, Any]:
     for t in hl7:
         for reason, n in t.details.get("not_loaded", {}).items():
             by_reason[reason] = by_reason.get(reason, 0) + int(n)
+    ranked = dict(sorted(by_reason.items(), key=lambda kv: -kv[1]))
     return {
         "messages": sum(int(t.details.get("messages", 0)) for t in hl7),
         "duplicate_messages": sum(int(t.details.get("duplicates", 0)) for t in hl7),
+        # messages that became no appointment row of their own: the balance's "skipped"
+        "skipped_messages": sum(t.skipped_rows for t in hl7),
         "appointments": sum(int(t.details.get("appointments", 0)) for t in hl7),
         "loaded_appointments": sum(t.data_rows for t in hl7),
+        "appointments_not_loaded": sum(by_reason.values()),
+        "appointments_not_loaded_by_reason": ranked,
+        # the earlier names of the two above
         "not_loaded": sum(by_reason.values()),
-        "not_loaded_by_reason": dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
+        "not_loaded_by_reason": dict(ranked),
     }
 
 
-def write_not_loaded(path: Path, table: pd.DataFrame) -> None:
-    with open_private(path) as fh:
-        table.to_csv(fh, index=False)
+def write_not_loaded(path: Path, table: pd.DataFrame, outputs: Outputs | None = None) -> None:
+    """``not_loaded.csv``: values and headers through the sanitiser (its ids are left readable:
+    they are how a message is found again; its messages are fixed texts)."""
+    safe = csv_frame(table)
+    with outputs.open(path) if outputs is not None else open_private(path) as fh:
+        safe.to_csv(fh, index=False)

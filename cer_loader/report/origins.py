@@ -1,23 +1,58 @@
-"""Where each row of a run came from, for the steward workbook writer.
+"""Where each row of a run came from: its original columns, and its original file.
 
-A row read from a steward workbook carries the original file and row it was first read from;
-any other row is its own origin. The writer uses this to restore the source headers.
+:func:`original_columns` is the one join from rows of the run's frame back to the columns of
+the table they were read from (``rejected.csv``, ``warnings.csv``, the workbook and the HTML
+examples all use it). A row read from a steward workbook carries the original file and row it
+was first read from; any other row is its own origin (:func:`origins_of`), which the workbook
+writer uses to restore the source headers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from cer_loader.fields import FIELD_NAMES
 from cer_loader.ingest.steward import ORIG_FILE, ORIG_REF, ORIG_ROW, ORIGIN
-from cer_loader.ingest.table import SOURCE_FILE, SOURCE_REF, SOURCE_ROW
+from cer_loader.ingest.table import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
 from cer_loader.mapping import Mapping, resolve_columns
 
 if TYPE_CHECKING:
     from cer_loader.result import RunResult
+
+# columns of the run's frame naming the table a row was read from and its label there
+TABLE, LOCAL = "_table", "_local"
+
+
+def original_columns(
+    frame: pd.DataFrame, tables: Sequence[SourceTable], labels: Iterable[Any],
+    extra: Sequence[str] = (),
+) -> pd.DataFrame:  # fmt: skip
+    """For each label of ``frame`` (repeats allowed), its row's columns as read from its table.
+
+    The result has one row per label, in order (index 0..n-1), and the union of the tables'
+    visible columns (plus ``extra`` hidden ones where a table has them); a column a row's own
+    table lacks is NaN.
+    """
+    labels = list(labels)
+    table_of = frame.loc[labels, TABLE].to_numpy() if labels else np.array([], dtype=int)
+    local_of = frame.loc[labels, LOCAL].to_numpy() if labels else np.array([])
+    parts = []
+    for t, table in enumerate(tables):
+        at = np.flatnonzero(table_of == t)
+        if not len(at):
+            continue
+        cols = [c for c in table.frame.columns if not c.startswith("_")]
+        cols += [c for c in extra if c in table.frame.columns]
+        part = table.frame.loc[local_of[at], cols]
+        part.index = pd.RangeIndex(len(labels))[at]
+        parts.append(part)
+    out = pd.concat(parts) if parts else pd.DataFrame(index=pd.RangeIndex(len(labels)))
+    return out.reindex(pd.RangeIndex(len(labels)))
 
 
 @dataclass

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from cer_loader.catalogues.rules import Rule
-from cer_loader.files import open_private, write_private
+from cer_loader.files import Outputs, open_private, write_private
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
 from cer_loader.report.masking import mask_for_field
+from cer_loader.report.origins import LOCAL, TABLE, original_columns
+from cer_loader.sanitize import csv_frame, mask_personal
 from cer_loader.validate import DERIVED
 
 HL7_SOURCES = "_hl7_sources"
@@ -33,17 +35,24 @@ FIXED = [
     "value",
     "message",
 ]
-TABLE, LOCAL = "_table", "_local"
+__all__ = ["FIXED", "LOCAL", "TABLE", "issue_table", "messages", "write_csv", "write_issue_csv",
+           "write_summary"]  # fmt: skip
 
 
 def _masked(issues: pd.DataFrame) -> pd.Series:
-    """Values as shown in reports: masked when they identify a person (derived values are not)."""
+    """Values as shown in reports: masked when their field identifies a person (derived values
+    are not), and whatever their field, any PESEL-like number, phone or e-mail inside them (a
+    row the reader set aside names a source header, not a field; the id is left readable)."""
     derived = issues["rule"].isin(list(DERIVED))
     fields = issues["field"].where(~derived, "")
-    return mask_for_field(issues["value"], fields)
+    out = mask_for_field(issues["value"], fields)
+    scan = (issues["field"] != "appointment_id").to_numpy()
+    if scan.any():
+        out[scan] = mask_personal(out[scan])
+    return out
 
 
-def messages(issues: pd.DataFrame, rules: dict[str, Rule], lang: str) -> pd.Series:
+def messages(issues: pd.DataFrame, rules: Mapping[str, Rule], lang: str) -> pd.Series:
     """Per issue, the rule's message with {value} (masked) and {other_row} filled in."""
     masked = _masked(issues)
     other = issues["other_row"].fillna("").astype(str).replace("", "?")
@@ -65,7 +74,7 @@ def issue_table(
     issues: pd.DataFrame,
     frame: pd.DataFrame,
     tables: Sequence[SourceTable],
-    rules: dict[str, Rule],
+    rules: Mapping[str, Rule],
     lang: str,
 ) -> pd.DataFrame:
     """The report rows for ``issues``: fixed columns then every source file's original columns."""
@@ -84,31 +93,29 @@ def issue_table(
             "message": messages(issues, rules, lang).to_numpy(),
         }
     )
-    table_of = frame.loc[rows, TABLE].to_numpy()
-    local_of = frame.loc[rows, LOCAL].to_numpy()
-    originals = []
-    for t, table in enumerate(tables):
-        sel = table_of == t
-        if not sel.any():
-            continue
-        cols = [c for c in table.frame.columns if not c.startswith("_")]
-        # HL7: which segment/field each value came from (TQ1-7, PID-3[2], ...), for IT staff
-        cols += [c for c in (HL7_SOURCES,) if c in table.frame.columns]
-        part = table.frame.loc[local_of[sel], cols].copy()
-        part = part.rename(columns={HL7_SOURCES: "hl7_sources"})
-        part.index = out.index[sel]
-        originals.append(part)
-    orig = pd.concat(originals) if originals else pd.DataFrame(index=out.index)
+    # HL7: which segment/field each value came from (TQ1-7, PID-3[2], ...), for IT staff
+    orig = original_columns(frame, tables, rows, extra=(HL7_SOURCES,))
+    orig = orig.rename(columns={HL7_SOURCES: "hl7_sources"})
+    orig.index = out.index
     orig = orig.rename(columns={c: f"src:{c}" for c in orig.columns if c in FIXED})
-    out = out.join(orig.reindex(out.index))
+    out = out.join(orig)
     return out.sort_values(["source_file", "source_row", "rule"], kind="stable")
 
 
-def write_issue_csv(path: Path, table: pd.DataFrame) -> None:
-    with open_private(path) as fh:
-        table.to_csv(fh, index=False, quoting=csv.QUOTE_MINIMAL)
+def write_csv(path: Path, table: pd.DataFrame, outputs: Outputs | None = None) -> None:
+    """A report CSV for Excel: every value and header through :func:`sanitize.csv_frame`."""
+    safe = csv_frame(table)
+    with outputs.open(path) if outputs is not None else open_private(path) as fh:
+        safe.to_csv(fh, index=False, quoting=csv.QUOTE_MINIMAL)
 
 
-def write_summary(path: Path, summary: dict[str, Any]) -> None:
-    data = json.dumps(summary, ensure_ascii=False, indent=2, default=str).encode("utf-8")
-    write_private(path, data + b"\n")
+def write_issue_csv(path: Path, table: pd.DataFrame, outputs: Outputs | None = None) -> None:
+    write_csv(path, table, outputs)
+
+
+def summary_bytes(summary: Mapping[str, Any]) -> bytes:
+    return json.dumps(summary, ensure_ascii=False, indent=2, default=str).encode("utf-8") + b"\n"
+
+
+def write_summary(path: Path, summary: Mapping[str, Any]) -> None:
+    write_private(path, summary_bytes(summary))

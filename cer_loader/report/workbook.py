@@ -1,24 +1,29 @@
 """``report.xlsx``: the data steward's workbook (fix the highlighted cells, save, run it again).
 
-Sheets: "Do poprawy" (one row per rejected input row: its original columns under the source's
-own headers, then the rule codes and the message, then grey provenance columns), "Ostrzeżenia"
-(rows with warnings, same form), "Podsumowanie" (instructions, parameters, counts) and the very
-hidden "_cer_loader" (machine metadata that ``cer_loader.ingest.steward`` reads back).
-Every value is written as text (never a formula, identifiers never numbers); mode 0600.
+Sheets: "Do poprawy" (one row per rejected input row: first the message saying what to fix
+and the rule codes, then its original columns under the source's own headers, then grey
+provenance columns), "Ostrzeżenia" (rows with warnings, same form, marked yellow instead of
+red), "Podsumowanie" and the very hidden "_cer_loader" (:mod:`cer_loader.report.workbook_meta`).
+
+Written by xlsxwriter in ``constant_memory`` mode: rows stream to disk one by one, so memory
+does not grow with the number of rows. Every value is written as text (never a formula,
+identifiers never numbers; a formula-like text also gets Excel's quote prefix) after
+:func:`cer_loader.sanitize.clean`, so no content can make the writer fail. Mode 0600, renamed
+into place when complete.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
+import math
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from cer_loader.files import write_private
+from cer_loader.files import Outputs
 from cer_loader.ingest.steward import (  # fmt: skip
     COL_FILE,
     COL_ID,
@@ -27,30 +32,66 @@ from cer_loader.ingest.steward import (  # fmt: skip
     COL_ROW,
     COL_RULES,
     FIX_SHEET,
-    FORMAT,
-    FORMAT_VERSION,
     META_SHEET,
     SUMMARY_SHEET,
     WARN_SHEET,
-    safe_text,
 )
 from cer_loader.mapping import Mapping, enum_choices
-from cer_loader.report.origins import Origins, origins_of
-from cer_loader.report.rows import LOCAL, TABLE, messages
+from cer_loader.report.origins import Origins, original_columns, origins_of
+from cer_loader.report.rows import messages
+from cer_loader.report.workbook_meta import (
+    MAX_CELL,
+    cell_text,
+    write_meta_sheet,
+    write_summary_sheet,
+)
+from cer_loader.sanitize import clean_column, has_formula_prefix
 
 if TYPE_CHECKING:
-    from openpyxl.worksheet.worksheet import Worksheet
+    from xlsxwriter.workbook import Format, Workbook
+    from xlsxwriter.worksheet import Worksheet
 
     from cer_loader.result import RunResult
 
-FAULT_FILL = "FFC7CE"  # light red, as Excel's "bad" style
-FAULT_FONT = "9C0006"
+Clock = Callable[[], dt.datetime]
+# cell colours: errors as Excel's "bad" style, warnings as its "neutral" one
+MARKS = {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "9C5700")}
 HEAD_FILL, PROV_FILL, PROV_FONT = "DDEBF7", "EDEDED", "7F7F7F"
 MAX_COMMENTS = 20_000  # beyond this, the message column alone explains (comments are slow)
+MESSAGE_WIDTH, LINE_HEIGHT, MAX_HEIGHT = 60, 15, 409
+LEAD = [COL_MESSAGE, COL_RULES]
+TAIL = [COL_FILE, COL_ROW, COL_REF, COL_ID]
+# rules decided by other cells than their field: mark those (the first present are marked)
+DECIDING = {
+    "programme-sex": ["scope_code", "patient_pesel", "patient_sex"],
+    "programme-age": ["scope_code", "patient_pesel", "patient_birth_date"],
+}
+HINTS = {
+    "programme-sex": (
+        "Płeć wynika z numeru PESEL. Wiersz przejdzie, gdy kod zakresu wskaże świadczenie "
+        "dostępne dla tej płci albo gdy błędny PESEL zostanie poprawiony.",
+        "The sex follows from the PESEL. The row passes when the scope code names a service "
+        "open to this sex, or when a wrong PESEL is corrected.",
+    ),
+    "programme-age": (
+        "Wiek liczy się rocznikowo z numeru PESEL (lub daty urodzenia) i daty wizyty. Wiersz "
+        "przejdzie, gdy kod zakresu wskaże program dla tego wieku albo gdy błędny PESEL lub "
+        "data urodzenia zostaną poprawione.",
+        "The age is counted by birth year from the PESEL (or birth date) and the visit date. "
+        "The row passes when the scope code names a programme for this age, or when a wrong "
+        "PESEL or birth date is corrected.",
+    ),
+}
 
 
-def _fault_headers(field: str, columns: dict[str, str], headers: set[str]) -> list[str]:
-    """The original headers a failing canonical field points at (start → date and time)."""
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _fault_headers(code: str, field: str, columns: dict[str, str], headers: set[str]) -> list[str]:
+    """The original headers a failing rule points at (start → date and time)."""
+    if code in DECIDING:
+        return [columns[n] for n in DECIDING[code] if n in columns]
     names = ["start", "start_date", "start_time"] if field == "start" else [field]
     found = [columns[n] for n in names if n in columns]
     if not found and field in headers:
@@ -60,232 +101,161 @@ def _fault_headers(field: str, columns: dict[str, str], headers: set[str]) -> li
 
 def _rows_for(
     issues: pd.DataFrame, result: RunResult, origins: Origins, headers: list[str], lang: str
-) -> tuple[list[Any], dict[Any, list[str]], dict[Any, list[str]], dict[tuple[Any, str], list[str]]]:
-    """Labels in input order, rule codes and messages per label, fault messages per cell."""
+) -> tuple[list[Any], dict[Any, list[str]], dict[Any, list[str]], dict[Any, dict[str, list[str]]]]:
+    """Labels in input order, rule codes and messages per label, fault messages per cell
+    (per label: header → messages)."""
     if issues.empty:
         return [], {}, {}, {}
     msgs = messages(issues, result.rules, lang)
     rules: dict[Any, list[str]] = defaultdict(list)
     texts: dict[Any, list[str]] = defaultdict(list)
-    faults: dict[tuple[Any, str], list[str]] = defaultdict(list)
+    faults: dict[Any, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     present = set(headers)
+    en = lang == "en"
     for row, code, field, msg in zip(
         issues["row"], issues["rule"], issues["field"], msgs, strict=True
     ):
+        code, text = str(code), str(msg)
+        if code in HINTS:
+            text = f"{text}. {HINTS[code][en]}"
         if code not in rules[row]:
-            rules[row].append(str(code))
-        texts[row].append(str(msg))
-        columns = origins.columns_of(row)
-        for h in _fault_headers(str(field), columns, present):
-            faults[(row, h)].append(str(msg))
+            rules[row].append(code)
+        texts[row].append(text)
+        for h in _fault_headers(code, str(field), origins.columns_of(row), present):
+            faults[row][h].append(text)
     index = result.frame.index
     labels = index[index.isin(list(rules))].tolist()  # input order, without a loop over every row
     return labels, rules, texts, faults
 
 
-def _original_values(result: RunResult, labels: list[Any], headers: list[str]) -> pd.DataFrame:
-    frame = result.frame.loc[labels]
-    parts = []
-    for t, table in enumerate(result.tables):
-        sel = frame[frame[TABLE] == t]
-        if sel.empty:
-            continue
-        cols = [c for c in table.frame.columns if not c.startswith("_")]
-        part = table.frame.loc[sel[LOCAL].to_numpy(), cols]
-        part.index = sel.index
-        parts.append(part)
-    out = pd.concat(parts) if parts else pd.DataFrame(index=frame.index)
-    return out.reindex(index=labels, columns=headers).fillna("").astype("str")
+def _width(values: list[str], header: str, lo: int = 8, hi: int = 40) -> int:
+    longest = max((len(v) for v in values[:2000]), default=0)
+    return min(max(longest, len(header), lo) + 2, hi)
+
+
+def _height(text: str) -> float:
+    lines = sum(max(1, math.ceil(len(line) / (MESSAGE_WIDTH - 4))) for line in text.split("\n"))
+    return float(min(max(lines, 1) * LINE_HEIGHT, MAX_HEIGHT))
+
+
+class _Formats:
+    """The cell formats of an issue sheet, each also with Excel's quote prefix."""
+
+    def __init__(self, wb: Workbook, severity: str) -> None:
+        fill, font = MARKS[severity]
+        base = {"num_format": "@", "valign": "top"}
+        specs: dict[str, dict[str, Any]] = {
+            "text": base,
+            "mark": {**base, "bg_color": fill, "font_color": font},
+            "message": {**base, "text_wrap": True, "font_color": font},
+            "prov": {**base, "font_color": PROV_FONT},
+            "head": {"bold": True, "bg_color": HEAD_FILL, "valign": "top", "text_wrap": True,
+                     "bottom": 1},
+            "head_prov": {"bold": True, "bg_color": PROV_FILL, "font_color": PROV_FONT,
+                          "valign": "top", "text_wrap": True, "bottom": 1},
+        }  # fmt: skip
+        self._f: dict[tuple[str, bool], Format] = {}
+        for name, spec in specs.items():
+            self._f[(name, False)] = wb.add_format(spec)
+            self._f[(name, True)] = wb.add_format({**spec, "quote_prefix": True})
+
+    def get(self, name: str, text: str) -> Format:
+        return self._f[(name, has_formula_prefix(text))]
 
 
 def _write_issue_sheet(
-    ws: Worksheet, result: RunResult, issues: pd.DataFrame, origins: Origins, mapping: Mapping,
-    lang: str, faults_marked: bool,
+    wb: Workbook, name: str, result: RunResult, issues: pd.DataFrame, origins: Origins,
+    mapping: Mapping, lang: str, severity: str,
 ) -> int:  # fmt: skip
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     headers = origins.headers
     labels, rules, texts, faults = _rows_for(issues, result, origins, headers, lang)
-    values = _original_values(result, labels, headers)
-    extra = [COL_RULES, COL_MESSAGE, COL_FILE, COL_ROW, COL_REF, COL_ID]
-    ws.append([safe_text(h) for h in headers + extra])
-    prov = origins.provenance(labels)
-    ids = result.frame.loc[labels, "appointment_id"].astype("str").tolist() if labels else []
-    columns = [values[h].tolist() for h in headers]
+    values = original_columns(result.frame, result.tables, labels).reindex(columns=headers)
+    columns = [clean_column(values[h].fillna("").astype("str")) for h in headers]
+    prov = [clean_column(p) for p in origins.provenance(labels)]
+    ids = clean_column(result.frame.loc[labels, "appointment_id"].astype("str")) if labels else []
+    msg = [cell_text("\n".join(dict.fromkeys(texts[label]))) for label in labels]
+    codes = ["; ".join(rules[label]) for label in labels]
+    tail = [*prov, ids]
+    lead_n, n = len(LEAD), len(labels)
+    width = lead_n + len(headers) + len(TAIL)
+    f = _Formats(wb, severity)
+    ws: Worksheet = wb.add_worksheet(name)
+    # columns: sized to their content, text format for cells a steward adds later too
+    ws.set_column(0, 0, MESSAGE_WIDTH, f.get("message", ""))
+    ws.set_column(1, 1, _width(codes, COL_RULES, 12), f.get("text", ""))
+    for j, h in enumerate(headers):
+        ws.set_column(lead_n + j, lead_n + j, _width(columns[j], h), f.get("text", ""))
+    for j, h in enumerate(TAIL):
+        col = lead_n + len(headers) + j
+        ws.set_column(col, col, _width(tail[j], h, hi=60), f.get("prov", ""))
+    # rows stream in order (constant memory): header, then one row per rejected input row
+    ws.set_row(0, 2 * LINE_HEIGHT)
+    for j, h in enumerate(LEAD + headers + TAIL):
+        text = cell_text(h)
+        ws.write_string(
+            0, j, text, f.get("head_prov" if j >= lead_n + len(headers) else "head", text)
+        )
+    pos = {h: lead_n + j for j, h in enumerate(headers)}
+    comments = 0
     for i, label in enumerate(labels):
-        row = [safe_text(col[i]) for col in columns]
-        row += [
-            "; ".join(rules[label]), safe_text("\n".join(dict.fromkeys(texts[label]))),
-            safe_text(prov[0][i]), str(prov[1][i]), safe_text(prov[2][i]), safe_text(ids[i]),
-        ]  # fmt: skip
-        ws.append(row)
-    n, width = len(labels), len(headers) + len(extra)
-    # everything is text: formulas never, identifiers never numbers
-    for row_cells in ws.iter_rows(min_row=1, max_row=n + 1, max_col=width):
-        for cell in row_cells:
-            if cell.data_type != "s":
-                cell.data_type = "s"
-            v = cell.value
-            if v and v[0] in "=+-@\t\r":
-                cell.quotePrefix = True
-            cell.number_format = "@"
-    head_fill, prov_fill = (
-        PatternFill("solid", fgColor=HEAD_FILL),
-        PatternFill("solid", fgColor=PROV_FILL),
-    )
-    for j in range(1, width + 1):
-        c = ws.cell(1, j)
-        c.font = Font(bold=True, color=PROV_FONT if j > len(headers) + 2 else None)
-        c.fill = prov_fill if j > len(headers) + 2 else head_fill
-    grey = Font(color=PROV_FONT)
-    for j in range(len(headers) + 3, width + 1):
-        for i in range(2, n + 2):
-            ws.cell(i, j).font = grey
-    wrap = Alignment(wrap_text=True, vertical="top")
-    for i in range(2, n + 2):
-        ws.cell(i, len(headers) + 2).alignment = wrap
-    if faults_marked:
-        fill, font = PatternFill("solid", fgColor=FAULT_FILL), Font(color=FAULT_FONT)
-        pos = {h: j + 1 for j, h in enumerate(headers)}
-        at = {label: i + 2 for i, label in enumerate(labels)}
-        for k, ((label, h), msgs) in enumerate(faults.items()):
-            cell = ws.cell(at[label], pos[h])
-            cell.fill, cell.font = fill, font
-            if k < MAX_COMMENTS:
-                comment = Comment("\n".join(dict.fromkeys(msgs)), "cer-loader")
-                comment.width, comment.height = 320, 110
-                cell.comment = comment
-    for j, h in enumerate(headers + extra, start=1):
-        sample = [len(h)] + [len(str(c[i])) for c in ([columns[j - 1]] if j <= len(headers) else [])
-                             for i in range(min(n, 200))]  # fmt: skip
-        w = 60 if h == COL_MESSAGE else min(max(max(sample) + 2, 9), 40)
-        ws.column_dimensions[get_column_letter(j)].width = w
-    ws.freeze_panes = "A2"
-    ws.page_setup.orientation = "landscape"
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.auto_filter.ref = f"A1:{get_column_letter(width)}{n + 1}"
-    if n and faults_marked:
-        for field, choices in enum_choices(mapping).items():
-            for h in origins.headers_for(field):
-                letter = get_column_letter(headers.index(h) + 1)
-                dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"',
-                                    allow_blank=True, showErrorMessage=True, errorStyle="warning")  # fmt: skip
-                dv.error = "Wybierz wartość z listy: " + ", ".join(choices)
-                dv.prompt = "Dozwolone: " + ", ".join(choices)
-                dv.showInputMessage = True
-                dv.add(f"{letter}2:{letter}{n + 1}")
-                ws.add_data_validation(dv)
+        r = i + 1
+        ws.set_row(r, _height(msg[i]))
+        ws.write_string(r, 0, msg[i], f.get("message", msg[i]))
+        ws.write_string(r, 1, codes[i], f.get("text", codes[i]))
+        marked = {pos[h]: m for h, m in faults[label].items()} if label in faults else {}
+        for j, values_j in enumerate(columns):
+            text = values_j[i][:MAX_CELL]
+            c = lead_n + j
+            fmt = f.get("mark" if c in marked else "text", text)
+            if text:
+                ws.write_string(r, c, text, fmt)
+            elif c in marked:
+                ws.write_blank(r, c, None, fmt)
+        for j, tail_j in enumerate(tail):
+            text = tail_j[i][:MAX_CELL]
+            if text:
+                ws.write_string(r, lead_n + len(headers) + j, text, f.get("prov", text))
+        for c, m in marked.items():
+            if comments < MAX_COMMENTS:
+                comments += 1
+                note = cell_text("\n".join(dict.fromkeys(m)))
+                ws.write_comment(r, c, note, {"author": "cer-loader", "x_scale": 2.5,
+                                               "y_scale": 1.6})  # fmt: skip
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, n, width - 1)
+    if n:
+        _drop_downs(ws, mapping, origins, pos, n)
+    _print_setup(ws, n, lead_n + len(headers) - 1)
     return n
 
 
-INSTRUCTIONS = {
-    "pl": [
-        "Jak poprawić odrzucone wiersze",
-        "1. Arkusz „Do poprawy” zawiera tylko odrzucone wiersze, z kolumnami jak w pliku źródłowym.",
-        "2. Popraw podświetlone komórki; komentarz w komórce i kolumna „CER: co poprawić” mówią, "
-        "co jest nie tak.",
-        "3. Nie zmieniaj nagłówków, nie usuwaj i nie przestawiaj kolumn; nie zmieniaj szarych "
-        "kolumn „CER: …” po prawej — wiążą wiersz z plikiem źródłowym.",
-        "4. Wiersz, którego nie da się poprawić, usuń z arkusza (pozostanie odrzucony).",
-        "5. Zapisz plik jako .xlsx i uruchom: cer-loader run report.xlsx --out NOWY_KATALOG",
-        "6. Wiersze już przyjęte wcześniej nie trafią do paczki drugi raz.",
-    ],
-    "en": [
-        "How to fix the rejected rows",
-        "1. Sheet 'Do poprawy' holds only the rejected rows, with the source file's columns.",
-        "2. Fix the highlighted cells; the cell comment and column 'CER: co poprawić' say what "
-        "is wrong.",
-        "3. Do not change headers, delete or move columns; do not edit the grey 'CER: …' columns "
-        "on the right: they tie each row to its source file.",
-        "4. Delete a row that cannot be fixed (it stays rejected).",
-        "5. Save as .xlsx and run: cer-loader run report.xlsx --out NEW_FOLDER",
-        "6. Rows accepted earlier are never put into a payload again.",
-    ],
-}
-LABELS = {
-    "pl": ("Parametry przebiegu", "MUŚ", "Stan na", "Przebieg", "Utworzono", "Plik stanu",
-           "Bilans", "Wiersze danych", "Przyjęte (nowe)", "Przyjęte wcześniej", "Odrzucone",
-           "Wiersze z ostrzeżeniami", "Pliki wejściowe", "Plik", "Rodzaj", "Wiersze", "SHA-256",
-           "Odrzucenia według reguł", "Reguła", "Wiersze", "Opis"),
-    "en": ("Run parameters", "MUŚ", "As of", "Run", "Created", "State file", "Balance",
-           "Data rows", "Accepted (new)", "Accepted earlier", "Rejected", "Rows with warnings",
-           "Input files", "File", "Kind", "Rows", "SHA-256", "Rejections by rule", "Rule",
-           "Rows", "Description"),
-}  # fmt: skip
+def _drop_downs(
+    ws: Worksheet, mapping: Mapping, origins: Origins, pos: dict[str, int], n: int
+) -> None:
+    for field, choices in enum_choices(mapping).items():
+        listed = ",".join(choices)
+        if len(listed) > 250:  # a list validation holds at most 255 characters
+            continue
+        for h in origins.headers_for(field):
+            ws.data_validation(1, pos[h], n, pos[h], {
+                "validate": "list", "source": choices, "ignore_blank": True,
+                "error_type": "warning", "error_message": "Wybierz wartość z listy: " + ", ".join(choices),
+                "input_message": "Dozwolone: " + ", ".join(choices)[:250],
+            })  # fmt: skip
 
 
-def fill_summary(ws: Worksheet, result: RunResult, summary: dict[str, Any]) -> None:
-    """Instructions, run parameters, balance, files with SHA-256, rejections per rule."""
-    from openpyxl.styles import Font
-
-    lang = "en" if result.settings.lang == "en" else "pl"
-    L, s = LABELS[lang], summary
-    run_id, state_path = result.run_id, result.state_path
-    lines: list[list[Any]] = [[x] for x in INSTRUCTIONS[lang]] + [[]]
-    heads = {0, len(lines)}
-    lines += [[L[0]], [L[1], s.get("mus_id", "")], [L[2], s.get("as_of", "")], [L[3], run_id],
-              [L[4], dt.datetime.now().strftime("%Y-%m-%d %H:%M")],
-              [L[5], str(state_path) if state_path else ""], []]  # fmt: skip
-    heads.add(len(lines))
-    lines += [[L[6]], [L[7], s.get("input_rows", 0)], [L[8], s.get("accepted_new", s.get("accepted", 0))],
-              [L[9], s.get("already_loaded", 0)], [L[10], s.get("rejected", 0)],
-              [L[11], s.get("rows_with_warnings", 0)], []]  # fmt: skip
-    heads.add(len(lines))
-    lines += [[L[12]], [L[13], L[14], L[15], L[10], L[16]]]
-    lines += [
-        [f["path"], f["kind"], f["input_rows"], f["rejected"], f["sha256"]]
-        for f in s.get("files", [])
-    ]
-    lines.append([])
-    heads.add(len(lines))
-    lines += [[L[17]], [L[18], L[19], L[20]]]
-    for code, n in s.get("rejections_by_rule", {}).items():
-        rule = result.rules.get(code)
-        text = rule.title(lang) if rule else ""
-        lines.append([code, n, text])
-    for line in lines:
-        ws.append([safe_text(v) if isinstance(v, str) else v for v in line])
-    for cell in ws["A"]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-    for i in heads:
-        ws.cell(i + 1, 1).font = Font(bold=True, size=12)
-    for row in ws.iter_rows(min_row=1, max_row=ws.max_row):
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-    ws.cell(1, 1).font = Font(bold=True, size=14)
-    for letter, width in zip("ABCDE", (48, 22, 12, 12, 66), strict=True):
-        ws.column_dimensions[letter].width = width
-
-
-def _write_meta(ws: Worksheet, result: RunResult, origins: Origins, mapping: Mapping,
-                state_path: Path | None, run_id: str) -> None:  # fmt: skip
-    s = result.settings
-    settings = {
-        "mus_id": s.mus_id, "regon": s.regon, "nip": s.nip, "nfz_branch": s.nfz_branch,
-        "as_of": s.as_of.isoformat(), "batch_size": s.batch_size,
-        **{k: str(getattr(s, k)) for k in ("scopes", "rules", "identifiers", "template_dir", "xsd")},
-    }  # fmt: skip
-    rows: list[tuple[str, str]] = [
-        ("format", FORMAT), ("format_version", str(FORMAT_VERSION)), ("run_id", run_id),
-        ("created", dt.datetime.now(dt.UTC).isoformat(timespec="seconds")),
-        ("mus_id", s.mus_id), ("as_of", s.as_of.isoformat()), ("lang", s.lang),
-        ("state", str(state_path.resolve()) if state_path else ""),
-        ("settings", json.dumps(settings, ensure_ascii=False)),
-        ("values", json.dumps(mapping.values, ensure_ascii=False)),
-        ("columns", json.dumps({"rules": COL_RULES, "message": COL_MESSAGE, "file": COL_FILE,
-                                "row": COL_ROW, "ref": COL_REF, "id": COL_ID}, ensure_ascii=False)),
-    ]  # fmt: skip
-    rows += [("origin", json.dumps(o, ensure_ascii=False)) for o in origins.items]
-    for key, value in rows:
-        ws.append([key, value])
-        ws.cell(ws.max_row, 2).data_type = "s"
-    ws.sheet_state = "veryHidden"
+def _print_setup(ws: Worksheet, n: int, last_col: int) -> None:
+    """A4 landscape at a readable scale, across then down; the header row and the message
+    column repeated on every page; the grey provenance columns left off the print."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.print_area(0, 0, max(n, 1), last_col)
+    ws.repeat_rows(0)
+    ws.repeat_columns(0)
+    ws.set_print_scale(80)
+    ws.print_across()
+    ws.set_footer("&L&A&RStrona &P / &N")
 
 
 def write_steward_workbook(
@@ -293,22 +263,35 @@ def write_steward_workbook(
     result: RunResult,
     summary: Any,
     mapping: Mapping,
+    *,
+    clock: Clock = utc_now,
+    outputs: Outputs | None = None,
 ) -> None:
-    """Write the steward's workbook for ``result`` to ``path`` (mode 0600, atomically)."""
-    from openpyxl import Workbook
+    """Write the steward's workbook for ``result`` to ``path`` (mode 0600; with ``outputs``
+    staged there, else renamed into place at once)."""
+    from xlsxwriter import Workbook
 
+    own = outputs is None
+    out = Outputs() if outputs is None else outputs
+    tmp = out.reserve(path)
     lang = result.settings.lang
     origins = origins_of(result, mapping)
     merged = Mapping(values={**origins.values, **mapping.values})
-    state_path, run_id = result.state_path, result.run_id
-    wb = Workbook()
-    fix = wb.active
-    fix.title = FIX_SHEET
-    _write_issue_sheet(fix, result, result.errors, origins, merged, lang, True)
-    warn = wb.create_sheet(WARN_SHEET)
-    _write_issue_sheet(warn, result, result.warnings, origins, merged, lang, True)
-    fill_summary(wb.create_sheet(SUMMARY_SHEET), result, summary)
-    _write_meta(wb.create_sheet(META_SHEET), result, origins, merged, state_path, run_id)
-    buf = io.BytesIO()
-    wb.save(buf)
-    write_private(path, buf.getvalue())
+    created = clock()
+    options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
+               "strings_to_urls": False}  # fmt: skip
+    try:
+        wb = Workbook(str(tmp), options)
+        _write_issue_sheet(wb, FIX_SHEET, result, result.errors, origins, merged, lang, "error")
+        _write_issue_sheet(
+            wb, WARN_SHEET, result, result.warnings, origins, merged, lang, "warning"
+        )
+        write_summary_sheet(wb, SUMMARY_SHEET, result, summary, created)
+        write_meta_sheet(wb, META_SHEET, result, origins, merged, created)
+        wb.close()
+    except BaseException:
+        if own:
+            out.discard()
+        raise
+    if own:
+        out.commit()

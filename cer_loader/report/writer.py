@@ -1,0 +1,63 @@
+"""All the reports of a run, written as one set: each under a temporary name, then renamed.
+
+Order: ``rejected.csv``, ``warnings.csv``, ``not_loaded.csv`` (HL7), ``report.xlsx``,
+``report.html`` are written (0600) under temporary names; only when every one is complete are
+they renamed into place, ``summary.json`` last — it seals the set (its ``run_id`` names the run
+the other files belong to). A failure or crash before the renames leaves the previous run's
+reports as they were. The pipeline commits the run state (the ledger) after this returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cer_loader.files import Outputs
+from cer_loader.mapping import Mapping as ColumnMapping
+from cer_loader.report.html import write_html_report
+from cer_loader.report.not_loaded import not_loaded_table, write_not_loaded
+from cer_loader.report.rows import issue_table, summary_bytes, write_issue_csv
+from cer_loader.report.workbook import utc_now, write_steward_workbook
+
+if TYPE_CHECKING:
+    from cer_loader.result import RunResult
+
+REPORTS = ("rejected.csv", "warnings.csv", "not_loaded.csv", "report.xlsx", "report.html",
+           "summary.json")  # fmt: skip
+
+
+def write_reports(
+    result: RunResult,
+    summary: Mapping[str, Any],
+    mapping: ColumnMapping,
+    out_dir: Path,
+    *,
+    clock: Callable[[], dt.datetime] = utc_now,
+    step: Callable[[int], None] = lambda rows: None,
+) -> list[Path]:
+    """Write every report of ``result`` into ``out_dir``; the paths written, in rename order.
+    ``step(rows)`` is told after each file how many rows it held (progress)."""
+    frame, tables, rules = result.frame, result.tables, result.rules
+    lang = result.settings.lang
+    with Outputs() as out:
+        write_issue_csv(
+            out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang), out
+        )
+        step(len(result.errors))
+        write_issue_csv(
+            out_dir / "warnings.csv", issue_table(result.warnings, frame, tables, rules, lang), out
+        )
+        step(len(result.warnings))
+        if any(t.not_loaded is not None for t in tables):
+            write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang), out)
+        write_steward_workbook(out_dir / "report.xlsx", result, summary, mapping, clock=clock,
+                               outputs=out)  # fmt: skip
+        step(len(result.issues))
+        write_html_report(out_dir / "report.html", result, summary, clock=clock, outputs=out)
+        step(1)
+        out.write(out_dir / "summary.json", summary_bytes(summary))
+        step(1)
+        written = out.paths
+    return written
