@@ -61,11 +61,9 @@ MAX_COMMENTS = 20_000  # beyond this, the message column alone explains (comment
 MESSAGE_WIDTH, LINE_HEIGHT, MAX_HEIGHT = 60, 15, 409
 LEAD = [COL_MESSAGE, COL_RULES]
 TAIL = [COL_FILE, COL_ROW, COL_REF, COL_ID]
-# rules decided by other cells than their field: mark those (the first present are marked)
-DECIDING = {
-    "programme-sex": ["scope_code", "patient_pesel", "patient_sex"],
-    "programme-age": ["scope_code", "patient_pesel", "patient_birth_date"],
-}
+# rules decided by other cells than their field: the scope, and the PESEL the sex and age come
+# from (the sex or birth date cell only for a patient without PESEL)
+DECIDING = {"programme-sex": "patient_sex", "programme-age": "patient_birth_date"}
 HINTS = {
     "programme-sex": (
         "Płeć wynika z numeru PESEL. Wiersz przejdzie, gdy kod zakresu wskaże świadczenie "
@@ -88,10 +86,17 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _fault_headers(code: str, field: str, columns: dict[str, str], headers: set[str]) -> list[str]:
+def _filled(value: object) -> bool:
+    return bool(pd.notna(value)) and str(value) != ""
+
+
+def _fault_headers(
+    code: str, field: str, columns: dict[str, str], headers: set[str], has_pesel: bool
+) -> list[str]:
     """The original headers a failing rule points at (start → date and time)."""
     if code in DECIDING:
-        return [columns[n] for n in DECIDING[code] if n in columns]
+        names = ["scope_code", "patient_pesel" if has_pesel else DECIDING[code]]
+        return [columns[n] for n in names if n in columns]
     names = ["start", "start_date", "start_time"] if field == "start" else [field]
     found = [columns[n] for n in names if n in columns]
     if not found and field in headers:
@@ -112,6 +117,8 @@ def _rows_for(
     faults: dict[Any, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     present = set(headers)
     en = lang == "en"
+    frame = result.frame
+    pesel = frame["patient_pesel"] if "patient_pesel" in frame.columns else None
     for row, code, field, msg in zip(
         issues["row"], issues["rule"], issues["field"], msgs, strict=True
     ):
@@ -121,7 +128,8 @@ def _rows_for(
         if code not in rules[row]:
             rules[row].append(code)
         texts[row].append(text)
-        for h in _fault_headers(code, str(field), origins.columns_of(row), present):
+        has_pesel = code in DECIDING and pesel is not None and _filled(pesel.at[row])
+        for h in _fault_headers(code, str(field), origins.columns_of(row), present, has_pesel):
             faults[row][h].append(text)
     index = result.frame.index
     labels = index[index.isin(list(rules))].tolist()  # input order, without a loop over every row
@@ -134,7 +142,8 @@ def _width(values: list[str], header: str, lo: int = 8, hi: int = 40) -> int:
 
 
 def _height(text: str) -> float:
-    lines = sum(max(1, math.ceil(len(line) / (MESSAGE_WIDTH - 4))) for line in text.split("\n"))
+    per_line = int(MESSAGE_WIDTH * 1.15)  # proportional text: more letters than width units
+    lines = sum(max(1, math.ceil(len(line) / per_line)) for line in text.split("\n"))
     return float(min(max(lines, 1) * LINE_HEIGHT, MAX_HEIGHT))
 
 
