@@ -17,21 +17,25 @@ from pathlib import Path
 from typing import Any
 
 from cer_loader import pipeline, render
+from cer_loader.report import writer
 from cer_loader.settings import load_settings
 
 # the pipeline's module-level functions that make the stages (those that exist are timed)
 STAGES = {
     "read": "read_inputs", "map": "combine", "normalize": "normalize", "validate": "validate",
-    "render+XSD": "render_batches", "row reports": "_write_row_reports",
+    "render+XSD": "render_batches", "row reports": "write_issue_csv",
     "summary": "build_summary", "workbook": "write_steward_workbook", "html": "write_html_report",
+    "all reports": "write_reports",
 }  # fmt: skip
 
 
 def instrument(times: dict[str, float]) -> None:
     for stage, name in STAGES.items():
-        fn = getattr(pipeline, name, None)
-        if fn is None:
+        # the pipeline's own functions, and the report writers behind report.writer.write_reports
+        module = next((m for m in (pipeline, writer) if hasattr(m, name)), None)
+        if module is None:
             continue
+        fn = getattr(module, name)
 
         def timed(*a: Any, _fn: Any = fn, _stage: str = stage, **kw: Any) -> Any:
             t = time.perf_counter()
@@ -40,7 +44,7 @@ def instrument(times: dict[str, float]) -> None:
             finally:
                 times[_stage] = times.get(_stage, 0.0) + time.perf_counter() - t
 
-        setattr(pipeline, name, functools.wraps(fn)(timed))
+        setattr(module, name, functools.wraps(fn)(timed))
 
 
 def main(argv: list[str]) -> None:
