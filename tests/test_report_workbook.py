@@ -43,7 +43,7 @@ def test_message_first_wrapped_and_columns_sized(book: openpyxl.Workbook) -> Non
     assert ws.column_dimensions["A"].width >= 50 and ws["A2"].alignment.wrap_text
     codes = max(len(str(c.value)) for c in ws["B"])
     assert ws.column_dimensions["B"].width >= codes  # rule codes no longer cut off
-    long = [r for r in range(2, ws.max_row + 1) if len(str(ws.cell(r, 1).value)) > 60]
+    long = [r for r in range(2, ws.max_row + 1) if len(str(ws.cell(r, 1).value)) > 80]
     assert long and all(ws.row_dimensions[r].height >= 30 for r in long)  # wrapped, all shown
 
 
