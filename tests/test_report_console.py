@@ -74,7 +74,7 @@ def test_nothing_printed_moves_the_cursor_or_names_the_window() -> None:
 
 def test_patients_without_a_mobile_number_shown_when_counted() -> None:
     assert "bez numeru komórkowego" not in format_summary(summary(), {}, "pl", None)
-    text = format_summary(summary(patients_without_sms_phone=4), {}, "pl", None)
+    text = format_summary(summary(patients_without_sms=4), {}, "pl", None)
     assert "Pacjenci bez numeru komórkowego (CeR nie wyśle im SMS): 4" in text
 
 

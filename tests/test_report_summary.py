@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 from click.testing import CliRunner
 
 from cer_loader.cli import cli
-from cer_loader.report.summary import patients_without_sms_phone
 
 from conftest import SAMPLE
 
@@ -31,16 +29,3 @@ def test_hl7_summary_names_records_and_appointments_apart(tmp_path: Path) -> Non
     assert s["files"][0]["balance"]["equation"].endswith("+ skipped")
     assert s["rejected"] + s["accepted"] == s["input_rows"]
     assert sum(s["rejections_by_rule"].values()) >= 1 and "warnings_by_rule" in s
-
-
-def test_patients_without_sms_capable_phone_counted_per_patient() -> None:
-    frame = pd.DataFrame(
-        {
-            "patient_pesel": ["1", "1", "2", "3", ""],
-            "patient_document_number": ["", "", "", "", "X1"],
-            "n_sms_capable": [False, True, False, False, False],
-        }
-    )
-    # patient 1 has a mobile in one row; 2, 3 and the foreigner X1 have none
-    assert patients_without_sms_phone(frame) == 3
-    assert patients_without_sms_phone(frame.drop(columns="n_sms_capable")) is None

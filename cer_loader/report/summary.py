@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cer_loader import __version__
+from cer_loader.outcomes import Notice
 
 # the printed summary moved to report/console.py; kept importable from here for its callers
 from cer_loader.report.console import (
@@ -149,6 +150,11 @@ def build_summary(result: RunResult, out_dir: Path | None) -> dict[str, Any]:
     if result.submission is not None:
         summary["submission"] = dict(result.submission)
     return summary
+
+
+def reader_warning_entry(notice: Notice, lang: str) -> dict[str, Any]:
+    """A reader warning in ``summary.json``: its stable code and its text in the run's language."""
+    return {"code": notice.code, "text": notice.text(lang)}
 
 
 def loop_summary(result: RunResult) -> dict[str, Any]:
