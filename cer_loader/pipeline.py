@@ -238,7 +238,6 @@ def _render_and_record(
     return payload
 
 
-<<<<<<< HEAD
 def _ledger_path(
     given: Path | None, tables: list[SourceTable], mus_id: str, config: Path | None
 ) -> Path:
