@@ -25,7 +25,7 @@ def parse_bytes(data: bytes) -> etree._Element:
     """Parse a document; a DOCTYPE is refused outright (it could declare entities)."""
     root = etree.fromstring(data, parser())
     if getattr(root.getroottree().docinfo, "doctype", ""):
-        raise etree.XMLSyntaxError("DOCTYPE is not allowed", 0, 0, 0)  # type: ignore[arg-type]
+        raise etree.XMLSyntaxError("DOCTYPE is not allowed", 0, 0, 0)  # type: ignore[call-arg, arg-type]
     return root
 
 
