@@ -147,7 +147,7 @@ def test_formula_injection_stays_text_and_ids_stay_text(tmp_path: Path) -> None:
 def test_libreoffice_opens_and_converts_it(tmp_path: Path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
+        pytest.fail("LibreOffice (soffice) is not installed: apt-get install libreoffice-calc")
     run_sample(tmp_path / "o")
     profile = tmp_path / "lo-profile"
     proc = subprocess.run(
