@@ -17,11 +17,13 @@ import os
 import secrets
 import sqlite3
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from cer_loader.errors import ConfigError, ReportError
+from cer_loader.files import create_private
 from cer_loader.ledger.store import (
     _SCHEMA,
     BATCH_STATES,
@@ -68,15 +70,13 @@ def new_run_id() -> str:
 def _create(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
     except OSError as exc:
         raise ReportError(
             f"nie można utworzyć rejestru wysyłek: {exc.strerror}",
             f"cannot create the submission ledger: {exc.strerror}",
             path=path,
         ) from None
+    create_private(path)  # 0600 from the first byte (cer_loader.files: the one place for it)
 
 
 def _meta(conn: sqlite3.Connection, key: str, default: str) -> str:
@@ -85,7 +85,9 @@ def _meta(conn: sqlite3.Connection, key: str, default: str) -> str:
     return str(row[0])
 
 
-def open_ledger(path: Path, mus_id: str, *, create: bool = True) -> Ledger | None:
+def open_ledger(
+    path: Path, mus_id: str, *, create: bool = True, clock: Callable[[], str] | None = None
+) -> Ledger | None:
     """Open (with ``create``, create 0600) the ledger of ``mus_id``; None if absent and not
     created. A ledger of another MUŚ is refused."""
     path = Path(path)
@@ -140,4 +142,4 @@ def open_ledger(path: Path, mus_id: str, *, create: bool = True) -> Ledger | Non
             f"unknown submission ledger version: {version}",
             path=path,
         )
-    return Ledger(path, conn, mus_id, salt)
+    return Ledger(path, conn, mus_id, salt, clock)

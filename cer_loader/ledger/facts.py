@@ -60,8 +60,8 @@ def accepted_facts(ledger: Ledger, operation: str) -> pd.DataFrame:
         c.execute(SCHEMA)
     cur = ledger._conn.execute(
         "SELECT f.key, f.local_id, f.schedule_id, f.start_utc, f.end_utc, f.scope_code, f.category, "
-        "f.patient_digest FROM facts f WHERE f.operation = ? AND EXISTS (SELECT 1 FROM records r "
-        "WHERE r.key = f.key AND r.state = 'ACCEPTED')",
+        "f.patient_digest FROM facts f WHERE f.operation = ? AND f.key IN "
+        "(SELECT key FROM records WHERE state = 'ACCEPTED')",  # one pass: records has no key index
         (operation,),
     )
     out = pd.DataFrame(cur.fetchall(), columns=COLUMNS)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,11 +117,15 @@ def _fail(exc: Exception, path: Path) -> ReportError:
 class Ledger:
     """A handle on one ledger file; use :func:`cer_loader.ledger.open_ledger`."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, mus_id: str, salt: str) -> None:
+    def __init__(
+        self, path: Path, conn: sqlite3.Connection, mus_id: str, salt: str,
+        clock: Callable[[], str] | None = None,
+    ) -> None:  # fmt: skip
         self.path = path
         self.mus_id = mus_id
         self.salt = salt
         self._conn = conn
+        self.clock = clock or now  # the time every journaled change is stamped with
 
     def close(self) -> None:
         self._conn.close()
@@ -181,7 +185,7 @@ class Ledger:
         """Journal a run's new batches in one transaction; unsent batches holding any of their
         appointment ids are superseded (so no id is ever in two sendable batches). Returns
         how many earlier batches were superseded."""
-        stamp = now()
+        stamp = self.clock()
         ids = [(r.appointment_id,) for b in batches for r in b.records]
         with self._tx() as c:
             c.execute(
@@ -224,14 +228,14 @@ class Ledger:
         with self._tx() as c:
             cur = c.execute(
                 "UPDATE batches SET state = 'UNKNOWN', updated = ? WHERE state = 'IN_FLIGHT'",
-                (now(),),
+                (self.clock(),),
             )
             c.execute("UPDATE attempts SET outcome = 'INTERRUPTED' WHERE outcome = 'STARTED'")
         return cur.rowcount
 
     def begin_attempt(self, batch: BatchRow, target: str, kind: str = "send") -> int:
         """Commit the intent (and, for a send, IN_FLIGHT) before anything goes on the wire."""
-        stamp = now()
+        stamp = self.clock()
         with self._tx() as c:
             if kind == "send":
                 c.execute(
@@ -252,7 +256,7 @@ class Ledger:
     ) -> None:  # fmt: skip
         """Record an attempt's end and the batch's new state (and per-record answers
         ``(key, accepted, code, message)``) in one transaction."""
-        stamp = now()
+        stamp = self.clock()
         with self._tx() as c:
             c.execute(
                 "UPDATE attempts SET finished = ?, outcome = ?, http_status = ?, cer_codes = ?, "
