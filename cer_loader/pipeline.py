@@ -160,6 +160,7 @@ def run(
         issues = validate(
             frame, ctx, rules, lambda done, n: progress("validate", rows * done // n, rows)
         )
+        issues = _drop_errors_of_held(issues, frame)
         rejected = rejected_rows(issues)
         accepted = frame.index.difference(rejected)
         progress("validate", rows, rows)
@@ -267,3 +268,14 @@ def _refuse_overwrite(state: Ledger | None, payload_dir: Path, rows: int) -> Non
             f"({clash[0]}); give a new folder, e.g. --out {out}-2 (the ledger skips "
             "appointments already loaded)",
         )
+
+
+def _drop_errors_of_held(issues: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """A row whose appointment CeR holds (accepted, or a batch that may be at CeR) is already
+    loaded, whatever its export row still says: a version fixed in the steward loop reached CeR,
+    so the row does not come back for fixing (its warnings stay)."""
+    held = frame.index[frame["n_loaded_earlier"].to_numpy(dtype=bool)]
+    if not len(held) or issues.empty:
+        return issues
+    drop = issues["row"].isin(held) & (issues["severity"] == "error")
+    return issues[~drop]

@@ -29,7 +29,17 @@ def test_round_trip_with_submit_sends_each_appointment_once(
         and s3["submission"]["submitted"] == 0
     )
     code, out, s4 = invoke("run", str(SAMPLE_CSV), *SAMPLE_ARGS, "--out", str(again), "--submit")
-    assert s4["already_loaded"] == 27 and payload_ids(again) == []
+    # the 3 rows fixed in the workbook are still wrong in the export, but CeR holds them: they
+    # count as already loaded and do not come back for fixing
+    assert s4["already_loaded"] == 30 and s4["rejected"] == 9 and payload_ids(again) == []
+    import openpyxl
+
+    from cer_loader.ingest.steward import FIX_SHEET
+
+    ws = openpyxl.load_workbook(again / "report.xlsx")[FIX_SHEET]
+    head = [c.value for c in ws[1]]
+    back = {r[head.index("Nr wizyty")] for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert len(back) == 9 and not back & set(FIXES)
     store = _own_ledgers / "emulator-000000927722-001.sqlite"
     keys = [k for k, _, _ in emulator.list_records(store)]
     assert len(keys) == len(set(keys)) == 30
