@@ -61,8 +61,12 @@ def journal(
             )
         ]  # fmt: skip
         batches.append(NewBatch(batch_id_of(p.path), str(p.path.resolve()), p.sha256, records))
-        facts.append(appointment_facts(rows, list(keys), ledger.salt))
+        facts.append((p.labels, list(keys)))
     superseded = ledger.record_batches(run_id, inputs, str(out_dir.resolve()), batches)
     if facts:  # schedule, start, scope: what go-live's overlap check and reconcile compare
-        write_facts(ledger, "zasilInicjalnie", pd.concat(facts, ignore_index=True))
+        labels = [label for batch_labels, _ in facts for label in batch_labels]
+        keys = [key for _, batch_keys in facts for key in batch_keys]
+        write_facts(
+            ledger, "zasilInicjalnie", appointment_facts(frame.loc[labels], keys, ledger.salt)
+        )
     return superseded
