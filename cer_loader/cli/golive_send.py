@@ -5,7 +5,6 @@ the same exactly-once orchestration as the initial load."""
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -19,7 +18,6 @@ from cer_loader.cli.lang import bi
 TEXT = {
     "pl": {
         "embedded": "Emulator CeR (wbudowany): {url} (magazyn: {store})",
-        "password": "Hasło z {env}",
         "no_target": "brak celu [targets.{name}] w konfiguracji",
         "need_flag": "wysyłka na produkcję wymaga --production",
         "confirm": "Wpisz identyfikator MUŚ, aby potwierdzić wysyłkę na produkcję",
@@ -29,7 +27,6 @@ TEXT = {
     },
     "en": {
         "embedded": "CeR emulator (embedded): {url} (store: {store})",
-        "password": "Password from {env}",
         "no_target": "no target [targets.{name}] in the configuration",
         "need_flag": "sending to production needs --production",
         "confirm": "Type the MUŚ id to confirm sending to production",
@@ -48,16 +45,6 @@ def submit_options(fn: Any) -> Any:
     ]):  # fmt: skip
         fn = option(fn)
     return fn
-
-
-def _password(lang: str) -> Callable[[str], str]:
-    def get(env: str) -> str:
-        value = os.environ.get(env)
-        if value:
-            return value
-        return str(click.prompt(TEXT[lang]["password"].format(env=env), hide_input=True, err=True))
-
-    return get
 
 
 @contextmanager
@@ -94,6 +81,8 @@ def clients(settings: Any, config: Path | None, name: str, production: bool, led
             typed = click.prompt(t["confirm"], default="", show_default=False, err=True)
             if str(typed).strip() != settings.mus_id:
                 raise UsageError(t["not_confirmed"], TEXT["en"]["not_confirmed"])
+        from cer_loader.cli.submit import _password  # the one way a secret is asked for
+
         password = _password(lang)
 
         def client(operation: str) -> Any:
