@@ -55,12 +55,18 @@ def _paths(opts: dict[str, Any]) -> Any:
     )
 
 
-def _ledger(opts: dict[str, Any], settings: Any) -> Path:
-    from cer_loader.cli.common import config_path
+def _context(opts: dict[str, Any]) -> tuple[Any, Path | None, Any, Path]:
+    """What every go-live command needs from its options: the contract paths, the config file,
+    the checked settings and the MUŚ's ledger (``--ledger``, else the default beside the
+    config). Pops the options it uses."""
     from cer_loader.ledger import default_ledger_path
 
+    paths = _paths(opts)
     given = opts.pop("ledger_path", None)
-    return Path(given) if given else default_ledger_path(settings.mus_id, config_path(opts))
+    config = config_path(dict(opts))
+    settings = _settings(opts).checked()
+    ledger = Path(given) if given else default_ledger_path(settings.mus_id, config)
+    return paths, config, settings, ledger
 
 
 _LEDGER = click.option("--ledger", "ledger_path", type=_PATH,
@@ -101,11 +107,7 @@ def slots(**opts: Any) -> None:
     mapping, provider = opts.pop("mapping"), opts.pop("provider_path")
     send, target, production = opts.pop("submit"), opts.pop("target"), opts.pop("production")
     try:
-        paths = _paths(opts)
-        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
-        config = config_path(dict(opts))
-        settings = _settings(opts).checked()
-        ledger = _ledger(ledger_opts, settings)
+        paths, config, settings, ledger = _context(opts)
         done = run_slots(inputs, settings, mapping_path=mapping, provider_path=provider, out_dir=out_dir,
                          paths=paths, progress=Progress(lang, not quiet), ledger_path=ledger)  # fmt: skip
         click.echo(format_slots(done.summary, lang, str(out_dir)))
@@ -148,11 +150,7 @@ def provider(**opts: Any) -> None:
     path, out_dir = opts.pop("provider_path"), opts.pop("out_dir")
     send, target, production = opts.pop("submit"), opts.pop("target"), opts.pop("production")
     try:
-        paths = _paths(opts)
-        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
-        config = config_path(dict(opts))
-        settings = _settings(opts).checked()
-        ledger = _ledger(ledger_opts, settings)
+        paths, config, settings, ledger = _context(opts)
         done = run_provider(path, settings, out_dir=out_dir, paths=paths, ledger_path=ledger)
         rules = paths.rules("provider_rules.toml")
         problems = [(p.where, p.code, rules[p.code].message(lang).replace("{value}", p.value))
@@ -212,10 +210,7 @@ def readiness(**opts: Any) -> None:
     lang, debug = _lang(opts["lang"]), opts.pop("debug")
     provider_path, out_dir = opts.pop("provider_path"), opts.pop("out_dir")
     try:
-        paths = _paths(opts)
-        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
-        settings = _settings(opts).checked()
-        ledger = _ledger(ledger_opts, settings)
+        paths, _, settings, ledger = _context(opts)
         golive = load_golive(paths.golive)
         points, required = 0, False
         if provider_path is not None:
@@ -284,16 +279,14 @@ def reconcile(**opts: Any) -> None:
         opts.pop("emulator_store"),
     )
     try:
-        _paths(opts)
-        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
-        settings = _settings(opts).checked()
+        _, _, settings, ledger = _context(opts)
         listing = None
         if store is not None:
             from cer_loader.emulator import list_records
 
             listing = list_records(Path(store))
         summary = run_reconcile(inputs, mus_id=settings.mus_id, as_of=settings.as_of,
-                                ledger_path=_ledger(ledger_opts, settings), mapping_path=mapping,
+                                ledger_path=ledger, mapping_path=mapping,
                                 identifiers=settings.identifiers, out_dir=out_dir, cer_listing=listing,
                                 lang=lang)  # fmt: skip
     except Exception as exc:  # noqa: BLE001
@@ -353,11 +346,7 @@ def activate(**opts: Any) -> None:
     opts.pop("submit")
     target, production = opts.pop("target"), opts.pop("production")
     try:
-        paths = _paths(opts)
-        ledger_opts = {"ledger_path": opts.pop("ledger_path"), "config": opts.get("config")}
-        config = config_path(dict(opts))
-        settings = _settings(opts).checked()
-        ledger = _ledger(ledger_opts, settings)
+        paths, config, settings, ledger = _context(opts)
         golive = load_golive(paths.golive)
         points = len(load_provider(provider_path).mobile_points) if provider_path else 0
         steps = checklist(
