@@ -96,6 +96,7 @@ def start_in_process(
     ctx = server_context(certs.server_cert, certs.server_key, certs.password, certs.client_ca)
     xsds = {p.name: p.read_bytes() for p in contract.wsdl.parent.glob("*.xsd")}
     server = Server((HOST, port), ctx, front, b"", xsds, plan.latency_ms, hang_s)  # type: ignore[arg-type]
+    server.retry_after_s = plan.retry_after_s
     url = f"https://{HOST}:{server.server_address[1]}{contract.service_path}"
     server.wsdl = wsdl_for(contract.wsdl, url)
     thread = threading.Thread(target=server.serve_forever, name="cer-emulator", daemon=True)

@@ -1,6 +1,8 @@
 """Faults on demand: ``KIND:RATE`` comma lists (``busy:0.2,reset-after:0.1,latency:50``).
 
-Rates are probabilities per request (``refuse``: per record); ``latency`` takes milliseconds.
+Rates are probabilities per request (``refuse``: per record); ``latency`` takes milliseconds,
+``retry-after`` the seconds a ``busy`` answer's ``Retry-After`` header asks for (default 1; 0
+sends no header).
 Draws come from one seeded generator, so a seed makes a faulty run repeatable; ``refuse`` is
 decided per record key (a refused record stays refused when it is sent again, like a business
 rule would).
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 
 KINDS = (
     "latency", "busy", "reset-before", "reset-after", "timeout-after", "fault-signature",
-    "fault-auth", "fault-validation", "refuse",
+    "fault-auth", "fault-validation", "refuse", "retry-after",
 )  # fmt: skip
 # the order faults are drawn in for each request (one draw each, so runs are repeatable)
 REQUEST_KINDS = (
@@ -33,6 +35,7 @@ class FaultPlan:
     rates: dict[str, float] = field(default_factory=dict)
     latency_ms: int = 0
     seed: int = 0
+    retry_after_s: int = 1  # the Retry-After header of a busy (503) answer; 0: none
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -66,6 +69,10 @@ def parse_faults(spec: str, seed: int = 0) -> FaultPlan:
             if number < 0:
                 raise FaultSpecError(f"'{item}': latency must be >= 0 ms")
             plan.latency_ms = int(number)
+        elif kind == "retry-after":
+            if number < 0 or number != int(number):
+                raise FaultSpecError(f"'{item}': retry-after is whole seconds >= 0")
+            plan.retry_after_s = int(number)
         else:
             if not 0 <= number <= 1:
                 raise FaultSpecError(f"'{item}': a rate is between 0 and 1")

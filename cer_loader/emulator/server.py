@@ -48,6 +48,7 @@ class Server(ThreadingHTTPServer):
         self.wsdl = wsdl
         self.xsds = xsds
         self.latency_ms = latency_ms
+        self.retry_after_s = 1  # the Retry-After of a busy answer (the fault plan's)
         self.hang_s = hang_s
         self.stopping = threading.Event()
 
@@ -92,8 +93,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        if status == 503:
-            self.send_header("Retry-After", "1")
+        if status == 503 and self.server.retry_after_s:
+            self.send_header("Retry-After", str(self.server.retry_after_s))
         self.end_headers()
         self.wfile.write(body)
 

@@ -24,7 +24,7 @@ from cer_loader.submit.credentials import load_p12, tls_context
 from cer_loader.submit.errors import PermanentFault
 from cer_loader.submit.response import parse
 from cer_loader.submit.targets import Target
-from cer_loader.submit.transport import HttpxTransport, Transport
+from cer_loader.submit.transport import HttpxTransport, Transport, retry_after_s
 from cer_loader.xmlsafe import parse_bytes
 
 log = logging.getLogger(__name__)
@@ -73,11 +73,14 @@ class P1Client:
         wssec.sign(msg, self._wss, self.new_id)
         return soap.serialise(msg.root)
 
-    def _post(self, body: bytes, action: str) -> tuple[int, bytes, float]:
+    def _post(self, body: bytes, action: str) -> tuple[int, bytes, float, float]:
+        """Status, body, duration and the seconds a ``Retry-After`` asked for (0: none)."""
         headers = soap.content_type(self.target.soap_version, action)
         start = time.perf_counter()
-        status, data = self.transport.post(self.target.url, body, headers)
-        return status, data, time.perf_counter() - start
+        reply = self.transport.post(self.target.url, body, headers)
+        status, data = reply
+        after = retry_after_s(getattr(reply, "headers", {}).get("retry-after"), self.clock())
+        return status, data, time.perf_counter() - start, after
 
     def _payload_keys(self, payload: etree._Element) -> list[tuple[str, str]]:
         attr = self.contract.record_key_attribute
@@ -120,8 +123,8 @@ class P1Client:
         log.debug(
             "batch_send batch=%s records=%d bytes=%d sha256=%s", batch_id, len(keys), len(body), sha
         )
-        status, data, duration = self._post(body, self.contract.soap_action)
-        parsed = parse(self.contract, status, data, self.contract.answer)
+        status, data, duration, after = self._post(body, self.contract.soap_action)
+        parsed = parse(self.contract, status, data, self.contract.answer, after)
         by_key = {r.key: r for r in parsed.records or ()}
         batch_code = parsed.minor or parsed.major
         failed = parsed.major != self.contract.answer_names["success_major"]
@@ -160,8 +163,8 @@ class P1Client:
             raise ValueError("query_status needs a call context (P1Client(..., context=...))")
         op = soap.status_operation(self.contract, batch_id)
         body = self._envelope(op, context)
-        status, data, duration = self._post(body, self.contract.status_soap_action)
-        parsed = parse(self.contract, status, data, self.contract.status_answer)
+        status, data, duration, after = self._post(body, self.contract.status_soap_action)
+        parsed = parse(self.contract, status, data, self.contract.status_answer, after)
         if parsed.minor == self.contract.unknown_batch_code:
             log.info("status_answer batch=%s unknown", batch_id)
             return None

@@ -89,11 +89,14 @@ class Orchestrator:
 
     # -- helpers ------------------------------------------------------------------------
     def _backoff(self, n: int, exc: Exception | None = None) -> None:
-        """Full jitter: a random delay in [0, min(cap, base * 2**n)]; at least the server's
-        ``Retry-After`` when it gave one (capped too)."""
-        delay = self.rng() * min(self.policy.cap_s, self.policy.base_s * 2**n)
+        """The server's ``Retry-After`` when it gave one (a busy 503), capped by the policy's
+        ``cap_s``; else full jitter: a random delay in [0, min(cap, base * 2**n)]."""
         after = float(getattr(exc, "retry_after", 0.0) or 0.0)
-        self.sleep(max(delay, min(after, self.policy.cap_s)))
+        if after > 0:
+            log.info("retry_after_s=%.1f waited=%.1f", after, min(after, self.policy.cap_s))
+            self.sleep(min(after, self.policy.cap_s))
+            return
+        self.sleep(self.rng() * min(self.policy.cap_s, self.policy.base_s * 2**n))
 
     def _failed(self) -> bool:
         """Count a failed attempt; True when the breaker opens."""
@@ -142,7 +145,7 @@ class Orchestrator:
                 if self._failed():
                     self.breaker_open = True
                     break
-                self._backoff(n)
+                self._backoff(n, exc)
                 continue
             self.failures = 0
             if answer is None:  # the service never saw it: safe to send

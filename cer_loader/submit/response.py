@@ -49,7 +49,7 @@ class Parsed:
     records: tuple[RecordAnswer, ...] | None  # None: the answer had no per-record list
 
 
-def _fault(contract: OperationContract, fault: etree._Element) -> Exception:
+def _fault(contract: OperationContract, fault: etree._Element, retry_after: float) -> Exception:
     names = contract.fault_names
     detail = _find(fault, names.get("fault_element", "BladMT"))
     major = _text(detail, names.get("major_element", "kodBleduMajor"))
@@ -62,7 +62,9 @@ def _fault(contract: OperationContract, fault: etree._Element) -> Exception:
     kind = contract.fault_kind(major, minor)
     code = minor or major
     if kind == "transient":
-        return TransientError(f"serwer zajęty: {code}", f"server busy: {code}")
+        return TransientError(
+            f"serwer zajęty: {code}", f"server busy: {code}", retry_after=retry_after
+        )
     if kind == "ambiguous":
         return AmbiguousError(
             f"błąd serwera, paczka mogła zostać przetworzona: {code}",
@@ -71,12 +73,17 @@ def _fault(contract: OperationContract, fault: etree._Element) -> Exception:
     return PermanentFault(kind, code, text)
 
 
-def parse(contract: OperationContract, http_status: int, data: bytes, answer_name: str) -> Parsed:
-    """Raise the classified error, or return the answer's parts."""
+def parse(
+    contract: OperationContract, http_status: int, data: bytes, answer_name: str,
+    retry_after: float = 0.0,
+) -> Parsed:  # fmt: skip
+    """Raise the classified error, or return the answer's parts. ``retry_after``: seconds the
+    server's ``Retry-After`` asked for, carried by a ``TransientError``."""
     if http_status in (429, 502, 503):
         raise TransientError(
-            f"serwer niedostępny (HTTP {http_status})", f"server unavailable (HTTP {http_status})"
-        )
+            f"serwer niedostępny (HTTP {http_status})", f"server unavailable (HTTP {http_status})",
+            retry_after=retry_after,
+        )  # fmt: skip
     if http_status == 504:
         raise AmbiguousError("przekroczony czas bramy (HTTP 504)", "gateway timeout (HTTP 504)")
     try:
@@ -86,7 +93,7 @@ def parse(contract: OperationContract, http_status: int, data: bytes, answer_nam
     if root is not None:
         fault = _find(root, "Fault")
         if fault is not None:
-            raise _fault(contract, fault)
+            raise _fault(contract, fault, retry_after)
     if http_status != 200 or root is None:
         if 400 <= http_status < 500:
             raise PermanentFault("protocol", f"http-{http_status}", "")

@@ -3,13 +3,16 @@ verification against the target's CA bundle only; there is no switch to turn it 
 
 Network failures are classified here (SUBMIT.md §11): nothing sent -> ``TransientError``; sent
 but no answer -> ``AmbiguousError``; TLS refusals (unknown server CA, wrong host name, client
-certificate refused) -> ``PermanentFault(layer="certificate")``.
+certificate refused) -> ``PermanentFault(layer="certificate")``. An answer is a :class:`Reply`:
+``(status, body)`` with the answer's headers beside it (``Retry-After`` of a busy server).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import ssl
 from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
@@ -22,6 +25,34 @@ _TLS_REFUSALS = (
     "alert bad certificate", "alert certificate unknown", "alert handshake failure",
     "alert access denied", "certificate expired", "WRONG_VERSION_NUMBER",
 )  # fmt: skip
+
+
+class Reply(tuple[int, bytes]):
+    """``(status, body)``, unpacked as before, with ``headers`` (names in lower case)."""
+
+    headers: dict[str, str]
+
+    def __new__(cls, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> Reply:
+        self = super().__new__(cls, (status, body))
+        self.headers = {k.lower(): v for k, v in (headers or {}).items()}
+        return self
+
+
+def retry_after_s(value: str | None, now: dt.datetime | None = None) -> float:
+    """Seconds a ``Retry-After`` header asks to wait (delay-seconds or an HTTP date, RFC 9110
+    §10.2.3); 0 when absent, unreadable or in the past."""
+    text = (value or "").strip()
+    if not text:
+        return 0.0
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return 0.0
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 class Transport(Protocol):
@@ -82,7 +113,7 @@ class HttpxTransport:
                             "odpowiedź serwera jest zbyt duża", "the server's answer is too large"
                         )
                     chunks.append(chunk)
-                return resp.status_code, b"".join(chunks)
+                return Reply(resp.status_code, b"".join(chunks), resp.headers)
         except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise TransientError(
                 f"przekroczony czas połączenia ({type(exc).__name__})",
