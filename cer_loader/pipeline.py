@@ -226,7 +226,7 @@ def _render_and_record(
         progress("render", done[0], len(new))
 
     payload = render_batches(
-        frame.loc[new, RENDER_COLUMNS], settings, ids, payload_dir, progress=tick
+        frame.loc[new, RENDER_COLUMNS], settings, ids, payload_dir, progress=tick, run_id=run_id
     )  # only the columns rendering reads: no copy of the wide frame
     if state is not None:
         inputs = [str(t.path) for t in tables]

@@ -86,7 +86,7 @@ def _raise(n: int, problem: Problem, settings: Settings) -> NoReturn:
 
 def _jobs(
     f: pd.DataFrame, settings: Settings, ids: IdentifierConfig, ctx: dict[str, Any],
-    use_bulk: bool,
+    use_bulk: bool, run_id: str = "",
 ) -> Iterator[tuple[Job, pd.Index]]:  # fmt: skip
     size = settings.batch_size
     count = (len(f) + size - 1) // size
@@ -97,12 +97,14 @@ def _jobs(
             n = (start + first) // size
             rows = np.arange(first, min(first + size, table.num_rows))
             part = table.take(rows)  # a copy: a slice would pickle the whole chunk's buffers
-            # deterministic, yet different for different content: runs of the same day never
-            # reuse a batch id (the records' idempotency keys decide it)
+            # different for different content (the records' idempotency keys) and, with the
+            # run id, for every run: the same keys rendered again on the same day never reuse
+            # a batch id in the audit trail
             keys = "\n".join(part.column("key").to_pylist())
             digest = hashlib.sha256(keys.encode("ascii")).hexdigest()[:12]
+            run = f"{run_id}-" if run_id else ""
             batch = {
-                "id": f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{n + 1:04d}-{digest}",
+                "id": f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{run}{n + 1:04d}-{digest}",
                 "number": n + 1,
                 "count": count,
             }
@@ -125,6 +127,7 @@ def render_batches(
     *,
     method: str | None = None,
     use_bulk: bool = True,
+    run_id: str = "",
 ) -> list[PayloadFile]:
     """Write ``out_dir/zasilInicjalnie_NNNN.xml`` files; return what was written.
 
@@ -133,6 +136,9 @@ def render_batches(
     with ``method``, default :func:`start_method`), each into a temporary 0600 file; only when every batch has passed
     the XSD are they renamed to their final names, so a failing run leaves no partial payload.
     ``use_bulk=False`` forces plain Jinja (the reference the bulk renderer is tested against).
+    ``run_id`` (the pipeline passes its run's) is part of every batch id:
+    ``<MUŚ>-<as of YYYYMMDD>-<run id>-<NNNN>-<12 hex of the keys' SHA-256>`` (without it the
+    id has no run part and repeats when the same keys are rendered on the same day).
     """
     if f.empty:
         return []
@@ -147,7 +153,7 @@ def render_batches(
     if workers is None:  # a pool pays off only when there is real work to share
         workers = (os.cpu_count() or 1) if len(f) >= SMALL_RUN else 1
     workers = min(workers, 4, count)
-    jobs = _jobs(f, settings, ids, ctx, use_bulk)
+    jobs = _jobs(f, settings, ids, ctx, use_bulk, run_id)
     pending: list[tuple[Path, Path]] = []
     written: list[PayloadFile] = []
 
