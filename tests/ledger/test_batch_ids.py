@@ -25,8 +25,11 @@ def test_the_same_keys_rendered_twice_the_same_day_get_two_batch_ids(tmp_path: P
     ledger_file = tmp_path / "ledger.sqlite"
     runs = [
         run(
-            [SAMPLE / "wizyty_poradnia.csv"], settings, mapping_path=SAMPLE / "mapping.toml",
-            out_dir=tmp_path / name, ledger_path=ledger_file,
+            [SAMPLE / "wizyty_poradnia.csv"],
+            settings,
+            mapping_path=SAMPLE / "mapping.toml",
+            out_dir=tmp_path / name,
+            ledger_path=ledger_file,
         )  # fmt: skip
         for name in ("a", "b")
     ]
