@@ -80,23 +80,39 @@ def all_commands() -> list[click.Command]:
     return [cli, *cli.commands.values()]
 
 
-# commands whose texts have an English twin (bi); the others must at least explain every option
-BILINGUAL = {"cli", "run", "validate", "inspect", "rules", "status", "slots", "provider"}
+def _squeezed(text: str) -> str:
+    return "".join(text.split())  # help is wrapped (also at hyphens): compare without spaces
+
+
+CLICK_TYPE_WORDS = ("TEXT", "INTEGER", "FLOAT", "RANGE", "PATH", "DIRECTORY", "FILENAME")
 
 
 @pytest.mark.parametrize("command", all_commands(), ids=lambda c: c.name or "cli")
-def test_every_option_has_help(command: click.Command) -> None:
+def test_every_option_has_help_in_both_languages(command: click.Command) -> None:
+    """Every command and every option of the group: a Polish help text with an English twin,
+    both shown by ``--help`` in their language, metavars in words of that language."""
     from cer_loader.cli.lang import _EN
 
-    assert command.help
-    for param in command.params:
-        if isinstance(param, click.Option) and not param.hidden:
-            assert param.help, f"{command.name} {param.opts} has no help"
-    if (command.name or "cli") in BILINGUAL:
-        assert command.help in _EN
-        for param in command.params:
-            if isinstance(param, click.Option) and param.help:
-                assert param.help in _EN, f"{command.name} {param.opts} has no English help"
+    assert command.help and command.help in _EN, f"{command.name}: no bilingual help"
+    options = [p for p in command.params if isinstance(p, click.Option) and not p.hidden]
+    for param in options:
+        assert param.help, f"{command.name} {param.opts} has no help"
+        assert param.help in _EN, f"{command.name} {param.opts} has no English help"
+        assert _EN[param.help] != param.help, f"{command.name} {param.opts}: not translated"
+    args = [command.name] if command is not cli else []
+    code, pl = invoke(*args, "--help")
+    assert code == 0, pl
+    code, en = invoke(*args, "--help", "--lang", "en")
+    assert code == 0, en
+    for param in options:
+        assert param.help is not None
+        assert _squeezed(param.help) in _squeezed(pl), f"{param.opts}: Polish help not shown"
+        assert _squeezed(_EN[param.help]) in _squeezed(en), f"{param.opts}: English not shown"
+    assert _squeezed(_EN[command.help].split(".")[0]) in _squeezed(en)
+    for word in CLICK_TYPE_WORDS:  # click's default metavars are English words
+        assert f" {word}" not in pl, f"{command.name}: metavar {word} in the Polish help"
+    for word in ("PLIK", "KATALOG", "DATA ", "NAZWA", "Opcje", "domyślnie"):
+        assert word not in en, f"{command.name}: '{word}' in the English help"
 
 
 def test_inspect_english_report(tmp_path: Path) -> None:

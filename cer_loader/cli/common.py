@@ -234,10 +234,10 @@ def common(fn: Any) -> Any:
                      help=bi("Własny katalog zakresów świadczeń (TOML).",
                              "Own catalogue of service scopes (TOML).")),
         click.option("--as-of", "as_of", metavar="DATA",
-                     help=bi("Data stanu RRRR-MM-DD (domyślnie dziś); wcześniejsze wizyty są "
-                             "odrzucane.",
-                             "As-of date YYYY-MM-DD (default today); earlier visits are "
-                             "rejected.")),
+                     help=bi("Data stanu RRRR-MM-DD albo DD.MM.RRRR (domyślnie dziś); "
+                             "wcześniejsze wizyty są odrzucane.",
+                             "As-of date YYYY-MM-DD or DD.MM.YYYY (default today); earlier "
+                             "visits are rejected.")),
         click.option("--mus", "mus_id", metavar="ID",
                      help=bi("Identyfikator MUŚ: księga rejestrowa-kod cz. VII "
                              "(000000000000-000).",

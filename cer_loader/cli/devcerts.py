@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from cer_loader.cli.common import _fail
+from cer_loader.cli.common import Argument, Command, _fail, _lang, lang_option
+from cer_loader.cli.lang import bi
 
 TEXT = {
     "pl": "Certyfikaty testowe (tylko do prób z emulatorem) w {dir}; hasło .p12: zmienna {env} "
@@ -16,14 +17,20 @@ TEXT = {
 }
 
 
-@click.command("dev-certs", help="Tworzy testowe CA, certyfikaty serwera i klienta (.p12).")
-@click.argument("directory", type=click.Path(path_type=Path))
-@click.option(
-    "--lang", type=click.Choice(["pl", "en"]), default="pl", help="język komunikatów / language"
-)
-def dev_certs(directory: Path, lang: str) -> None:
+@click.command(
+    "dev-certs",
+    cls=Command,
+    help=bi("Tworzy w KATALOG testowe CA, certyfikaty serwera i klienta (.p12) - tylko do prób "
+            "z emulatorem CeR.",
+            "Creates a throwaway CA, server and client certificates (.p12) in DIR - for "
+            "rehearsals with the CeR emulator only."),
+)  # fmt: skip
+@click.argument("directory", type=click.Path(path_type=Path), metavar="KATALOG", cls=Argument)
+@lang_option
+def dev_certs(directory: Path, lang: str | None) -> None:
     from cer_loader.submit.devcerts import ensure_dev_certs
 
+    lang = _lang(lang)
     try:
         c = ensure_dev_certs(directory)
     except Exception as exc:  # noqa: BLE001

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from cer_loader.cli.common import _fail
+from cer_loader.cli.common import Command, _fail, _lang, lang_option
+from cer_loader.cli.lang import bi
 
 TEXT = {
     "pl": {
@@ -26,23 +27,39 @@ TEXT = {
 }
 
 
-@click.command(help="Lokalny emulator CeR (HTTPS z certyfikatem klienta, tylko 127.0.0.1).")
-@click.option(
-    "--port",
-    type=int,
-    default=8443,
-    show_default=True,
-    help="port na 127.0.0.1 / port on 127.0.0.1",
-)
-@click.option("--store", type=click.Path(path_type=Path), required=True, help="plik SQLite")
-@click.option("--faults", default="", help="KIND:RATE,... (latency:MS, busy, reset-before, ...)")
-@click.option("--certs", type=click.Path(path_type=Path), default=None, help="katalog dev-certs")
-@click.option("--seed", type=int, default=0, help="ziarno losowania usterek")
-@click.option("--hang", type=float, default=30.0, help="timeout-after: sekundy bez odpowiedzi")
-@click.option("--list", "list_", is_flag=True, help="wypisz rekordy z magazynu (CSV)")
-@click.option(
-    "--lang", type=click.Choice(["pl", "en"]), default="pl", help="język komunikatów / language"
-)
+@click.command(
+    cls=Command,
+    help=bi("Lokalny emulator CeR do prób wysyłki (HTTPS z certyfikatem klienta, tylko "
+            "127.0.0.1); --list wypisuje, co przechowuje.",
+            "A local CeR emulator to rehearse submission against (HTTPS with client "
+            "certificates, 127.0.0.1 only); --list prints what it holds."),
+)  # fmt: skip
+@click.option("--port", type=click.IntRange(0, 65535), default=8443, show_default=True,
+              metavar="N",
+              help=bi("Port na 127.0.0.1 (0: dowolny wolny).",
+                      "Port on 127.0.0.1 (0: any free one)."))  # fmt: skip
+@click.option("--store", type=click.Path(path_type=Path), required=True, metavar="PLIK",
+              help=bi("Plik SQLite, w którym emulator trzyma przyjęte rekordy.",
+                      "SQLite file where the emulator keeps the records it accepted."))  # fmt: skip
+@click.option("--faults", default="", metavar="USTERKI",
+              help=bi("Usterki do wstrzyknięcia: RODZAJ:UDZIAŁ,... (latency:MS, busy, "
+                      "reset-before, timeout-after, ...).",
+                      "Faults to inject: KIND:RATE,... (latency:MS, busy, reset-before, "
+                      "timeout-after, ...)."))  # fmt: skip
+@click.option("--certs", type=click.Path(path_type=Path), default=None, metavar="KATALOG",
+              help=bi("Katalog certyfikatów z cer-loader dev-certs (domyślnie tworzony obok "
+                      "magazynu).",
+                      "Certificate folder from cer-loader dev-certs (default: created beside "
+                      "the store)."))  # fmt: skip
+@click.option("--seed", type=int, default=0, show_default=True, metavar="N",
+              help=bi("Ziarno losowania usterek.", "Random seed of the faults."))  # fmt: skip
+@click.option("--hang", type=float, default=30.0, show_default=True, metavar="SEKUNDY",
+              help=bi("Usterka timeout-after: ile sekund bez odpowiedzi.",
+                      "Fault timeout-after: how many seconds without an answer."))  # fmt: skip
+@click.option("--list", "list_", is_flag=True,
+              help=bi("Wypisuje rekordy z magazynu (CSV) i kończy.",
+                      "Prints the store's records (CSV) and exits."))  # fmt: skip
+@lang_option
 def emulator(
     port: int,
     store: Path,
@@ -51,14 +68,16 @@ def emulator(
     seed: int,
     hang: float,
     list_: bool,
-    lang: str,
+    lang: str | None,
 ) -> None:
     from cer_loader import emulator as emu
     from cer_loader.emulator.faults import FaultSpecError
 
+    lang = _lang(lang)
     if list_:
         if not store.is_file():
-            click.echo(f"error: {store}: no such store", err=True)
+            word = "brak magazynu" if lang == "pl" else "no such store"
+            click.echo(f"{'błąd' if lang == 'pl' else 'error'}: {store}: {word}", err=True)
             sys.exit(2)
         out = csv.writer(sys.stdout, lineterminator="\n")
         for row in emu.list_records(store):

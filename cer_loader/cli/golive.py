@@ -29,8 +29,8 @@ _PATH = click.Path(path_type=Path)
 def _shared(fn: Any) -> Any:
     options = [
         click.option("--config", type=_PATH, help=bi("Konfiguracja placówki (domyślnie ./cer-loader.toml).", "Provider configuration (default ./cer-loader.toml).")),
-        click.option("--as-of", "as_of", help=bi("Data stanu RRRR-MM-DD (domyślnie dziś).", "As-of date YYYY-MM-DD (default today).")),
-        click.option("--mus", "mus_id", help=bi("Identyfikator MUŚ: księga-część VII.", "MUŚ id: register book-part VII.")),
+        click.option("--as-of", "as_of", metavar="DATA", help=bi("Data stanu RRRR-MM-DD albo DD.MM.RRRR (domyślnie dziś).", "As-of date YYYY-MM-DD or DD.MM.YYYY (default today).")),
+        click.option("--mus", "mus_id", metavar="ID", help=bi("Identyfikator MUŚ: księga-część VII.", "MUŚ id: register book-part VII.")),
         click.option("--scopes", type=_PATH, help=bi("Katalog zakresów (TOML).", "Scope catalogue (TOML).")),
         click.option("--golive", "golive_path", type=_PATH,
                      help=bi("Katalog go-live: rodzaje terminów, horyzont (domyślnie wbudowany).", "Go-live catalogue: slot kinds, horizon (default built in).")),
@@ -323,6 +323,7 @@ def reconcile(**opts: Any) -> None:
 @click.option(
     "--override",
     default="",
+    metavar="UZASADNIENIE",
     help=bi(
         "Uzasadnienie aktywacji mimo niepełnej gotowości.",
         "Reason for activating although readiness is incomplete.",

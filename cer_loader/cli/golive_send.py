@@ -40,7 +40,7 @@ TEXT = {
 def submit_options(fn: Any) -> Any:
     for option in reversed([
         click.option("--submit", is_flag=True, help=bi("Wyślij przygotowane paczki do CeR (rejestr pilnuje, by nic nie poszło dwa razy).", "Send the prepared payload to CeR (the ledger sees that nothing goes twice).")),
-        click.option("--target", default="emulator", show_default=True, help=bi("Cel z [targets.NAZWA] w cer-loader.toml.", "Target from [targets.NAME] in cer-loader.toml.")),
+        click.option("--target", default="emulator", show_default=True, metavar="NAZWA", help=bi("Cel z [targets.NAZWA] w cer-loader.toml.", "Target from [targets.NAME] in cer-loader.toml.")),
         click.option("--production", is_flag=True, help=bi("Zgoda na wysyłkę na produkcję (i tak trzeba wpisać MUŚ).", "Allow sending to production (the MUŚ id must still be typed).")),
     ]):  # fmt: skip
         fn = option(fn)

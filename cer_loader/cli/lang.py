@@ -82,7 +82,17 @@ CLICK_PL_PLURAL = {
 # click's words of the usage line, in Polish
 _USAGE_PL = {"[OPTIONS]": "[OPCJE]", "COMMAND [ARGS]...": "POLECENIE [ARGUMENTY]..."}
 # our metavars, written in Polish, in English
-_USAGE_EN = {"PLIK...": "FILE...", "PLIK": "FILE", "KATALOG": "DIR", "DATA": "DATE"}
+_USAGE_EN = {
+    "PLIK...": "FILE...",
+    "PLIK": "FILE",
+    "KATALOG": "DIR",
+    "DATA": "DATE",
+    "UDZIAŁ": "SHARE",
+    "SEKUNDY": "SECONDS",
+    "USTERKI": "FAULTS",
+    "NAZWA": "NAME",
+    "UZASADNIENIE": "REASON",
+}
 
 
 def lang() -> str:

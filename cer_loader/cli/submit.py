@@ -13,7 +13,16 @@ from typing import Any
 
 import click
 
-from cer_loader.cli.common import Progress, _fail, _lang, config_path
+from cer_loader.cli.common import (
+    PATH,
+    Command,
+    Progress,
+    _fail,
+    _lang,
+    config_path,
+    debug_option,
+    lang_option,
+)
 from cer_loader.cli.lang import bi
 
 TEXT = {
@@ -148,46 +157,40 @@ def end_lines(sub: dict[str, Any], lang: str, out_dir: Path) -> list[str]:
 
 def submission_options(fn: Any) -> Any:
     for option in reversed([
-        click.option("--target", "target", default="emulator", show_default=True,
+        click.option("--target", "target", default="emulator", show_default=True, metavar="NAZWA",
                      help=bi("Cel z [targets.NAZWA] (emulator, integration, production).", "Target from [targets.NAME] (emulator, integration, production).")),
         click.option("--production", is_flag=True,
                      help=bi("Zgoda na wysyłkę na produkcję (i tak trzeba wpisać MUŚ).", "Consent to send to production (the MUŚ id must still be typed).")),
-        click.option("--attempts", type=click.IntRange(1, 20), default=5, show_default=True,
+        click.option("--attempts", type=click.IntRange(1, 20), default=5, show_default=True, metavar="N",
                      help=bi("Prób na paczkę przy błędach przejściowych.", "Attempts per batch on transient errors.")),
-        click.option("--backoff", type=click.FloatRange(0, 60), default=1.0, show_default=True,
+        click.option("--backoff", type=click.FloatRange(0, 60), default=1.0, show_default=True, metavar="SEKUNDY",
                      help=bi("Podstawa odstępu między próbami [s] (rośnie 2x, losowo, maks. 60 s).", "Base delay between attempts [s] (doubles, jittered, at most 60 s).")),
     ]):  # fmt: skip
         fn = option(fn)
     return fn
 
 
-@click.command(help="Wysyła paczki z OUT_DIR/payload do CeR (rejestr wysyłek pilnuje, by nic "
-               "nie poszło dwa razy) i dopisuje odpowiedzi CeR do raportów.")  # fmt: skip
+@click.command(
+    cls=Command,
+    help=bi("Wysyła paczki z OUT_DIR/payload do CeR (rejestr wysyłek pilnuje, by nic nie poszło "
+            "dwa razy) i dopisuje odpowiedzi CeR do raportów.",
+            "Sends the payload files in OUT_DIR/payload to CeR (the submission ledger makes sure "
+            "nothing goes twice) and adds CeR's answers to the reports."),
+)  # fmt: skip
 @click.argument("out_dir", type=click.Path(path_type=Path, file_okay=False))
-@click.option(
-    "--config",
-    type=click.Path(path_type=Path),
-    help="Konfiguracja placówki (domyślnie ./cer-loader.toml).",
-)
-@click.option("--mus", "mus_id", help="Identyfikator MUŚ (domyślnie z OUT_DIR/summary.json).")
-@click.option(
-    "--ledger",
-    "ledger_path",
-    type=click.Path(path_type=Path),
-    help="Rejestr wysyłek MUŚ (domyślnie obok cer-loader.toml).",
-)
+@click.option("--config", type=PATH, metavar="PLIK",
+              help=bi("Konfiguracja placówki (domyślnie ./cer-loader.toml).",
+                      "Provider configuration (default ./cer-loader.toml)."))  # fmt: skip
+@click.option("--mus", "mus_id", metavar="ID",
+              help=bi("Identyfikator MUŚ (domyślnie z OUT_DIR/summary.json).",
+                      "MUŚ id (default: from OUT_DIR/summary.json)."))  # fmt: skip
+@click.option("--ledger", "ledger_path", type=PATH, metavar="PLIK",
+              help=bi("Rejestr wysyłek MUŚ (domyślnie obok cer-loader.toml).",
+                      "The MUŚ's submission ledger (default: beside cer-loader.toml)."))  # fmt: skip
 @submission_options
-@click.option(
-    "--lang",
-    type=click.Choice(["pl", "en"]),
-    default="pl",
-    show_default=True,
-    help="Język komunikatów (pl albo en).",
-)
-@click.option("--quiet", is_flag=True, help="Bez paska postępu.")
-@click.option(
-    "--debug", is_flag=True, help="Przy nieoczekiwanym błędzie pełny ślad (bez danych osobowych)."
-)
+@lang_option
+@click.option("--quiet", is_flag=True, help=bi("Bez paska postępu.", "No progress bar."))
+@debug_option
 def submit(out_dir: Path, **opts: Any) -> None:
     from cer_loader.errors import UsageError
     from cer_loader.ledger import default_ledger_path, open_ledger
