@@ -68,3 +68,24 @@ def test_cli_sample_writes_the_file_and_says_how_to_run_it(tmp_path: Path) -> No
     assert out.read_bytes().startswith(b"MSH|^~\\&|") and "cer-loader run" in res.output
     bad = CliRunner().invoke(cli, ["sample", "--rows", "0", "--out", str(out)])
     assert bad.exit_code == 2
+
+
+def test_hl7_sample_sends_practitioners_as_typed_npwz_and_dtm_request_dates(
+    tmp_path: Path,
+) -> None:
+    """AIP-3 carries an NPWZ typed and OID'd as one (a bare local id gives no practitioner),
+    ZSK-4 a DTM date: the HL7 sample reads to the same practitioners and request dates as the
+    CSV sample of the same seed."""
+    from cer_loader.ingest import read_source
+    from cer_loader.mapping import load_mapping
+
+    h = write_sample(tmp_path / "h" / "w.hl7", "hl7", 300, 0.05, seed=3)
+    c = write_sample(tmp_path / "c" / "w.csv", "csv", 300, 0.05, seed=3)
+    assert b"^^^^NPWZ" in h.data.read_bytes() and b"|2026-" not in h.data.read_bytes()
+    hl7 = read_source(h.data, load_mapping(h.mapping).reader_options()).frame
+    csv = read_source(c.data, load_mapping(c.mapping).reader_options()).frame
+    assert hl7["practitioner_npwz"].tolist() == csv["NPWZ lekarza"].tolist()
+    assert all(hl7["practitioner_npwz"])  # every generated row names its practitioner
+    iso = [f"{d[6:]}-{d[3:5]}-{d[:2]}" if d else "" for d in csv["Data zgłoszenia"]]
+    assert hl7["request_date"].tolist() == iso
+    assert all(s.count("AIP-3 (#1, NPWZ)") == 1 for s in hl7["_hl7_sources"])

@@ -100,14 +100,25 @@ def _xlsx(cols: dict[str, Any], path: Path) -> None:
     book.save(str(path))
 
 
+def _npwz_xcn(npwz: Any) -> Any:
+    """AIP-3 as an XCN whose id is typed (XCN.13) and issued (XCN.9, with the NPWZ OID of the
+    shipped identifiers.toml) as an NPWZ, the way the reader takes a practitioner; empty stays
+    empty."""
+    from cer_loader.catalogues.identifiers import load_identifiers
+    from cer_loader.resources import data_dir
+
+    oid = load_identifiers(data_dir("schemas") / "identifiers.toml").oid["npwz"]
+    typed = join(npwz, f"^^^^^^^^NPWZ&{oid}&ISO^^^^NPWZ")
+    return pc.if_else(pc.equal(npwz, ""), npwz, typed)
+
+
 def _hl7(cols: dict[str, Any], path: Path) -> None:
     date, time = cols["start_date"], cols["start_time"]
     hhmm = pc.replace_substring(pc.replace_substring_regex(time, "^([0-9]):", r"0\1:"), ":", "")
     day = [pc.utf8_slice_codeunits(date, a, b) for a, b in ((6, 10), (3, 5), (0, 2))]
     start = join(*day, hhmm)
-    req = cols["request_date"]
-    request = join(pc.utf8_slice_codeunits(req, 6, 10), "-", pc.utf8_slice_codeunits(req, 3, 5),
-                   "-", pc.utf8_slice_codeunits(req, 0, 2))  # fmt: skip
+    req = cols["request_date"]  # DTM in the Z-segment, as HIS systems write it
+    request = join(*(pc.utf8_slice_codeunits(req, a, b) for a, b in ((6, 10), (3, 5), (0, 2))))
     n = len(date)
     control = join("H", pc.utf8_lpad(pc.cast(pa.array(range(1, n + 1)), pa.string()), 8, "0"))
     parts = [
@@ -117,7 +128,7 @@ def _hl7(cols: dict[str, Any], path: Path) -> None:
         "^^^^NI||", cols["patient_last_name"], "^", cols["patient_first_name"], "||",
         cols["hl7_birth"], "|", cols["hl7_sex"], "|||||", cols["patient_phone"],
         "^PRN^CP\rRGS|1\rAIS|1||", cols["scope_code"], "\rAIL|1||", cols["schedule_id"],
-        "\rAIP|1||", cols["practitioner_npwz"], "\rZSK|", cols["visit_kind"], "|",
+        "\rAIP|1||", _npwz_xcn(cols["practitioner_npwz"]), "\rZSK|", cols["visit_kind"], "|",
         cols["medical_category"], "|", cols["referral_key"], "|", request, "\r\n",
     ]  # fmt: skip
     with path.open("wb") as out:
