@@ -3,17 +3,22 @@
 Jinja2 with XML autoescaping on every template (``select_autoescape`` matches the end of a
 file name, so ``default=True`` makes escaping independent of naming) and ``StrictUndefined``;
 output is deterministic (no clock, rows in input order). A template that only tests and prints
-values is rendered in bulk, once per shape of record (``bulk.py``); the bytes are the same as
-plain Jinja's. Every rendered batch is re-parsed with the hardened parser and validated against
-the XSD before it is written under its final name.
+values is rendered in bulk, on whole columns (``bulk.py``); the bytes are the same as plain
+Jinja's. Every rendered batch is parsed with the hardened parser and validated against the XSD
+before it is written under its final name (``check.py``).
+
+The main process only cuts the frame into batches: each batch's slice of
+:data:`RENDER_COLUMNS` goes to a worker as an Arrow IPC stream; the worker computes the payload
+values, renders, checks and writes the batch's pending file (``workers.py``). Nothing here
+imports pandas, so the workers stay small.
 
 Modules: ``columns`` (the record values as whole columns, idempotency keys), ``bulk`` (the
-per-shape bulk renderer), ``batch`` (one batch: render + check, the worker's unit of work).
+column-wise renderer), ``batch`` (template loading, one batch's bytes), ``check`` (the XSD
+check), ``workers`` (one batch: values, render, check, write — the worker's unit of work).
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing as mp
 import os
 from collections import deque
@@ -21,39 +26,34 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import numpy as np
-import pandas as pd
+import pyarrow as pa
 
-from cer_loader.catalogues.identifiers import IdentifierConfig
 from cer_loader.errors import RenderError
-from cer_loader.files import write_private
-from cer_loader.render.batch import TEMPLATE_NAME, Job, Problem, environment, run_job, tools
+from cer_loader.render.batch import TEMPLATE_NAME, Problem, environment, tools
 from cer_loader.render.columns import (
     KEY_NAMESPACE,
+    RENDER_COLUMNS,
     idempotency_keys,
-    payload_columns,
+    key_array,
     payload_table,
 )
-from cer_loader.settings import Settings
+from cer_loader.render.workers import Done, Job, run_job, to_ipc
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cer_loader.catalogues.identifiers import IdentifierConfig
+    from cer_loader.settings import Settings
 
 __all__ = [
     "KEY_NAMESPACE", "RENDER_COLUMNS", "TEMPLATE_NAME", "PayloadFile", "environment",
-    "idempotency_keys", "payload_columns", "render_batches",
+    "idempotency_keys", "key_array", "payload_table", "render_batches",
 ]  # fmt: skip
 
-# the frame columns rendering reads: hand render_batches only these (workers get only the
-# payload's own text columns, batch by batch)
-RENDER_COLUMNS = [
-    "appointment_id", "schedule_id", "n_start", "n_duration", "scope_code", "n_visit_kind",
-    "n_category", "n_request", "n_referral_key", "referral_number", "practitioner_npwz",
-    "n_npwz_ok", "n_pesel_present", "n_doc_type", "n_doc_country", "patient_document_number",
-    "patient_pesel", "patient_first_name", "patient_last_name", "n_birth", "n_sex", "n_phone",
-    "patient_email", "n_email_ok", "notes",
-]  # fmt: skip
 SMALL_RUN = 20_000  # fewer accepted rows than this are rendered in-process by default
-CHUNK_ROWS = 100_000  # rows turned into payload columns at a time (bounds the memory)
+CHUNK_ROWS = 100_000  # rows turned into Arrow at a time (bounds the memory of object columns)
 
 
 @dataclass(frozen=True)
@@ -84,37 +84,43 @@ def _raise(n: int, problem: Problem, settings: Settings) -> NoReturn:
     )
 
 
+def _pending(final: Path) -> Path:
+    return final.with_name(f".{final.name}.pending")
+
+
 def _jobs(
     f: pd.DataFrame, settings: Settings, ids: IdentifierConfig, ctx: dict[str, Any],
-    use_bulk: bool, run_id: str = "",
+    use_bulk: bool, out_dir: Path, run_id: str = "",
 ) -> Iterator[tuple[Job, pd.Index]]:  # fmt: skip
     size = settings.batch_size
     count = (len(f) + size - 1) // size
     step = size * max(1, CHUNK_ROWS // size)
+    # different for different content (the records' idempotency keys, hashed by the worker)
+    # and, with the run id, for every run: the same keys rendered again on the same day never
+    # reuse a batch id in the audit trail
+    run = f"{run_id}-" if run_id else ""
+    prefix = f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{run}"
+    known = (ids.oid["pesel"], dict(ids.doc_roots))
     for start in range(0, len(f), step):
-        table = payload_table(f.iloc[start : start + step], settings, ids)
+        chunk = f.iloc[start : start + step]
+        # Arrow-backed columns are not copied; the IPC stream of a slice holds only its rows
+        table = pa.Table.from_pandas(chunk, columns=RENDER_COLUMNS, preserve_index=False)
+        table = table.replace_schema_metadata(None)
         for first in range(0, table.num_rows, size):
             n = (start + first) // size
-            rows = np.arange(first, min(first + size, table.num_rows))
-            part = table.take(rows)  # a copy: a slice would pickle the whole chunk's buffers
-            # different for different content (the records' idempotency keys) and, with the
-            # run id, for every run: the same keys rendered again on the same day never reuse
-            # a batch id in the audit trail
-            keys = "\n".join(part.column("key").to_pylist())
-            digest = hashlib.sha256(keys.encode("ascii")).hexdigest()[:12]
-            run = f"{run_id}-" if run_id else ""
-            batch = {
-                "id": f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{run}{n + 1:04d}-{digest}",
-                "number": n + 1,
-                "count": count,
-            }
-            job = Job(n, settings.template_dir, settings.xsd, ctx, batch, part, use_bulk)
-            yield job, f.index[start + first : start + first + len(rows)]
+            part = table.slice(first, size)
+            final = out_dir / f"zasilInicjalnie_{n + 1:04d}.xml"
+            job = Job(n, count, settings.template_dir, settings.xsd, ctx, prefix, known,
+                      to_ipc(part), _pending(final), use_bulk)  # fmt: skip
+            yield job, chunk.index[first : first + part.num_rows]
 
 
 def start_method() -> str:
     """``forkserver`` where the platform has it (small, clean workers), else ``spawn``."""
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+Outcome = Done | tuple[int, Problem]
 
 
 def render_batches(
@@ -133,12 +139,13 @@ def render_batches(
 
     ``f`` needs only :data:`RENDER_COLUMNS`. Batches are rendered and checked in parallel
     (``workers`` processes, default: the CPU count, at most 4 — one for small runs — started
-    with ``method``, default :func:`start_method`), each into a temporary 0600 file; only when every batch has passed
-    the XSD are they renamed to their final names, so a failing run leaves no partial payload.
-    ``use_bulk=False`` forces plain Jinja (the reference the bulk renderer is tested against).
-    ``run_id`` (the pipeline passes its run's) is part of every batch id:
-    ``<MUŚ>-<as of YYYYMMDD>-<run id>-<NNNN>-<12 hex of the keys' SHA-256>`` (without it the
-    id has no run part and repeats when the same keys are rendered on the same day).
+    with ``method``, default :func:`start_method`), each into a temporary 0600 file; only when
+    every batch has passed the XSD are they renamed to their final names, so a failing run
+    leaves no partial payload. ``use_bulk=False`` forces plain Jinja (the reference the bulk
+    renderer is tested against). ``run_id`` (the pipeline passes its run's) is part of every
+    batch id: ``<MUŚ>-<as of YYYYMMDD>-<run id>-<NNNN>-<12 hex of the keys' SHA-256>``
+    (without it the id has no run part and repeats when the same keys are rendered on the
+    same day).
     """
     if f.empty:
         return []
@@ -153,19 +160,15 @@ def render_batches(
     if workers is None:  # a pool pays off only when there is real work to share
         workers = (os.cpu_count() or 1) if len(f) >= SMALL_RUN else 1
     workers = min(workers, 4, count)
-    jobs = _jobs(f, settings, ids, ctx, use_bulk, run_id)
-    pending: list[tuple[Path, Path]] = []
+    jobs = _jobs(f, settings, ids, ctx, use_bulk, out_dir, run_id)
+    submitted: list[Path] = []  # pending files a job may have written
     written: list[PayloadFile] = []
 
-    def keep(n: int, outcome: bytes | Problem, labels: pd.Index) -> None:
-        if not isinstance(outcome, bytes):
-            _raise(n, outcome, settings)
-        final = out_dir / f"zasilInicjalnie_{n + 1:04d}.xml"
-        tmp = final.with_name(f".{final.name}.pending")
-        write_private(tmp, outcome)
-        pending.append((tmp, final))
-        digest = hashlib.sha256(outcome).hexdigest()
-        written.append(PayloadFile(final, len(labels), digest, list(labels)))
+    def keep(outcome: Outcome, labels: pd.Index) -> None:
+        if not isinstance(outcome, Done):
+            _raise(outcome[0], outcome[1], settings)
+        final = out_dir / f"zasilInicjalnie_{outcome.number + 1:04d}.xml"
+        written.append(PayloadFile(final, len(labels), outcome.sha256, list(labels)))
         if callable(progress):
             progress(len(labels))
 
@@ -173,28 +176,30 @@ def render_batches(
         if workers > 1:
             context = mp.get_context(method or start_method())
             if context.get_start_method() == "forkserver":  # workers fork with these loaded
-                context.set_forkserver_preload(["cer_loader.render.batch"])
+                context.set_forkserver_preload(["cer_loader.render.workers"])
             with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 try:
-                    queue: deque[tuple[Future[tuple[int, bytes | Problem]], pd.Index]] = deque()
+                    queue: deque[tuple[Future[Outcome], pd.Index]] = deque()
                     for job, labels in jobs:
+                        submitted.append(job.out)
                         queue.append((pool.submit(run_job, job), labels))
                         if len(queue) > 2 * workers:  # bounded: batches in flight, not all
                             future, done_labels = queue.popleft()
-                            keep(*future.result(), done_labels)
+                            keep(future.result(), done_labels)
                     while queue:
                         future, done_labels = queue.popleft()
-                        keep(*future.result(), done_labels)
+                        keep(future.result(), done_labels)
                 except BaseException:
                     pool.shutdown(cancel_futures=True)
                     raise
         else:
             for job, labels in jobs:
-                keep(*run_job(job), labels)
+                submitted.append(job.out)
+                keep(run_job(job), labels)
     except BaseException:
-        for tmp, _ in pending:
+        for tmp in submitted:
             tmp.unlink(missing_ok=True)
         raise
-    for tmp, final in pending:
-        os.replace(tmp, final)
+    for p in written:
+        os.replace(_pending(p.path), p.path)
     return written

@@ -1,41 +1,27 @@
-"""One batch, from its columns to checked bytes: the unit of work of a render worker process.
+"""One batch's document from its columns: the template (bulk plan or plain Jinja) and the bytes.
 
-A job carries everything it needs (paths of the template and the XSD, the context, the batch's
-own columns as a small Arrow table), so it works under any start method — ``spawn`` and
-``forkserver`` included; what a worker loads from those paths is cached per path, not carried
-over from the parent. Problems come back as data (exceptions do not pickle well).
+What a process loads from the template and XSD paths is cached per path (``tools``), so a
+worker started any way (``spawn`` and ``forkserver`` included) loads them once, from the same
+files as the parent.
 """
 
 from __future__ import annotations
 
 import functools
 from collections import namedtuple
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import pyarrow as pa
-from lxml import etree
 
 from cer_loader.errors import ConfigError
-from cer_loader.render.bulk import Plan, bulk_render, plan
-from cer_loader.xmlsafe import load_xsd, masked_schema_error, parse_bytes
+from cer_loader.render.bulk import NotBulk, Plan, bulk_render, plan
+from cer_loader.xmlsafe import load_xsd
 
 TEMPLATE_NAME = "zasilInicjalnie.xml"
 
 Problem = tuple[str, str]  # (kind: "undefined" | "malformed" | "xsd", detail)
-
-
-@dataclass(frozen=True)
-class Job:
-    number: int  # 0-based
-    template_dir: Path
-    xsd: Path
-    ctx: dict[str, Any]
-    batch: dict[str, Any]
-    table: pa.Table  # this batch's records: one text column per record variable
-    use_bulk: bool = True
 
 
 def environment(template_dir: Path) -> jinja2.Environment:
@@ -68,14 +54,18 @@ def load_template(template_dir: Path) -> jinja2.Template:
         ) from None
 
 
+def template_source(template_dir: Path) -> str:
+    env = environment(template_dir)
+    assert env.loader is not None
+    return env.loader.get_source(env, TEMPLATE_NAME)[0]
+
+
 @functools.lru_cache(maxsize=4)
 def tools(template_dir: Path, xsd: Path) -> tuple[jinja2.Template, Plan | None, Any]:
     """The template, its bulk plan (None: plain Jinja) and the schema, loaded once per process."""
     template = load_template(template_dir)
-    env = template.environment
-    assert env.loader is not None
-    source, filename, _ = env.loader.get_source(env, TEMPLATE_NAME)
-    return template, plan(env, source, TEMPLATE_NAME), load_xsd(xsd)
+    source = template_source(template_dir)
+    return template, plan(template.environment, source, TEMPLATE_NAME), load_xsd(xsd)
 
 
 def plain(template: jinja2.Template, table: pa.Table, env: dict[str, Any]) -> bytes:
@@ -87,27 +77,17 @@ def plain(template: jinja2.Template, table: pa.Table, env: dict[str, Any]) -> by
     return template.render(records=records, **env).encode("utf-8")
 
 
-def render_bytes(job: Job) -> bytes:
-    """The batch's document, bulk when the template and the values allow it, else plain Jinja."""
-    template, p, _ = tools(job.template_dir, job.xsd)
-    env = {"ctx": job.ctx, "batch": job.batch}
-    nulls = any(job.table.column(c).null_count for c in job.table.column_names)
-    if p is not None and job.use_bulk and not nulls:
-        return bulk_render(p, job.table, env)
-    return plain(template, job.table, env)
+def render_bytes(
+    template_dir: Path, xsd: Path, table: pa.Table, env: dict[str, Any], use_bulk: bool = True
+) -> bytes:
+    """The batch's document, bulk when the template and the values allow it, else plain Jinja.
 
-
-def run_job(job: Job) -> tuple[int, bytes | Problem]:
-    """Render and check one batch: the bytes, or what went wrong."""
-    try:
-        data = render_bytes(job)
-    except jinja2.UndefinedError as exc:
-        return job.number, ("undefined", str(exc.message))
-    try:
-        doc = parse_bytes(data)
-    except etree.XMLSyntaxError as exc:
-        return job.number, ("malformed", str(exc.msg))
-    schema = tools(job.template_dir, job.xsd)[2]
-    if not schema.validate(doc):
-        return job.number, ("xsd", masked_schema_error(schema.error_log))
-    return job.number, data
+    Raises ``jinja2.UndefinedError`` when the template uses a variable nobody gives it."""
+    template, p, _ = tools(template_dir, xsd)
+    nulls = any(table.column(c).null_count for c in table.column_names)
+    if p is not None and use_bulk and not nulls:
+        try:
+            return bulk_render(p, table, env)
+        except NotBulk:
+            pass  # plain Jinja reads the template as it is: it raises only what Jinja would
+    return plain(template, table, env)

@@ -1,58 +1,58 @@
 """The values a payload record carries, as whole text columns (Arrow), and the idempotency keys.
 
-Everything here is vectorized: dates and instants are formatted by Arrow's C++ ``strftime``, the
-idempotency keys (UUID v5 of ``"{MUŚ}|{appointment_id}"``) are hashed with one ``hashlib`` call
-per record and formatted as text with numpy on the whole column.
+Everything here is vectorized Arrow (no pandas: render workers import this module and stay
+small): dates and instants are formatted by Arrow's C++ ``strftime`` (Europe/Warsaw wall time
+from the system time-zone database), the idempotency keys (UUID v5 of
+``"{MUŚ}|{appointment_id}"``) are hashed with one ``hashlib`` call per record and formatted as
+text with numpy on the whole column. :func:`payload_table` works on one batch's columns
+(:data:`RENDER_COLUMNS`, as the pipeline's frame holds them) inside the worker that renders it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cer_loader.catalogues.identifiers import IdentifierConfig
-from cer_loader.normalize import warsaw_time as timeutil
-from cer_loader.settings import Settings
-
 KEY_NAMESPACE = uuid.UUID("6f1c3b1e-5d0a-4c43-9a38-3c0f3c3b9e10")
+ZONE = "Europe/Warsaw"  # the zone of every appointment time (as cer_loader.normalize reads it)
+# the frame columns rendering reads: render_batches is handed only these, and each worker
+# gets only its own batch's slice of them (Arrow IPC)
+RENDER_COLUMNS = [
+    "appointment_id", "schedule_id", "n_start", "n_duration", "scope_code", "n_visit_kind",
+    "n_category", "n_request", "n_referral_key", "referral_number", "practitioner_npwz",
+    "n_npwz_ok", "n_pesel_present", "n_doc_type", "n_doc_country", "patient_document_number",
+    "patient_pesel", "patient_first_name", "patient_last_name", "n_birth", "n_sex", "n_phone",
+    "patient_email", "n_email_ok", "notes",
+]  # fmt: skip
 _VISIT = {"first": "PIERWSZORAZOWA", "continuation": "KONTYNUACJA"}
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # where the 32 hex digits go in the 36 characters of a UUID's text (dashes at 8, 13, 18, 23)
 _DIGIT_AT = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
 
 
-def _strftime(values: pd.Series, fmt: str) -> pd.Series:
-    """Format naive datetimes with Arrow (C++), "" for NaT."""
-    arr = pa.array(values.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
-    text = pc.fill_null(pc.strftime(arr, format=fmt), "")
-    return pd.Series(text.to_numpy(zero_copy_only=False), index=values.index, dtype="object")
+def _text(values: Any) -> pa.Array:
+    """Any column as an Arrow ``string`` array (one chunk)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    elif not isinstance(values, pa.Array):
+        values = pa.array(values, from_pandas=True)
+    return values if values.type == pa.string() else pc.cast(values, pa.string())
 
 
-def _iso_with_offset(instants: pd.Series) -> pd.Series:
-    """``2027-01-12T09:30:00+01:00``: Europe/Warsaw wall time with its offset."""
-    utc = instants.dt.tz_convert("UTC").dt.tz_localize(None)
-    wall = instants.dt.tz_convert(timeutil.ZONE).dt.tz_localize(None)
-    hours = ((wall - utc) / pd.Timedelta(hours=1)).round().astype("Int64")
-    offset = np.where(hours.to_numpy(na_value=0) == 2, "+02:00", "+01:00")
-    return _strftime(wall, "%Y-%m-%dT%H:%M:%S") + offset
+def key_array(mus_id: str, appointment_ids: Any) -> pa.StringArray:
+    """UUID v5 texts, equal to ``str(uuid.uuid5(KEY_NAMESPACE, f"{mus_id}|{id}"))`` for each id.
 
-
-def _date_text(values: pd.Series) -> pd.Series:
-    return _strftime(values, "%Y-%m-%d")
-
-
-def key_array(mus_id: str, appointment_ids: pd.Series) -> pa.StringArray:
-    """UUID v5 texts, equal to ``str(uuid.uuid5(KEY_NAMESPACE, f"{mus_id}|{id}"))`` for each id."""
+    ``appointment_ids``: an Arrow array, a pandas Series or a list."""
     prefix = KEY_NAMESPACE.bytes + f"{mus_id}|".encode()
+    ids = pc.cast(pc.fill_null(_text(appointment_ids), ""), pa.binary()).to_pylist()
     sha1 = hashlib.sha1
-    digests = b"".join(
-        [sha1(prefix + str(a).encode("utf-8")).digest()[:16] for a in appointment_ids]
-    )
+    digests = b"".join([sha1(prefix + a).digest()[:16] for a in ids])
     raw = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16).copy()
     raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
     raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
@@ -67,52 +67,119 @@ def key_array(mus_id: str, appointment_ids: pd.Series) -> pa.StringArray:
     )
 
 
-def idempotency_keys(mus_id: str, appointment_ids: pd.Series) -> list[str]:
+def idempotency_keys(mus_id: str, appointment_ids: Any) -> list[str]:
     return key_array(mus_id, appointment_ids).to_pylist()
 
 
-def payload_columns(f: pd.DataFrame, settings: Settings, ids: IdentifierConfig) -> pd.DataFrame:
-    """Everything a record needs, as text columns; bad optional values left out (warnings)."""
-    pesel = f["n_pesel_present"]
-    doc_root = f["n_doc_type"].map(ids.doc_roots).fillna("")
-    parts = doc_root.astype("str").str.partition("{country}")
-    doc_root = (parts[0] + f["n_doc_country"].where(parts[1] != "", "") + parts[2]).astype(object)
-    cat = f["n_category"].str.upper()
-    return pd.DataFrame(
-        {
-            "key": pd.Series(
-                key_array(settings.mus_id, f["appointment_id"]).to_numpy(zero_copy_only=False),
-                index=f.index, dtype=object,
-            ),
-            "appointment_id": f["appointment_id"],
-            "schedule_id": f["schedule_id"],
-            "start": _iso_with_offset(f["n_start"]),
-            "duration": f["n_duration"].astype("string").fillna("").astype(object),
-            "scope_code": f["scope_code"],
-            "visit_kind": f["n_visit_kind"].replace("", "first").map(_VISIT),
-            "category": cat,
-            "request_date": _date_text(f["n_request"]),
-            "referral_key": f["n_referral_key"],
-            "referral_number": f["referral_number"],
-            "npwz": f["practitioner_npwz"].where(f["n_npwz_ok"], ""),
-            "id_root": doc_root.where(~pesel, ids.oid["pesel"]),
-            "id_ext": f["patient_document_number"].where(~pesel, f["patient_pesel"]),
-            "first_name": f["patient_first_name"],
-            "last_name": f["patient_last_name"],
-            "birth_date": _date_text(f["n_birth"]),
-            "sex": f["n_sex"],
-            "phone": f["n_phone"],
-            "email": f["patient_email"].where(f["n_email_ok"], ""),
-            "notes": f["notes"],
-        },
-        index=f.index,
-    )  # fmt: skip
+def _naive(values: Any) -> pa.Array:
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if not pa.types.is_timestamp(arr.type):
+        arr = pc.cast(arr, pa.timestamp("us"))
+    return arr
 
 
-def payload_table(f: pd.DataFrame, settings: Settings, ids: IdentifierConfig) -> pa.Table:
-    """:func:`payload_columns` as an Arrow table of strings (null where a value is missing)."""
-    cols = payload_columns(f, settings, ids)
-    return pa.table(
-        {c: pa.array(cols[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-         for c in cols.columns}
-    )  # fmt: skip
+def _format(wall: pa.Array, unit: Literal["D", "s"], width: int) -> pa.Array:
+    """ISO 8601 text of naive timestamps to the day (``unit="D"``) or second, "" for none.
+
+    numpy's ``datetime_as_string`` (C, about 10x Arrow's ``strftime``) writes ASCII in a
+    wide fixed-size field; the first ``width`` UCS-4 code units of each become the bytes of an
+    Arrow string column directly. A year outside 0000-9999 is left to Arrow's ``strftime``."""
+    values = pc.cast(wall, pa.timestamp("s"), safe=False)
+    seconds = values.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    text = np.datetime_as_string(seconds, unit=unit)
+    codes = text.view(np.uint32).reshape(len(text), -1)
+    valid = ~np.isnat(seconds)
+    fits = (
+        codes.shape[1] > width
+        and not np.any(codes[valid, width])
+        and bool(np.all(codes[valid, 4] == ord("-")))
+    )
+    if not fits:
+        fmt = "%Y-%m-%d" if unit == "D" else "%Y-%m-%dT%H:%M:%S"
+        return pc.fill_null(pc.strftime(values, format=fmt), "")
+    data = np.ascontiguousarray(codes[:, :width]).astype(np.uint8)
+    offsets = np.arange(0, width * (len(text) + 1), width, dtype=np.int32)
+    out = pa.StringArray.from_buffers(len(text), pa.py_buffer(offsets), pa.py_buffer(data))
+    return pc.if_else(pa.array(valid), out, "") if not valid.all() else out
+
+
+def _date_text(values: Any) -> pa.Array:
+    """``yyyy-mm-dd`` of naive datetimes, "" where there is none."""
+    return _format(_naive(values), "D", 10)
+
+
+def _iso_with_offset(instants: Any) -> pa.Array:
+    """``2027-01-12T09:30:00+01:00``: Europe/Warsaw wall time with its offset."""
+    utc = pc.cast(_naive(instants), pa.timestamp("s", tz=getattr(instants.type, "tz", None)),
+                  safe=False)  # fmt: skip
+    if utc.type.tz is None:  # a naive instant is read as UTC
+        utc = pc.assume_timezone(utc, "UTC")
+    wall = pc.local_timestamp(pc.cast(utc, pa.timestamp("s", tz=ZONE)))
+    shift = pc.subtract(pc.cast(wall, pa.int64()), pc.cast(utc, pa.int64()))
+    summer = pc.fill_null(pc.equal(shift, 7200), False)
+    offset = pc.if_else(summer, "+02:00", "+01:00")
+    return pc.binary_join_element_wise(_format(wall, "s", 19), offset, "")
+
+
+def _map(values: pa.Array, mapping: Mapping[str, str]) -> pa.Array:
+    """``mapping[value]`` for each value; null where the value is not a key."""
+    index = pc.index_in(values, value_set=pa.array(list(mapping), pa.string()))
+    return pc.take(pa.array(list(mapping.values()), pa.string()), index)
+
+
+def _doc_root(doc_type: pa.Array, country: pa.Array, roots: Mapping[str, str]) -> pa.Array:
+    """The OID root of a document type; ``{country}`` in it replaced by the document's country."""
+    parts = {k: v.partition("{country}") for k, v in roots.items()}
+    before = pc.fill_null(_map(doc_type, {k: p[0] for k, p in parts.items()}), "")
+    after = pc.fill_null(_map(doc_type, {k: p[2] for k, p in parts.items()}), "")
+    has = pc.fill_null(_map(doc_type, {k: "1" if p[1] else "" for k, p in parts.items()}), "")
+    middle = pc.if_else(pc.equal(has, "1"), country, "")
+    return pc.binary_join_element_wise(before, middle, after, "")
+
+
+def payload_table(
+    t: pa.Table, mus_id: str, pesel_oid: str, doc_roots: Mapping[str, str]
+) -> pa.Table:
+    """Everything a record needs, as text columns (null where a value is missing); bad optional
+    values left out (warnings). ``t`` holds :data:`RENDER_COLUMNS`."""
+    col = {name: t.column(name).combine_chunks() for name in RENDER_COLUMNS}
+    s = {name: _text(col[name]) for name in RENDER_COLUMNS if name not in _TYPED}
+    pesel = _flag(col["n_pesel_present"])
+    visit = s["n_visit_kind"]
+    visit = _map(pc.if_else(pc.equal(visit, ""), "first", visit), _VISIT)
+    doc_root = _doc_root(s["n_doc_type"], s["n_doc_country"], doc_roots)
+    values = {
+        "key": key_array(mus_id, s["appointment_id"]),
+        "appointment_id": s["appointment_id"],
+        "schedule_id": s["schedule_id"],
+        "start": _iso_with_offset(col["n_start"]),
+        "duration": pc.fill_null(_text(col["n_duration"]), ""),
+        "scope_code": s["scope_code"],
+        "visit_kind": visit,
+        "category": pc.utf8_upper(s["n_category"]),
+        "request_date": _date_text(col["n_request"]),
+        "referral_key": s["n_referral_key"],
+        "referral_number": s["referral_number"],
+        "npwz": pc.if_else(_flag(col["n_npwz_ok"]), s["practitioner_npwz"], ""),
+        "id_root": pc.if_else(pesel, pesel_oid, doc_root),
+        "id_ext": pc.if_else(pesel, s["patient_pesel"], s["patient_document_number"]),
+        "first_name": s["patient_first_name"],
+        "last_name": s["patient_last_name"],
+        "birth_date": _date_text(col["n_birth"]),
+        "sex": s["n_sex"],
+        "phone": s["n_phone"],
+        "email": pc.if_else(_flag(col["n_email_ok"]), s["patient_email"], ""),
+        "notes": s["notes"],
+    }
+    return pa.table({name: _text(v) for name, v in values.items()})
+
+
+_TYPED = {"n_start", "n_duration", "n_request", "n_birth", "n_npwz_ok", "n_pesel_present",
+          "n_email_ok"}  # fmt: skip
+
+
+def _flag(values: pa.Array) -> pa.Array:
+    """A boolean column (a missing flag counts as false)."""
+    if values.type != pa.bool_():
+        values = pc.cast(values, pa.bool_())
+    return pc.fill_null(values, False)
