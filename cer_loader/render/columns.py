@@ -10,10 +10,13 @@ text with numpy on the whole column. :func:`payload_table` works on one batch's 
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -87,7 +90,7 @@ def _format(wall: pa.Array, unit: Literal["D", "s"], width: int) -> pa.Array:
     values = pc.cast(wall, pa.timestamp("s"), safe=False)
     seconds = values.to_numpy(zero_copy_only=False).astype("datetime64[s]")
     text = np.datetime_as_string(seconds, unit=unit)
-    codes = text.view(np.uint32).reshape(len(text), -1)
+    codes = text.view(np.uint32).reshape(len(text), text.dtype.itemsize // 4)
     valid = ~np.isnat(seconds)
     fits = (
         codes.shape[1] > width
@@ -108,17 +111,49 @@ def _date_text(values: Any) -> pa.Array:
     return _format(_naive(values), "D", 10)
 
 
+@functools.lru_cache(maxsize=512)
+def _offsets_in(year: int) -> tuple[tuple[int, int], ...]:
+    """Europe/Warsaw's UTC offset in ``year``: (UTC second it starts, seconds east of UTC) at
+    the year's start and at each change (found by Python's zoneinfo, which follows the
+    zone's rules past the last listed transition — Arrow's time-zone code stops at 2037)."""
+    zone = ZoneInfo(ZONE)
+
+    def offset(t: int) -> int:
+        off = dt.datetime.fromtimestamp(t, dt.UTC).astimezone(zone).utcoffset()
+        return int(off.total_seconds()) if off is not None else 0
+
+    start = int(dt.datetime(year, 1, 1, tzinfo=dt.UTC).timestamp())
+    end = int(dt.datetime(year + 1, 1, 1, tzinfo=dt.UTC).timestamp()) if year < 9999 else start
+    changes = [(start, offset(start))]
+    day = start
+    while day < end:
+        nxt = min(day + 86_400, end)
+        if offset(nxt) != changes[-1][1]:  # changes in (day, nxt]: find the second
+            lo, hi = day, nxt
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(mid) == changes[-1][1] else (lo, mid)
+            changes.append((hi, offset(hi)))
+        day = nxt
+    return tuple(changes)
+
+
 def _iso_with_offset(instants: Any) -> pa.Array:
     """``2027-01-12T09:30:00+01:00``: Europe/Warsaw wall time with its offset."""
-    utc = pc.cast(_naive(instants), pa.timestamp("s", tz=getattr(instants.type, "tz", None)),
-                  safe=False)  # fmt: skip
-    if utc.type.tz is None:  # a naive instant is read as UTC
-        utc = pc.assume_timezone(utc, "UTC")
-    wall = pc.local_timestamp(pc.cast(utc, pa.timestamp("s", tz=ZONE)))
-    shift = pc.subtract(pc.cast(wall, pa.int64()), pc.cast(utc, pa.int64()))
-    summer = pc.fill_null(pc.equal(shift, 7200), False)
-    offset = pc.if_else(summer, "+02:00", "+01:00")
-    return pc.binary_join_element_wise(_format(wall, "s", 19), offset, "")
+    arr = _naive(instants)
+    if len(arr) == 0:
+        return pa.array([], pa.string())
+    utc = pc.cast(arr, pa.timestamp("s", tz=arr.type.tz), safe=False)
+    seconds = pc.cast(pc.fill_null(pc.cast(utc, pa.int64()), 0), pa.int64()).to_numpy()
+    years = seconds.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
+    table = [c for y in range(int(years.min()), int(years.max()) + 1) for c in _offsets_in(y)]
+    starts = np.array([c[0] for c in table], dtype=np.int64)
+    shifts = np.array([c[1] for c in table], dtype=np.int64)
+    shift = shifts[np.searchsorted(starts, seconds, side="right") - 1]
+    wall = pa.array(seconds + shift, pa.int64()).cast(pa.timestamp("s"))
+    wall = pc.if_else(utc.is_valid(), wall, pa.scalar(None, pa.timestamp("s")))
+    offset = np.where(shift == 7200, "+02:00", "+01:00")  # as pandas wrote it
+    return pc.binary_join_element_wise(_format(wall, "s", 19), pa.array(offset), "")
 
 
 def _map(values: pa.Array, mapping: Mapping[str, str]) -> pa.Array:
