@@ -97,6 +97,40 @@ TABULAR_OUTCOMES = (
 )  # fmt: skip
 
 
+# --- writing a run's reports again with CeR's answers (cer_loader.report.recipe) ------------
+# Why ``cer-loader submit OUT_DIR`` could not rebuild report.xlsx / report.html from the run's
+# inputs (it then updates summary.json and rejected.csv only).
+
+REBUILD_NO_RECIPE = Outcome(
+    "rebuild-no-recipe",
+    "summary.json nie zapisuje wejść przebiegu (utworzyła go starsza wersja cer-loader)",
+    "summary.json does not record the run's inputs (an earlier cer-loader version wrote it)",
+)
+REBUILD_VERSION = Outcome(
+    "rebuild-version",
+    "przebieg wykonała inna wersja cer-loader ({then}, teraz {now}); reguły mogły się zmienić",
+    "another cer-loader version made the run ({then}, now {now}); its rules may differ",
+)
+REBUILD_MISSING = Outcome(
+    "rebuild-missing",
+    "brak pliku {what_pl} {path}",
+    "the {what_en} {path} is gone",
+)
+REBUILD_CHANGED = Outcome(
+    "rebuild-changed",
+    "plik {what_pl} {path} zmienił się od przebiegu (inny SHA-256)",
+    "the {what_en} {path} changed since the run (SHA-256 differs)",
+)
+REBUILD_FAILED = Outcome(
+    "rebuild-failed",
+    "odtworzenie raportów nie powiodło się: {error}",
+    "rebuilding the reports failed: {error}",
+)
+REBUILD_OUTCOMES = (
+    REBUILD_NO_RECIPE, REBUILD_VERSION, REBUILD_MISSING, REBUILD_CHANGED, REBUILD_FAILED,
+)  # fmt: skip
+
+
 # --- HL7 v2 dumps (cer_loader.ingest.hl7v2) ----------------------------------------------------
 # Not-loaded reasons: why a message or an appointment of a dump is accounted for but not loaded
 # (``not_loaded.csv``); the code is the reason column, stable across releases.

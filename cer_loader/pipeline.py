@@ -5,14 +5,16 @@ journal (ledger) → submit → report.
 settings from the defaults, ``cer-loader.toml``, a resubmitted steward workbook's recorded
 settings and the caller's options, in that order (later wins). Stages report progress through
 ``progress(stage, done, total)``: ``read`` (bytes), ``validate`` (rows), ``render`` (records),
-``report`` (rows written), and whatever stages the submitter reports.
+``report`` (rows written), and whatever stages the submitter reports. With ``replay`` it
+writes an earlier run's reports again (``cer-loader submit OUT_DIR``, see
+:mod:`cer_loader.rebuild`): nothing rendered, the ledger read as that run found it.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +29,13 @@ from cer_loader.ingest.options import Limits
 from cer_loader.ingest.steward import steward_defaults
 from cer_loader.ingest.table import SourceTable
 from cer_loader.ledger import Ledger, default_ledger_path, new_run_id, open_ledger
+from cer_loader.ledger.before import before_run
 from cer_loader.ledger.journal import journal, mark_held
 from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_canonical
 from cer_loader.normalize import normalize
 from cer_loader.preflight import check_inputs, check_outputs
 from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
+from cer_loader.report import recipe
 from cer_loader.report.origins import LOCAL, TABLE
 from cer_loader.report.summary import build_summary
 from cer_loader.report.writer import write_reports
@@ -47,6 +51,14 @@ log = logging.getLogger("cer_loader")
 Progress = Callable[[str, int, int], None]
 # sends what the ledger holds as RENDERED among the given files (the CLI builds the client)
 Submitter = Callable[[Ledger, list[Path], Progress], Submission]
+
+
+@dataclass(frozen=True)
+class Replay:
+    """An earlier run to write the reports of again: its id and payload files (as recorded)."""
+
+    run_id: str
+    payload: tuple[PayloadFile, ...]
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -122,13 +134,16 @@ def run(
     progress: Progress = _noop,
     ledger_path: str | Path | None = None,
     submitter: Submitter | None = None,
+    replay: Replay | None = None,
 ) -> Run:
     """Validate (and with ``render``, write the payload, and with ``submitter`` send it);
     reports go to ``out_dir`` if given. ``settings`` as given, or built by
     :func:`build_settings` from ``config_path`` and ``options``. The ledger: ``ledger_path``,
     else the one a steward workbook names, else the MUŚ's default beside ``config_path`` (see
-    ``cer_loader.ledger``). Raises a :class:`cer_loader.errors.CerLoaderError` for a problem of
-    the run itself; row problems are in the result."""
+    ``cer_loader.ledger``). ``replay``: write the reports of that earlier run again (its run id
+    and payload; with ``render=False`` and a ``submitter`` handing back CeR's answers). Raises a
+    :class:`cer_loader.errors.CerLoaderError` for a problem of the run itself; row problems are
+    in the result."""
     paths = [Path(p) for p in inputs]
     out, given_ledger, config = _as_path(out_dir), _as_path(ledger_path), _as_path(config_path)
     check_inputs(paths)  # a missing or doubled input first, before any settings problem
@@ -149,13 +164,13 @@ def run(
     frame = normalize(canon, ids)
     state_file = _ledger_path(given_ledger, tables, settings.mus_id, config)
     state = open_ledger(state_file, settings.mus_id, create=render and out is not None)
-    payload: list[PayloadFile] = []
-    run_id = new_run_id()
+    payload: list[PayloadFile] = list(replay.payload) if replay else []
+    run_id = replay.run_id if replay else new_run_id()
     rules = dict(rules)
     submission = None
     try:
-        if state is not None:
-            mark_held(frame, state)
+        if state is not None:  # a replay reads the ledger as its run found it
+            mark_held(frame, before_run(state, run_id) if replay else state)
         ctx = Context(scopes=scopes, as_of=settings.as_of, mus_id=settings.mus_id)
         issues = validate(
             frame, ctx, rules, lambda done, n: progress("validate", rows * done // n, rows)
@@ -167,7 +182,7 @@ def run(
         already = accepted[frame.loc[accepted, "n_loaded_earlier"].to_numpy(dtype=bool)]
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
-            if render:
+            if render and replay is None:
                 payload = _render_and_record(
                     frame, accepted.difference(already), settings, tables, run_id, state, ids,
                     out, progress,
@@ -193,7 +208,8 @@ def run(
         if state is not None:
             state.close()
     summary = build_summary(result, out)
-    if out is not None:
+    if out is not None:  # what a later ``submit OUT_DIR`` needs to write these reports again
+        summary[recipe.KEY] = recipe.recipe(settings, tables, _as_path(mapping_path))
         report = _ReportProgress(result, progress)
         write_reports(result, summary, mapping, out, step=report.step)  # all or none, summary last
     return Run(result, summary)

@@ -29,8 +29,9 @@ RANK = {
     "result": 10,
     "report": 11,
     "pipeline": 12, "emulator": 12, "samples": 12, "golive": 12,
-    "cli": 13, "__init__": 13,
-    "__main__": 14,
+    "rebuild": 13,
+    "cli": 14, "__init__": 14,
+    "__main__": 15,
 }  # fmt: skip
 
 

@@ -42,7 +42,12 @@ TEXT = {
         "(powtarzanie może zablokować konto)",
         "breaker": "Wysyłka wstrzymana po powtarzających się błędach połączenia; uruchom "
         "ponownie później: cer-loader submit {out}",
-        "merged": "Odpowiedzi CeR dopisane do {files}",
+        "rebuilt": "Raporty odtworzone z plików wejściowych przebiegu, z odpowiedziami CeR "
+        "(odrzucone przez CeR rekordy w arkuszu „Do poprawy” i w report.html): {files}",
+        "unchanged": "Nic nowego od CeR od poprzedniej wysyłki: raporty w {out} bez zmian",
+        "not_rebuilt": "UWAGA: report.xlsx i report.html NIE zawierają odpowiedzi CeR, bo {reason}; "
+        "odpowiedzi dopisano tylko do {files} (rekordy odrzucone przez CeR: reguła "
+        "cer-refused:... w rejected.csv)",
     },
     "en": {
         "embedded": "No target configured: submitting to the embedded CeR emulator ({url}, "
@@ -60,7 +65,13 @@ TEXT = {
         "(repeating it can lock the account)",
         "breaker": "Submission paused after repeated connection failures; run again later: "
         "cer-loader submit {out}",
-        "merged": "CeR's answers added to {files}",
+        "rebuilt": "Reports rebuilt from the run's input files with CeR's answers (records "
+        "CeR refused in the 'Do poprawy' sheet and report.html): {files}",
+        "unchanged": "Nothing new from CeR since the last submission: the reports in {out} "
+        "are unchanged",
+        "not_rebuilt": "NOTE: report.xlsx and report.html do NOT hold CeR's answers because "
+        "{reason}; the answers were added to {files} only (records CeR refused: rule "
+        "cer-refused:... in rejected.csv)",
     },
 }
 
@@ -194,10 +205,10 @@ def submission_options(fn: Any) -> Any:
 def submit(out_dir: Path, **opts: Any) -> None:
     from cer_loader.errors import UsageError
     from cer_loader.ledger import default_ledger_path, open_ledger
+    from cer_loader.rebuild import merge_answers
     from cer_loader.settings import load_settings
     from cer_loader.submit import refusals
     from cer_loader.submit.context import call_context
-    from cer_loader.submit.merge import merge_into_reports
     from cer_loader.submit.orchestrate import submit as send
 
     lang = _lang(opts["lang"])
@@ -231,14 +242,23 @@ def submit(out_dir: Path, **opts: Any) -> None:
                 progress=Progress(lang, not opts["quiet"]),
             )  # fmt: skip
             block = refusals.summary(ledger, done)
-            files = merge_into_reports(out_dir, ledger, done, block, lang)
-    except Exception as exc:  # noqa: BLE001 - one place turns errors into exit codes
+        progress = Progress(lang, not opts["quiet"])
+        merged = merge_answers(  # every report of OUT_DIR, rebuilt from the run's inputs
+            out_dir, ledger_path, settings.mus_id, done, lang=lang, progress=progress
+        )
+        progress.close()
+    except BaseException as exc:  # noqa: BLE001 - one place turns errors into exit codes
         _fail(exc, lang, opts["debug"])
         return
     for line in end_lines(block, lang, out_dir):
         click.echo(line)
-    if files:
-        click.echo(TEXT[lang]["merged"].format(files=", ".join(str(f) for f in files)))
+    files = ", ".join(str(f) for f in merged.files)
+    if merged.reason is not None:
+        click.echo(TEXT[lang]["not_rebuilt"].format(reason=merged.reason.text(lang), files=files))
+    elif files:
+        click.echo(TEXT[lang]["rebuilt"].format(files=files))
+    else:
+        click.echo(TEXT[lang]["unchanged"].format(out=out_dir))
     if block.get("fault"):
         sys.exit(int(block["fault"]["exit_code"]))
     unsettled = block["refused_by_cer"] + block["unknown"] + block["not_sent"]

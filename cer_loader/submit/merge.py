@@ -1,9 +1,11 @@
-"""After ``cer-loader submit OUT_DIR``: CeR's answers merged into the reports already there.
+"""CeR's answers merged into the reports already in OUT_DIR, without the run's inputs.
 
-``summary.json`` gains (or replaces) its ``submission`` block and exit code; every record CeR
-refused joins ``rejected.csv`` as a line with its source file and row (from the ledger), rule
-``cer-refused:<code>`` and CeR's scrubbed message. (``run --submit`` merges before the reports
-are written, so the steward workbook and report.html carry them too.)
+The fallback of ``cer-loader submit OUT_DIR`` (:mod:`cer_loader.rebuild`) when the reports
+cannot be rebuilt from the run's inputs (one is gone or changed): ``summary.json`` gains (or
+replaces) its ``submission`` block and exit code; every record CeR refused joins
+``rejected.csv`` as a line with its source file and row (from the ledger), rule
+``cer-refused:<code>`` and CeR's scrubbed message. The steward workbook and report.html stay
+as they were (their rows come from the inputs).
 """
 
 from __future__ import annotations

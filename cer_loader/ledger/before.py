@@ -1,0 +1,49 @@
+"""The ledger as one run found it: rebuilding that run's reports after its batches were sent.
+
+``cer-loader submit OUT_DIR`` writes the reports of OUT_DIR's run again with CeR's answers. Read
+against today's ledger, the run's own appointments would count as "already loaded" (CeR holds
+them now); read through :func:`before_run` they do not: the run's own batches neither hold ids
+nor know visits, exactly as when the run validated its rows. A view on the same connection, for
+reading only (``mark_held``); the ledger it came from stays the one to close.
+"""
+
+from __future__ import annotations
+
+from cer_loader.ledger.store import Ledger
+
+
+class _BeforeRun(Ledger):
+    def __init__(self, base: Ledger, run_id: str) -> None:
+        super().__init__(base.path, base._conn, base.mus_id, base.salt, base.clock)
+        self.run_id = run_id
+
+    def close(self) -> None:  # the base ledger owns the connection
+        return None
+
+    def accepted_ids(self) -> set[str]:
+        return self._ids(
+            "SELECT r.appointment_id FROM records r JOIN batches b ON b.id = r.batch "
+            "WHERE r.state = 'ACCEPTED' AND b.run_id != ?",
+            (self.run_id,),
+        )
+
+    def held_ids(self) -> set[str]:
+        return self.accepted_ids() | self._ids(
+            "SELECT r.appointment_id FROM records r JOIN batches b ON b.id = r.batch "
+            "WHERE r.state = 'PENDING' AND b.state IN ('IN_FLIGHT', 'UNKNOWN') AND b.run_id != ?",
+            (self.run_id,),
+        )
+
+    def visit_pairs(self) -> set[tuple[str, str]]:
+        cur = self._conn.execute(
+            "SELECT DISTINCT r.visit_digest, r.appointment_id FROM records r "
+            "JOIN batches b ON b.id = r.batch WHERE r.visit_digest IS NOT NULL "
+            "AND r.state IN ('ACCEPTED', 'PENDING') AND b.run_id != ?",
+            (self.run_id,),
+        )
+        return {(str(d), str(a)) for d, a in cur}
+
+
+def before_run(ledger: Ledger, run_id: str) -> Ledger:
+    """``ledger`` without the batches of ``run_id`` (what it held when that run validated)."""
+    return _BeforeRun(ledger, run_id)
