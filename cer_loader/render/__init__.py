@@ -39,7 +39,7 @@ from cer_loader.render.columns import (
     key_array,
     payload_table,
 )
-from cer_loader.render.workers import Done, Job, run_job, to_ipc
+from cer_loader.render.workers import Done, Job, lean, run_job, to_ipc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -177,7 +177,8 @@ def render_batches(
             context = mp.get_context(method or start_method())
             if context.get_start_method() == "forkserver":  # workers fork with these loaded
                 context.set_forkserver_preload(["cer_loader.render.workers"])
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lean)
+            with pool:
                 try:
                     queue: deque[tuple[Future[Outcome], pd.Index]] = deque()
                     for job, labels in jobs:

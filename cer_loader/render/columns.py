@@ -74,6 +74,15 @@ def idempotency_keys(mus_id: str, appointment_ids: Any) -> list[str]:
     return key_array(mus_id, appointment_ids).to_pylist()
 
 
+def _numpy(values: pa.Array) -> np.ndarray:
+    """A numeric or boolean Arrow column as a writable numpy array, nulls as 0 / False.
+
+    (Never ``to_numpy`` of a timestamp column: pyarrow would import pandas for it, and the
+    render workers keep clear of pandas.)"""
+    filled = pc.fill_null(values, False if values.type == pa.bool_() else 0)
+    return np.array(filled.to_numpy(zero_copy_only=False))
+
+
 def _naive(values: Any) -> pa.Array:
     arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
     if not pa.types.is_timestamp(arr.type):
@@ -88,10 +97,11 @@ def _format(wall: pa.Array, unit: Literal["D", "s"], width: int) -> pa.Array:
     wide fixed-size field; the first ``width`` UCS-4 code units of each become the bytes of an
     Arrow string column directly. A year outside 0000-9999 is left to Arrow's ``strftime``."""
     values = pc.cast(wall, pa.timestamp("s"), safe=False)
-    seconds = values.to_numpy(zero_copy_only=False).astype("datetime64[s]")
+    valid = _numpy(values.is_valid())
+    seconds = _numpy(pc.cast(values, pa.int64())).view("datetime64[s]")
+    seconds[~valid] = np.datetime64("NaT")
     text = np.datetime_as_string(seconds, unit=unit)
     codes = text.view(np.uint32).reshape(len(text), text.dtype.itemsize // 4)
-    valid = ~np.isnat(seconds)
     fits = (
         codes.shape[1] > width
         and not np.any(codes[valid, width])
@@ -144,7 +154,7 @@ def _iso_with_offset(instants: Any) -> pa.Array:
     if len(arr) == 0:
         return pa.array([], pa.string())
     utc = pc.cast(arr, pa.timestamp("s", tz=arr.type.tz), safe=False)
-    seconds = pc.cast(pc.fill_null(pc.cast(utc, pa.int64()), 0), pa.int64()).to_numpy()
+    seconds = _numpy(pc.cast(utc, pa.int64()))
     years = seconds.astype("datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970
     table = [c for y in range(int(years.min()), int(years.max()) + 1) for c in _offsets_in(y)]
     starts = np.array([c[0] for c in table], dtype=np.int64)

@@ -6,13 +6,15 @@ IPC stream (a few hundred kB for 5,000 records; no pickled objects, no copy of t
 worker turns the columns into payload values (``columns.payload_table``: keys, dates, offsets),
 renders (``batch``), checks against the XSD (``check``) and writes the bytes into the batch's
 pending file (0600, atomic); only a digest comes back. Problems come back as data (exceptions
-do not pickle well). This module and what it imports stay clear of pandas, so the worker
-processes are small.
+do not pickle well). This module and what it imports stay clear of pandas, and
+:func:`lean` keeps pyarrow from importing it in a worker, so the worker processes are small.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.abc
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,26 @@ class Job:
 class Done:
     number: int
     sha256: str  # of the bytes written
+
+
+class _WithoutPandas(importlib.abc.MetaPathFinder):
+    """Answers every import of pandas with ImportError (as if it were not installed)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError(f"{name}: not imported in a render worker (workers.lean)")
+        return None
+
+
+def lean() -> None:
+    """A worker's start: keep pandas out of it (about 40 MB). pyarrow imports pandas, when it
+    is installed, on its first ``pa.array`` or ``pa.scalar``; nothing a render job does needs
+    it, and with pandas looking absent pyarrow does without. A process that already holds
+    pandas (a ``fork``ed one) keeps it."""
+    if "pandas" not in sys.modules and not any(
+        isinstance(f, _WithoutPandas) for f in sys.meta_path
+    ):
+        sys.meta_path.insert(0, _WithoutPandas())
 
 
 def to_ipc(table: pa.Table) -> bytes:

@@ -1,10 +1,11 @@
 """The XSD check of each batch: the shipped template and schema check the keys' uniqueness as
 a vectorized count (a duplicate still fails with the XSD's own message); a site's replaced
 template or schema is validated in full; batches whose template reads a value the batch does
-not have fall back to plain Jinja; workers carry only their batch and no pandas."""
+not have fall back to plain Jinja; workers carry only their batch and do without pandas."""
 
 from __future__ import annotations
 
+import pickle
 import shutil
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from lxml import etree
 
 from cer_loader.catalogues.identifiers import load_identifiers
 from cer_loader.errors import RenderError
@@ -23,11 +25,13 @@ from cer_loader.render.check import KEY_UNIQUE, check, checker
 from cer_loader.render.workers import from_ipc, to_ipc
 from cer_loader.resources import data_dir
 
-from rowkit import BASE, settings, table_of
+from rowkit import BASE, MUS, settings, table_of
 
 IDS = load_identifiers(data_dir("schemas") / "identifiers.toml")
 TEMPLATES = data_dir("templates")
 XSD = data_dir("schemas") / "zasilInicjalnie.xsd"
+CTX = {"mus_id": "m", "mus_oid": "2.16.840.1.113883.3.4424.2.3.3", "npwz_oid": "1.3", "regon": "",
+       "nip": "", "nfz_branch": "", "as_of": "2026-12-01"}  # fmt: skip
 
 
 def frame(n: int, same_id: bool = False):  # type: ignore[no-untyped-def]
@@ -107,16 +111,21 @@ def test_a_job_carries_only_its_own_rows(tmp_path: Path) -> None:
     )
 
 
-def test_render_workers_import_no_pandas() -> None:
-    code = "import sys, cer_loader.render.workers; print('pandas' in sys.modules)"
+def test_a_render_worker_does_its_job_without_pandas(tmp_path: Path) -> None:
+    jobs = list(_jobs(frame(3), settings(), IDS, {**CTX, "mus_id": MUS}, True, tmp_path))
+    (tmp_path / "job.pickle").write_bytes(pickle.dumps(jobs[0][0]))
+    code = (
+        "import pickle, sys\nfrom cer_loader.render import workers\nworkers.lean()\n"
+        f"done = workers.run_job(pickle.loads(open({str(tmp_path / 'job.pickle')!r}, 'rb').read()))\n"
+        "print(type(done).__name__, 'pandas' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.split() == ["Done", "False"]
+    assert etree.parse(str(jobs[0][0].out)).getroot().get("liczbaRekordow") == "3"
 
 
 def test_plain_jinja_fallback_for_nulls_gives_the_same_bytes() -> None:
-    ctx = {"mus_id": "m", "mus_oid": "1.2", "npwz_oid": "1.3", "regon": "", "nip": "",
-           "nfz_branch": "", "as_of": "2026-12-01"}  # fmt: skip
-    env = {"ctx": ctx, "batch": {"id": "b", "number": 1, "count": 1}}
+    env = {"ctx": CTX, "batch": {"id": "b", "number": 1, "count": 1}}
     names = ["key", "appointment_id", "schedule_id", "start", "duration", "scope_code",
              "visit_kind", "category", "request_date", "referral_key", "referral_number", "npwz",
              "id_root", "id_ext", "first_name", "last_name", "birth_date", "sex", "phone",
