@@ -34,10 +34,14 @@ UI: dict[str, dict[str, str]] = {
     },
 }
 STAGES: dict[str, dict[str, tuple[str, str]]] = {  # stage: label, unit
-    "pl": {"read": ("Wczytywanie", "B"), "validate": ("Walidacja", " wierszy"),
+    "pl": {"read": ("Wczytywanie", " wierszy"), "read_messages": ("Wczytywanie", " wiadomości"),
+           "read_files": ("Wczytywanie", " plików"),
+           "validate": ("Walidacja", " wierszy"),
            "render": ("Paczki XML", " wizyt"), "report": ("Raporty", " wierszy"),
            "submit": ("Wysyłka CeR", " wizyt")},
-    "en": {"read": ("Reading", "B"), "validate": ("Validating", " rows"),
+    "en": {"read": ("Reading", " rows"), "read_messages": ("Reading", " messages"),
+           "read_files": ("Reading", " files"),
+           "validate": ("Validating", " rows"),
            "render": ("XML batches", " visits"), "report": ("Reports", " rows"),
            "submit": ("Sending to CeR", " visits")},
 }  # fmt: skip
@@ -125,17 +129,21 @@ def debug_option(fn: Any) -> Any:
 
 class Progress:
     """A progress bar per stage (tqdm) on stderr, only when stderr is a terminal; the
-    pipeline calls it as ``progress(stage, done, total)``."""
+    pipeline calls it as ``progress(stage, done, total)``. A stage's bar closes when ``done``
+    reaches ``total``; a repeated final call of that stage draws nothing more."""
 
     def __init__(self, language: str, enabled: bool, stream: Any = None) -> None:
         self.lang = language
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = enabled and (stream is not None or sys.stderr.isatty())
         self.stage = ""
+        self.finished = ""  # the stage whose bar was completed last
         self.bar: Any = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if not self.enabled or total < 1:
+            return
+        if self.bar is None and stage == self.finished and done >= total:
             return
         from tqdm import tqdm
 
@@ -145,14 +153,14 @@ class Progress:
             self.stage = stage
             self.bar = tqdm(
                 total=total, desc=f"{label:<12}", file=self.stream,
-                unit=unit, unit_scale=stage == "read", leave=True,
-                dynamic_ncols=True, mininterval=0.2,
+                unit=unit, leave=True, dynamic_ncols=True, mininterval=0.2,
             )  # fmt: skip
         if total != self.bar.total:
             self.bar.total = total
         self.bar.n = min(done, total)
         self.bar.refresh()
         if done >= total:
+            self.finished = stage
             self.close()
 
     def close(self) -> None:

@@ -121,11 +121,11 @@ def run_slots(
     tables: list[SourceTable] = []
     frames = []
     for i, path in enumerate(inputs):
-        progress("read", i, len(inputs))
+        progress("read_files", i, len(inputs))
         table = read_source(path, mapping.reader_options())
         tables.append(table)
         frames.append(canonical(table, mapping).assign(_table=i, _local=table.frame.index))
-    progress("read", len(inputs), len(inputs))
+    progress("read_files", len(inputs), len(inputs))
     slots = pd.concat(frames, ignore_index=True)
     if ledger_path is not None and booked is None:
         booked = _booked(ledger_path, settings.mus_id)

@@ -3,7 +3,8 @@
 ``read_source`` picks the reader by the file's suffix and first bytes. It is the readers'
 boundary: only regular files get that far (a FIFO or device is refused before it is opened),
 every reader works within ``ReaderOptions.limits``, and a panic from a third-party binding (a
-``BaseException``) becomes an :class:`InputError` naming the file.
+``BaseException``) becomes an :class:`InputError` naming the file. ``progress(done, expected)``
+is told how reading goes, in rows below the header or HL7 messages (:mod:`.progress`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from cer_loader.errors import InputError
 from cer_loader.ingest.bounded import check_regular, is_panic
 from cer_loader.ingest.options import ReaderOptions
+from cer_loader.ingest.progress import FileProgress, Tell, estimate, units
 from cer_loader.ingest.table import SourceTable
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -42,14 +44,21 @@ def detect_kind(path: Path) -> str:
     return "csv"
 
 
-def read_source(path: Path, options: ReaderOptions | None = None) -> SourceTable:
-    """Read one input file with the reader its suffix and first bytes call for."""
+def read_source(
+    path: Path, options: ReaderOptions | None = None, progress: Tell | None = None
+) -> SourceTable:
+    """Read one input file with the reader its suffix and first bytes call for; ``progress``
+    (if given) is told ``(done, expected)`` as it goes (see :mod:`.progress`)."""
     opts = options or ReaderOptions()
     if path.is_dir():
         raise InputError("to jest katalog, nie plik", "this is a folder, not a file", path=path)
     check_regular(path)
     try:
-        return _read(path, opts)
+        fp = FileProgress(progress)
+        fp.expect(estimate(path, detect_kind(path)), exact=False)
+        table = _read(path, opts, fp)
+        fp.finish(units(table.kind, table.total_records, table.header_records))
+        return table
     except BaseException as exc:
         if not is_panic(exc):
             raise
@@ -60,7 +69,7 @@ def read_source(path: Path, options: ReaderOptions | None = None) -> SourceTable
         ) from None
 
 
-def _read(path: Path, opts: ReaderOptions) -> SourceTable:
+def _read(path: Path, opts: ReaderOptions, fp: FileProgress) -> SourceTable:
     kind = detect_kind(path)
     if kind == "xlsx":
         from cer_loader.ingest.steward import is_steward_workbook, read_steward
@@ -75,6 +84,7 @@ def _read(path: Path, opts: ReaderOptions) -> SourceTable:
             header_row=opts.header_row,
             known_headers=opts.known_headers,
             limits=opts.limits,
+            progress=fp,
         )
     if kind == "hl7":
         from cer_loader.ingest.hl7v2 import read_hl7
@@ -86,11 +96,14 @@ def _read(path: Path, opts: ReaderOptions) -> SourceTable:
             updates_book=opts.hl7_updates_book,
             limits=opts.limits,
             oids=dict(opts.identifier_oids) or None,
+            progress=fp,
         )
     from cer_loader.ingest.csv.census import balance, census_csv, check_balance
     from cer_loader.ingest.csv.reader import read_csv
 
-    table = read_csv(path, encoding=opts.encoding, delimiter=opts.delimiter, limits=opts.limits)
+    table = read_csv(
+        path, encoding=opts.encoding, delimiter=opts.delimiter, limits=opts.limits, progress=fp
+    )
     census = census_csv(
         path,
         table.details["encoding"],

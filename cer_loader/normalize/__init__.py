@@ -3,10 +3,13 @@
 Input: the frame from ``mapping.apply_mapping`` (every canonical field as trimmed text plus
 provenance). Output: the same frame with typed companions added (prefix ``n_``); the
 original text columns stay untouched, so reports can show what the user wrote.
-Everything here works on whole columns.
+Everything here works on whole columns; ``progress(share)`` (if given) is told the share of
+the work done after each group of fields.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -28,7 +31,13 @@ def _start_text(f: pd.DataFrame) -> pd.Series:
     return f["start"].where(f["start"] != "", combined)
 
 
-def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
+def _quiet(share: float) -> None:
+    return None
+
+
+def normalize(
+    frame: pd.DataFrame, ids: IdentifierConfig, progress: Callable[[float], None] = _quiet
+) -> pd.DataFrame:
     f = frame.copy(deep=False)  # only adds columns (and pads patient_pesel): no deep copy
     # identity
     f["patient_pesel"] = pad_pesel(f["patient_pesel"])
@@ -52,6 +61,7 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
 
     f["n_doc_type"] = document_type(f["patient_document_type"], ids)
     f["n_doc_country"] = country_numeric(f["patient_document_country"])
+    progress(0.3)
 
     # appointment
     start = timeutil.parse_start(f["start"], f["start_date"], f["start_time"])
@@ -67,6 +77,7 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     request, request_status = timeutil.parse_dates(f["request_date"])
     f["n_request"] = request
     f["n_request_status"] = _status(request_status)
+    progress(0.65)
 
     minutes = pd.to_numeric(
         f["duration_minutes"].str.replace(",", ".", regex=False), errors="coerce"
@@ -87,6 +98,7 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     f["n_referral_key"] = key.where(f["n_referral_key_ok"], "")
 
     f["n_npwz_ok"] = npwz_ok(f["practitioner_npwz"])
+    progress(0.75)
     phones = per_distinct(f["patient_phone"], phone_numbers)
     f["n_phone"] = phones["e164"]
     # the number picked can take an SMS (CeR's notifications); several numbers in the field
@@ -96,4 +108,5 @@ def normalize(frame: pd.DataFrame, ids: IdentifierConfig) -> pd.DataFrame:
     # set by the pipeline from the run state (fix-and-resubmit loop); False without one
     f["n_loaded_earlier"] = False
     f["n_visit_loaded_earlier"] = False
+    progress(1.0)
     return f

@@ -72,6 +72,7 @@ from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the rea
 from cer_loader.ingest.csv.limits import check_line_lengths, check_records, check_widths
 from cer_loader.ingest.headers import UniqueNames, check_columns
 from cer_loader.ingest.options import Limits
+from cer_loader.ingest.progress import FileProgress
 from cer_loader.ingest.table import (
     PROVENANCE,
     READER_FIELD,
@@ -135,10 +136,13 @@ def read_csv(
     encoding: str | None = None,
     delimiter: str | None = None,
     limits: Limits | None = None,
+    progress: FileProgress | None = None,
 ) -> SourceTable:
-    """Read one delimited file into a :class:`SourceTable` (``kind="csv"``); see module doc."""
+    """Read one delimited file into a :class:`SourceTable` (``kind="csv"``); see module doc.
+    ``progress``: told at the end of each whole-file pass (the census after it is the rest)."""
     path = Path(path)
     limits = limits or Limits()
+    fp = progress or FileProgress(None)
     data = read_input_bytes(path, limits.max_file_bytes)
     if encoding:
         enc, text = encoding, decode(data, encoding, path=path)
@@ -149,6 +153,7 @@ def read_csv(
     if enc.endswith(MIXED):
         warnings.append(_mixed_notice(data, enc))
     lines = split_lines(text)
+    fp.expect(len(lines) - 1, exact=False)
     if not lines or not lines[0].strip():
         raise InputError(
             "Plik jest pusty albo pierwszy wiersz (nagłówek) jest pusty.",
@@ -167,6 +172,8 @@ def read_csv(
     delim = delimiter or sniff_delimiter(lines, path=path)
     g = _grammar(delim)
     fr = _frame(lines, g, path)
+    fp.expect(len(fr.texts) - 1)  # the records below the header, exactly
+    fp.share(0.25)
     headers = _names(g.split(fr.texts[0]), warnings)
     ncols = len(headers)
     check_columns(path, ncols, limits, "nagłówek pliku", "the file's header")
@@ -175,6 +182,7 @@ def read_csv(
     special = _parse_special(fr, g)
     columns, patched = record_columns(fr, special, g, ncols, np.flatnonzero(lengths[1:] == 0))
     check_widths(fr, patched, limits)
+    fp.share(0.5)
     n = len(fr.texts) - 1
     blank = blank_records(columns, patched, n)
     keep = ~blank
@@ -205,6 +213,7 @@ def read_csv(
             cols[READER_ISSUE][p], cols[READER_FIELD][p], cols[READER_VALUE][p] = code, field, value
         for name, values in cols.items():
             frame[name] = values
+    fp.share(0.65)
     if fr.stray:
         first = min(fr.stray) + 1
         warnings.append(

@@ -38,6 +38,7 @@ from cer_loader import outcomes
 from cer_loader.errors import CensusMismatchError, InputError
 from cer_loader.ingest.headers import UniqueNames, check_cell_length, check_columns, fold
 from cer_loader.ingest.options import Limits
+from cer_loader.ingest.progress import FileProgress
 from cer_loader.ingest.table import (
     READER_FIELD,
     READER_ISSUE,
@@ -71,10 +72,13 @@ def read_workbook(
     header_row: int | None = None,
     known_headers: Iterable[str] = (),
     limits: Limits | None = None,
+    progress: FileProgress | None = None,
 ) -> SourceTable:
-    """Read one sheet of a workbook into a ``SourceTable`` of kind ``"xlsx"``."""
+    """Read one sheet of a workbook into a ``SourceTable`` of kind ``"xlsx"``; ``progress`` is
+    told at the end of each whole-sheet pass."""
     path = Path(path)
     limits = limits or Limits()
+    fp = progress or FileProgress(None)
     data = read_input_bytes(path, limits.max_file_bytes)
     book = open_book(path, data, limits)
     with calamine_guard(path):
@@ -84,6 +88,7 @@ def read_workbook(
         end = calamine_sheet.end
         merged = calamine_sheet.merged_cell_ranges or []
     used_rows = end[0] + 1 if end else 0
+    fp.expect(used_rows - 1, exact=False)
     if used_rows == 0:
         raise InputError(f"Arkusz „{name}” jest pusty.", f"Sheet '{name}' is empty.", path=path)
     if len(rows) != used_rows:
@@ -93,6 +98,8 @@ def read_workbook(
             path=path,
         )
     hdr = _find_header(rows, header_row, known_headers, path, name)
+    fp.expect(len(rows) - hdr - 1)  # the rows below the header, exactly
+    fp.share(0.65)
     filled = _fill_vertical_merges(rows, merged, hdr, warnings)
     body = rows[hdr + 1 :]
     firsts = [_first_filled(row) for row in body]
@@ -101,6 +108,7 @@ def read_workbook(
     headers, sources, texts, details = _columns(rows[hdr], data_rows, warnings)
     check_columns(path, len(headers), limits, f"arkusz „{name}”", f"sheet '{name}'")
     check_cell_length(path, headers, texts, [hdr + 2 + i for i in kept], limits)
+    fp.share(0.8)
     frame = pd.DataFrame(dict(zip(headers, texts, strict=True)), columns=headers, dtype="str")
     frame = add_provenance(frame, path, [hdr + 2 + i for i in kept])
     totals = _mark_total_rows(frame, data_rows, [firsts[i] for i in kept], headers, sources)
