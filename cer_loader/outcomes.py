@@ -13,14 +13,37 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def plural_pl(n: int) -> int:
+    """The Polish form after the number ``n``: 0 one (1 wiadomość), 1 few (2–4, 22–24, not
+    12–14: 2 wiadomości mają), 2 many (5 wiadomości ma)."""
+    n = abs(int(n))
+    if n == 1:
+        return 0
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return 1
+    return 2
+
+
 @dataclass(frozen=True)
 class Outcome:
+    """``pl``/``en``: the text; for an outcome about ``{count}`` things, the form after 5 /
+    the plural, with ``pl_one``, ``pl_few`` (2–4) and ``en_one`` for the other forms."""
+
     code: str  # stable, kebab-case, English: "csv-unclosed-quote", "hl7-cancelled", ...
     pl: str
     en: str
+    pl_one: str = ""
+    pl_few: str = ""
+    en_one: str = ""
 
     def text(self, lang: str = "pl", **values: Any) -> str:
-        return (self.en if lang == "en" else self.pl).format(**values)
+        n = values.get("count")
+        if lang == "en":
+            chosen = self.en_one if n == 1 and self.en_one else self.en
+        else:
+            form = plural_pl(n) if isinstance(n, int) else 2
+            chosen = {0: self.pl_one, 1: self.pl_few}.get(form) or self.pl
+        return chosen.format(**values)
 
 
 @dataclass(frozen=True)
@@ -53,16 +76,27 @@ HEADER_DUPLICATE = Outcome(
 )
 CSV_UNCLOSED_QUOTES = Outcome(
     "csv-unclosed-quotes",
-    "{count} wiersz(y) z niezamkniętym cudzysłowem odrzucono jako csv-unclosed-quote "
+    "{count} wierszy z niezamkniętym cudzysłowem odrzucono jako csv-unclosed-quote "
     "(pierwszy: wiersz {first})",
-    "{count} row(s) with an unclosed quote rejected as csv-unclosed-quote (first: row {first})",
+    "{count} rows with an unclosed quote rejected as csv-unclosed-quote (first: row {first})",
+    pl_one="1 wiersz z niezamkniętym cudzysłowem odrzucono jako csv-unclosed-quote "
+    "(wiersz {first})",
+    pl_few="{count} wiersze z niezamkniętym cudzysłowem odrzucono jako csv-unclosed-quote "
+    "(pierwszy: wiersz {first})",
+    en_one="1 row with an unclosed quote rejected as csv-unclosed-quote (row {first})",
 )
 CSV_MIXED_ENCODING = Outcome(
     "csv-mixed-encoding",
     "Plik w {encoding} ma {count} linii zapisanych w UTF-8 (linie: {lines}); odczytano je jako "
     "UTF-8 — sprawdź, czy eksport nie skleja plików w różnych kodowaniach",
-    "The {encoding} file has {count} line(s) written in UTF-8 (lines: {lines}); they were read "
+    "The {encoding} file has {count} lines written in UTF-8 (lines: {lines}); they were read "
     "as UTF-8 — check whether the export joins files in different encodings",
+    pl_one="Plik w {encoding} ma 1 linię zapisaną w UTF-8 (linia {lines}); odczytano ją jako "
+    "UTF-8 — sprawdź, czy eksport nie skleja plików w różnych kodowaniach",
+    pl_few="Plik w {encoding} ma {count} linie zapisane w UTF-8 (linie: {lines}); odczytano je "
+    "jako UTF-8 — sprawdź, czy eksport nie skleja plików w różnych kodowaniach",
+    en_one="The {encoding} file has 1 line written in UTF-8 (line {lines}); it was read as "
+    "UTF-8 — check whether the export joins files in different encodings",
 )
 SHEET_HIDDEN = Outcome(
     "sheet-hidden",
@@ -85,6 +119,9 @@ CELLS_MORE = Outcome(
     "cells-more",
     "… i {count} kolejnych takich komórek",
     "… and {count} more such cells",
+    pl_one="… i 1 kolejna taka komórka",
+    pl_few="… i {count} kolejne takie komórki",
+    en_one="… and 1 more such cell",
 )
 MERGED_OUTSIDE = Outcome(
     "merged-outside",
@@ -170,11 +207,17 @@ HL7_CHARSET_SWITCH = Outcome(
     "treści, odczytano jako {used}",
     "{count} messages, first #{first}: declared charset {declared} does not fit the bytes, "
     "read as {used}",
+    pl_one="1 wiadomość (nr {first}): deklarowane kodowanie {declared} nie pasuje do treści, "
+    "odczytano jako {used}",
+    en_one="1 message, #{first}: declared charset {declared} does not fit the bytes, read as "
+    "{used}",
 )
 HL7_INVALID_BYTES = Outcome(
     "hl7-invalid-bytes",
     "{count} wiadomości (pierwsza nr {first}): bajty niepoprawne w {codec}, zastąpione znakiem �",
     "{count} messages, first #{first}: bytes invalid in {codec} replaced with �",
+    pl_one="1 wiadomość (nr {first}): bajty niepoprawne w {codec}, zastąpione znakiem �",
+    en_one="1 message, #{first}: bytes invalid in {codec} replaced with �",
 )
 HL7_CHARSET_REFUSED = Outcome(
     "hl7-charset-refused",
@@ -182,6 +225,12 @@ HL7_CHARSET_REFUSED = Outcome(
     "kodowania znaków; nie wczytano ich (lista w not_loaded.csv)",
     "{count} messages, first #{first}: MSH-18 '{label}' is no usable character set; they were "
     "not loaded (listed in not_loaded.csv)",
+    pl_one="1 wiadomość (nr {first}) ma w MSH-18 „{label}”, czego nie można użyć jako "
+    "kodowania znaków; nie wczytano jej (lista w not_loaded.csv)",
+    pl_few="{count} wiadomości (pierwsza nr {first}) mają w MSH-18 „{label}”, czego nie można "
+    "użyć jako kodowania znaków; nie wczytano ich (lista w not_loaded.csv)",
+    en_one="1 message, #{first}: MSH-18 '{label}' is no usable character set; it was not "
+    "loaded (listed in not_loaded.csv)",
 )
 HL7_TOO_LARGE = Outcome(
     "hl7-too-large",
@@ -189,12 +238,21 @@ HL7_TOO_LARGE = Outcome(
     "not_loaded.csv)",
     "{count} messages, first #{first}: larger than {limit} bytes; not loaded (listed in "
     "not_loaded.csv)",
+    pl_one="1 wiadomość (nr {first}) ma więcej niż {limit} B; nie wczytano jej (lista w "
+    "not_loaded.csv)",
+    pl_few="{count} wiadomości (pierwsza nr {first}) mają więcej niż {limit} B; nie wczytano ich "
+    "(lista w not_loaded.csv)",
+    en_one="1 message, #{first}: larger than {limit} bytes; not loaded (listed in not_loaded.csv)",
 )
 HL7_UNREADABLE = Outcome(
     "hl7-unreadable",
     "{count} wiadomości (pierwsza nr {first}) nie dało się odczytać ({error}); nie wczytano ich "
     "(lista w not_loaded.csv)",
     "{count} messages, first #{first}: could not be read ({error}); not loaded (listed in "
+    "not_loaded.csv)",
+    pl_one="1 wiadomość (nr {first}) jest nieczytelna ({error}); nie wczytano jej (lista w "
+    "not_loaded.csv)",
+    en_one="1 message, #{first}: could not be read ({error}); not loaded (listed in "
     "not_loaded.csv)",
 )
 HL7_CONTROL_ID_REUSED = Outcome(
@@ -203,12 +261,24 @@ HL7_CONTROL_ID_REUSED = Outcome(
     "kolejności pliku (np. nr {examples})",
     "{count} messages repeat an earlier MSH-10 with different content; read in file order "
     "(e.g. #{examples})",
+    pl_one="1 wiadomość powtarza MSH-10 wcześniejszej, ale z inną treścią; wczytano ją w "
+    "kolejności pliku (nr {examples})",
+    pl_few="{count} wiadomości powtarzają MSH-10 wcześniejszych, ale z inną treścią; wczytano je "
+    "w kolejności pliku (np. nr {examples})",
+    en_one="1 message repeats an earlier MSH-10 with different content; read in file order "
+    "(#{examples})",
 )
 HL7_OUT_OF_ORDER = Outcome(
     "hl7-out-of-order",
     "{count} wiadomości ma MSH-7 wcześniejszy niż poprzednia dla tej samej wizyty; decyduje "
     "kolejność w pliku",
     "{count} messages are dated (MSH-7) before the previous one for the same appointment; file "
+    "order decides",
+    pl_one="1 wiadomość ma MSH-7 wcześniejszy niż poprzednia dla tej samej wizyty; decyduje "
+    "kolejność w pliku",
+    pl_few="{count} wiadomości mają MSH-7 wcześniejszy niż poprzednie dla tej samej wizyty; "
+    "decyduje kolejność w pliku",
+    en_one="1 message is dated (MSH-7) before the previous one for the same appointment; file "
     "order decides",
 )
 HL7_BATCH_UNCLOSED = Outcome(

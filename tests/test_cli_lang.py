@@ -4,6 +4,7 @@ option is explained; progress moves by rows."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import click
@@ -121,6 +122,19 @@ def test_inspect_english_report(tmp_path: Path) -> None:
     lines = [line for line in out.splitlines() if line.strip()]
     assert len(lines) == len(set(lines))  # each line once
     assert "{" not in out and "[" not in out  # no Python reprs
+
+
+@pytest.mark.parametrize("name", ["wizyty_poradnia.csv", "wizyty_arkusz.xlsx", "siu_dump.hl7"])
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_inspect_labels_every_fact(name: str, language: str) -> None:
+    """Every detected fact has a label in the language: no internal key (reused_control_ids)
+    printed as it is named in the code."""
+    code, out = invoke("inspect", str(SAMPLE / name), "--lang", language)
+    assert code == 0, out
+    facts = out.split("\n# ")[0].splitlines()[1:]
+    assert facts and all(line.startswith("  ") and ": " in line for line in facts), facts
+    raw = [line for line in facts if re.match(r"\s+[a-z0-9]+_[a-z0-9_]+:", line)]
+    assert not raw, raw
 
 
 def test_progress_moves_by_rows() -> None:

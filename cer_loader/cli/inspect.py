@@ -50,6 +50,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "charsets": ("zestawy znaków", "character sets"),
     "batches": ("paczki FHS/BHS", "FHS/BHS batches"),
     "out_of_order": ("komunikaty nie po kolei", "messages out of order"),
+    "reused_control_ids": (
+        "komunikaty z powtórzonym MSH-10 i inną treścią",
+        "messages reusing an MSH-10 with other content",
+    ),
     "sha256": ("SHA-256", "SHA-256"),
     "size": ("rozmiar (bajty)", "size (bytes)"),
 }
