@@ -82,3 +82,14 @@ def test_more_rules_than_shown_are_counted() -> None:
     rules = {f"rule-{i}": 20 - i for i in range(15)}
     text = format_summary(summary(rejections_by_rule=rules), {}, "pl", None)
     assert "rule-11" in text and "rule-12" not in text and "i 3 innych" in text
+
+
+def test_no_payload_because_everything_accepted_was_loaded_before_says_so() -> None:
+    """Rows accepted but all held by CeR already (a rerun of the export): not 'no accepted
+    rows'."""
+    text = format_summary(summary(accepted_new=0, already_loaded=2), {}, "pl", None)
+    assert "każdy przyjęty wiersz jest już w CeR" in text and "brak przyjętych" not in text
+    en = format_summary(summary(accepted_new=0, already_loaded=2), {}, "en", None)
+    assert "every accepted row is already at CeR" in en
+    nothing = format_summary(summary(accepted=0, accepted_new=0), {}, "pl", None)
+    assert "brak przyjętych wierszy" in nothing

@@ -32,6 +32,8 @@ TEXT = {
         "more": "  ... i {n} innych (pełna lista: summary.json)",
         "payload": "Paczki XML: {n} (rekordy: {rec}) w {dir}",
         "no_payload": "Paczki: nie utworzono (brak przyjętych wierszy lub tryb walidacji)",
+        "no_new": "Paczki: nie utworzono - każdy przyjęty wiersz jest już w CeR albo w paczce "
+        "wcześniejszego przebiegu (rejestr wysyłek)",
         "reports": "Raporty: {files}",
         "loop": "W tym przyjęte wcześniej (już w paczkach, pominięte): {already}   nowe: {new}",
         "fixed": "Poprawione w arkuszu report.xlsx i teraz przyjęte: {fixed}",
@@ -55,6 +57,8 @@ TEXT = {
         "more": "  ... and {n} more (full list: summary.json)",
         "payload": "Payload: {n} file(s), {rec} records in {dir}",
         "no_payload": "Payload: none written (no accepted rows, or validate mode)",
+        "no_new": "Payload: none written - every accepted row is already at CeR or in a payload "
+        "of an earlier run (submission ledger)",
         "reports": "Reports: {files}",
         "loop": "Of these accepted earlier (already in a payload, skipped): {already}   new: {new}",
         "fixed": "Fixed in the report.xlsx workbook and now accepted: {fixed}",
@@ -165,6 +169,8 @@ def format_summary(
         rec = sum(p["records"] for p in summary["payload"])
         where = str(out_dir / "payload") if out_dir else "-"
         lines.append(t["payload"].format(n=len(summary["payload"]), rec=rec, dir=where))
+    elif summary["accepted"] and summary.get("accepted_new") == 0:
+        lines.append(t["no_new"])
     else:
         lines.append(t["no_payload"])
     if out_dir is not None:
