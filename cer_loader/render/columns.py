@@ -96,7 +96,8 @@ def _format(wall: pa.Array, unit: Literal["D", "s"], width: int) -> pa.Array:
     numpy's ``datetime_as_string`` (C, about 10x Arrow's ``strftime``) writes ASCII in a
     wide fixed-size field; the first ``width`` UCS-4 code units of each become the bytes of an
     Arrow string column directly. A year outside 0000-9999 is left to Arrow's ``strftime``."""
-    values = pc.cast(wall, pa.timestamp("s"), safe=False)
+    # floored, not truncated: a cast rounds a time before 1970 towards the epoch (the next day)
+    values = pc.cast(pc.floor_temporal(wall, unit="second"), pa.timestamp("s"), safe=False)
     valid = _numpy(values.is_valid())
     seconds = _numpy(pc.cast(values, pa.int64())).view("datetime64[s]")
     seconds[~valid] = np.datetime64("NaT")
