@@ -122,6 +122,10 @@ class Outputs:
     def write(self, path: Path, data: bytes) -> None:
         self._staged.append((_write_temporary(path, data), path))
 
+    def staged(self, path: Path) -> Path | None:
+        """The temporary file staged for ``path`` (None: nothing staged for it yet)."""
+        return next((tmp for tmp, final in self._staged if final == path), None)
+
     def reserve(self, path: Path) -> Path:
         """An empty 0600 temporary file for ``path``, staged: a library that writes by file
         name (the workbook writer) fills it; :meth:`commit` renames it like the others."""

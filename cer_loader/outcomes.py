@@ -158,13 +158,21 @@ REBUILD_CHANGED = Outcome(
     "plik {what_pl} {path} zmienił się od przebiegu (inny SHA-256)",
     "the {what_en} {path} changed since the run (SHA-256 differs)",
 )
+REBUILD_EDITED = Outcome(
+    "rebuild-edited",
+    "arkusz {path} zmienił się od przebiegu (poprawki wprowadzone w nim?) - nie nadpisuję go; "
+    "poprawiony arkusz uruchom: cer-loader run {path} --out NOWY_KATALOG",
+    "the workbook {path} changed since the run (edited in place?) - not overwriting it; run "
+    "the edited workbook: cer-loader run {path} --out NEW_FOLDER",
+)
 REBUILD_FAILED = Outcome(
     "rebuild-failed",
     "odtworzenie raportów nie powiodło się: {error}",
     "rebuilding the reports failed: {error}",
 )
 REBUILD_OUTCOMES = (
-    REBUILD_NO_RECIPE, REBUILD_VERSION, REBUILD_MISSING, REBUILD_CHANGED, REBUILD_FAILED,
+    REBUILD_NO_RECIPE, REBUILD_VERSION, REBUILD_MISSING, REBUILD_CHANGED, REBUILD_EDITED,
+    REBUILD_FAILED,
 )  # fmt: skip
 
 

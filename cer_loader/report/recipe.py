@@ -7,7 +7,8 @@ from the run's own inputs: ``summary.json["rebuild"]`` holds each input file, th
 and the rule, scope and identifier catalogues (absolute paths, SHA-256), the run's effective
 settings (MUŚ, as-of date, batch size, language, paths, limits) and the tool version.
 :func:`plan` gives what the rebuild needs, or the :class:`~cer_loader.outcomes.Notice` saying
-why it cannot (an input gone or changed, an older summary, another version).
+why it cannot (an input gone or changed, an older summary, another version, a workbook a
+steward edited in place since the run wrote it).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cer_loader import __version__
 from cer_loader.ingest.table import SourceTable
 from cer_loader.outcomes import (
     REBUILD_CHANGED,
+    REBUILD_EDITED,
     REBUILD_MISSING,
     REBUILD_NO_RECIPE,
     REBUILD_VERSION,
@@ -130,6 +132,10 @@ def plan(summary: Mapping[str, Any], out_dir: Path) -> Plan | Notice:
         notice = _stale(kind, entry)
         if notice is not None:
             return notice
+    book = out_dir / "report.xlsx"  # a steward may fix it in place: never overwrite that
+    wrote = (summary.get("reports") or {}).get("report.xlsx") or {}
+    if book.is_file() and wrote.get("sha256") and sha256_of(book) != wrote["sha256"]:
+        return Notice(REBUILD_EDITED, {"path": book})
     mapping = block.get("mapping")
     payload = tuple(
         PayloadFile(out_dir / str(p["file"]), int(p["records"]), str(p["sha256"]), [])

@@ -3,7 +3,8 @@
 Order: ``rejected.csv``, ``warnings.csv``, ``not_loaded.csv`` (HL7), ``report.xlsx``,
 ``report.html`` are written (0600) under temporary names; only when every one is complete are
 they renamed into place, ``summary.json`` last — it seals the set (its ``run_id`` names the run
-the other files belong to). A failure or crash before the renames leaves the previous run's
+the other files belong to; its ``reports`` the workbook's SHA-256, so a later rebuild tells a
+steward's edits in place from the file it wrote). A failure or crash before the renames leaves the previous run's
 reports as they were. The pipeline commits the run state (the ledger) after this returns.
 """
 
@@ -18,6 +19,7 @@ from cer_loader.files import Outputs
 from cer_loader.mapping import Mapping as ColumnMapping
 from cer_loader.report.html import write_html_report
 from cer_loader.report.not_loaded import not_loaded_table, write_not_loaded
+from cer_loader.report.recipe import sha256_of
 from cer_loader.report.rows import issue_table, summary_bytes, write_issue_csv
 from cer_loader.report.workbook import utc_now, write_steward_workbook
 
@@ -55,6 +57,9 @@ def write_reports(
         write_steward_workbook(out_dir / "report.xlsx", result, summary, mapping, clock=clock,
                                outputs=out)  # fmt: skip
         step(len(result.issues))
+        book = out.staged(out_dir / "report.xlsx")
+        if book is not None:
+            summary = {**summary, "reports": {"report.xlsx": {"sha256": sha256_of(book)}}}
         write_html_report(out_dir / "report.html", result, summary, clock=clock, outputs=out)
         step(1)
         out.write(out_dir / "summary.json", summary_bytes(summary))

@@ -163,3 +163,22 @@ def test_a_changed_input_leaves_the_workbook_and_says_so(tmp_path: Path) -> None
     with (out / "rejected.csv").open(encoding="utf-8-sig") as fh:
         lines = [r for r in csv.DictReader(fh) if r["rule"].startswith("cer-refused:")]
     assert len(lines) == refused and s["balance_holds"]
+
+
+def test_a_workbook_the_steward_edited_in_place_is_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with cer(tmp_path, tmp_path / "cer.sqlite", "faulty", "refuse:0.3") as config:
+        cli_run("run", CSV, "--mapping", SAMPLE / "mapping.toml", "--config", config,
+                "--out", out, "--quiet")  # fmt: skip
+        wb = openpyxl.load_workbook(out / "report.xlsx")  # the steward fixes a cell in place
+        ws = wb[FIX_SHEET]
+        head = [c.value for c in ws[1]]
+        ws.cell(row=2, column=head.index("Uwagi") + 1, value="poprawione")
+        wb.save(out / "report.xlsx")
+        edited = (out / "report.xlsx").read_bytes()
+        code, text = cli_run("submit", out, "--config", config, "--quiet")
+    assert code == 1 and "NIE zawierają odpowiedzi CeR" in text, text
+    assert "nie nadpisuję go" in text and f"cer-loader run {out / 'report.xlsx'}" in text
+    assert (out / "report.xlsx").read_bytes() == edited
+    s = summary_of(out)
+    assert s["submission"]["refused_by_cer"] > 0 and s["balance_holds"]
