@@ -45,6 +45,7 @@ from cer_loader.report.workbook_meta import (
     write_meta_sheet,
     write_summary_sheet,
 )
+from cer_loader.report.workbook_rows import Column, write_rows
 from cer_loader.sanitize import clean_column, has_formula_prefix
 
 if TYPE_CHECKING:
@@ -57,7 +58,8 @@ Clock = Callable[[], dt.datetime]
 # cell colours: errors as Excel's "bad" style, warnings as its "neutral" one
 MARKS = {"error": ("FFC7CE", "9C0006"), "warning": ("FFEB9C", "9C5700")}
 HEAD_FILL, PROV_FILL, PROV_FONT = "DDEBF7", "EDEDED", "7F7F7F"
-MAX_COMMENTS = 20_000  # beyond this, the message column alone explains (comments are slow)
+MAX_COMMENTS = 5_000  # beyond this, the message column alone explains (comment shapes are
+# slow to write, and to open: LibreOffice draws each one)
 MESSAGE_WIDTH, LINE_HEIGHT, MAX_HEIGHT = 60, 15, 409
 LEAD = [COL_MESSAGE, COL_RULES]
 TAIL = [COL_FILE, COL_ROW, COL_REF, COL_ID]
@@ -119,17 +121,26 @@ def _rows_for(
     en = lang == "en"
     frame = result.frame
     pesel = frame["patient_pesel"] if "patient_pesel" in frame.columns else None
+    rows = issues["row"].tolist()
+    origin_of = origins.index.reindex(pd.Index(rows).unique()).astype("int64").to_dict()
+    # the cells a rule marks depend on the origin, the rule, the field and (programme rules)
+    # whether the row has a PESEL: decided once per combination, not per issue
+    cells: dict[tuple[int, str, str, bool], list[str]] = {}
     for row, code, field, msg in zip(
-        issues["row"], issues["rule"], issues["field"], msgs, strict=True
-    ):
-        code, text = str(code), str(msg)
-        if code in HINTS:
-            text = f"{text}. {HINTS[code][en]}"
+        rows, issues["rule"].astype(str).tolist(), issues["field"].astype(str).tolist(),
+        msgs.astype(str).tolist(), strict=True,
+    ):  # fmt: skip
+        text = f"{msg}. {HINTS[code][en]}" if code in HINTS else msg
         if code not in rules[row]:
             rules[row].append(code)
         texts[row].append(text)
         has_pesel = code in DECIDING and pesel is not None and _filled(pesel.at[row])
-        for h in _fault_headers(code, str(field), origins.columns_of(row), present, has_pesel):
+        key = (origin_of[row], code, field, has_pesel)
+        hit = cells.get(key)
+        if hit is None:
+            columns = origins.items[key[0]]["columns"]
+            hit = cells[key] = _fault_headers(code, field, columns, present, has_pesel)
+        for h in hit:
             faults[row][h].append(text)
     index = result.frame.index
     labels = index[index.isin(list(rules))].tolist()  # input order, without a loop over every row
@@ -167,9 +178,22 @@ class _Formats:
         for name, spec in specs.items():
             self._f[(name, False)] = wb.add_format(spec)
             self._f[(name, True)] = wb.add_format({**spec, "quote_prefix": True})
+        for fmt in self._f.values():  # style numbers in this order, whichever cell comes first
+            fmt._get_xf_index()
 
     def get(self, name: str, text: str) -> Format:
         return self._f[(name, has_formula_prefix(text))]
+
+    def pair(self, name: str) -> tuple[Format, Format]:
+        """(plain, quote-prefixed) format of ``name``."""
+        return self._f[(name, False)], self._f[(name, True)]
+
+
+def _cut(texts: list[str]) -> list[str]:
+    """Texts cut to what a cell holds (a copy only when one is longer)."""
+    if all(len(t) <= MAX_CELL for t in texts):
+        return texts
+    return [t[:MAX_CELL] for t in texts]
 
 
 def _write_issue_sheet(
@@ -179,9 +203,10 @@ def _write_issue_sheet(
     headers = origins.headers
     labels, rules, texts, faults = _rows_for(issues, result, origins, headers, lang)
     values = original_columns(result.frame, result.tables, labels).reindex(columns=headers)
-    columns = [clean_column(values[h].fillna("").astype("str")) for h in headers]
+    columns = [clean_column(values[h].fillna("").astype("str").tolist()) for h in headers]
     prov = [clean_column(p) for p in origins.provenance(labels)]
-    ids = clean_column(result.frame.loc[labels, "appointment_id"].astype("str")) if labels else []
+    ids = result.frame.loc[labels, "appointment_id"].astype("str").tolist() if labels else []
+    ids = clean_column(ids)
     msg = [cell_text("\n".join(dict.fromkeys(texts[label]))) for label in labels]
     codes = ["; ".join(rules[label]) for label in labels]
     tail = [*prov, ids]
@@ -205,31 +230,27 @@ def _write_issue_sheet(
             0, j, text, f.get("head_prov" if j >= lead_n + len(headers) else "head", text)
         )
     pos = {h: lead_n + j for j, h in enumerate(headers)}
+    marks: dict[int, set[int]] = {}
     comments = 0
+    # comments first: xlsxwriter takes them only for rows not yet streamed
     for i, label in enumerate(labels):
-        r = i + 1
-        ws.set_row(r, _height(msg[i]))
-        ws.write_string(r, 0, msg[i], f.get("message", msg[i]))
-        ws.write_string(r, 1, codes[i], f.get("text", codes[i]))
-        marked = {pos[h]: m for h, m in faults[label].items()} if label in faults else {}
-        for j, values_j in enumerate(columns):
-            text = values_j[i][:MAX_CELL]
-            c = lead_n + j
-            fmt = f.get("mark" if c in marked else "text", text)
-            if text:
-                ws.write_string(r, c, text, fmt)
-            elif c in marked:
-                ws.write_blank(r, c, None, fmt)
-        for j, tail_j in enumerate(tail):
-            text = tail_j[i][:MAX_CELL]
-            if text:
-                ws.write_string(r, lead_n + len(headers) + j, text, f.get("prov", text))
+        if label not in faults:
+            continue
+        marked = {pos[h]: m for h, m in faults[label].items()}
+        marks[i] = set(marked)
         for c, m in marked.items():
             if comments < MAX_COMMENTS:
                 comments += 1
                 note = cell_text("\n".join(dict.fromkeys(m)))
-                ws.write_comment(r, c, note, {"author": "cer-loader", "x_scale": 2.5,
-                                               "y_scale": 1.6})  # fmt: skip
+                ws.write_comment(i + 1, c, note, {"author": "cer-loader", "x_scale": 2.5,
+                                                   "y_scale": 1.6})  # fmt: skip
+    cells = [
+        Column(msg, *f.pair("message")),
+        Column(codes, *f.pair("text")),
+        *(Column(_cut(c), *f.pair("text")) for c in columns),
+        *(Column(_cut(t), *f.pair("prov")) for t in tail),
+    ]
+    write_rows(ws, 1, cells, [_height(m) for m in msg], marks, f.pair("mark"))
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, n, width - 1)
     if n:
