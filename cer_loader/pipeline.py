@@ -1,5 +1,6 @@
 """The only place that knows the order: check → read → map → normalize → validate → render →
-journal (ledger) → submit → report.
+(journal RENDERED → submit, with submission) → reports (renamed into place) → the ledger's
+commit of the run, last (see ``_Journal``).
 
 ``run`` is the whole job (``cer_loader.run`` is this function); ``build_settings`` decides a run's
 settings from the defaults, ``cer-loader.toml``, a resubmitted steward workbook's recorded
@@ -181,6 +182,8 @@ def run(
     run_id = replay.run_id if replay else new_run_id()
     rules = dict(rules)
     submission = None
+    record = _Journal(state if render or replay else None, frame, payload, run_id, tables, out,
+                      journaled=replay is not None)  # fmt: skip
     try:
         if state is not None:  # a replay reads the ledger as its run found it
             mark_held(frame, before_run(state, run_id) if replay else state)
@@ -197,11 +200,10 @@ def run(
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             if render and replay is None:
-                payload = _render_and_record(
-                    frame, accepted.difference(already), settings, tables, run_id, state, ids,
-                    out, progress,
-                )  # fmt: skip
+                payload[:] = _render(frame, accepted.difference(already), settings, ids, out,
+                                     state, progress, run_id)  # fmt: skip
         if submitter is not None and state is not None:
+            record.rendered()  # RENDERED is durable before the first byte is sent
             sub = submitter(state, [p.path for p in payload], progress)
             refused, new_rules = refusals.refusal_issues(
                 frame, accepted.difference(already), refusals.refusals(state, sub)
@@ -218,15 +220,71 @@ def run(
             payload=tuple(payload), state_path=state_file, run_id=run_id,
             submission=submission,
         )  # fmt: skip
+        summary = build_summary(result, out)
+        if out is not None:  # what a later ``submit OUT_DIR`` needs to write these reports again
+            summary[recipe.KEY] = recipe.recipe(settings, tables, _as_path(mapping_path))
+            report = _ReportProgress(result, progress)
+            written = write_reports(result, summary, mapping, out, step=report.step)
+            record.finished(written)  # the ledger's commit of the run comes last
+    except BaseException:  # before the ledger knew the batches: their files go (no orphans)
+        record.abandon()
+        raise
     finally:
         if state is not None:
             state.close()
-    summary = build_summary(result, out)
-    if out is not None:  # what a later ``submit OUT_DIR`` needs to write these reports again
-        summary[recipe.KEY] = recipe.recipe(settings, tables, _as_path(mapping_path))
-        report = _ReportProgress(result, progress)
-        write_reports(result, summary, mapping, out, step=report.step)  # all or none, summary last
     return Run(result, summary)
+
+
+class _Journal:
+    """When the ledger learns of a run's batches. Without submission, only after every report
+    is renamed into place: a crash at any point leaves the ledger without the run, or with it
+    and all its reports. With submission the batches must be RENDERED before anything is sent,
+    so they are journaled first and the run is marked finished after the reports (a run the
+    ledger holds unfinished is one whose reports may be missing; its batches stay valid). A
+    replay (``submit OUT_DIR``) journals nothing and marks its run finished when its reports
+    are written again."""
+
+    def __init__(
+        self, state: Ledger | None, frame: pd.DataFrame, payload: list[PayloadFile],
+        run_id: str, tables: list[SourceTable], out: Path | None, *, journaled: bool = False,
+    ) -> None:  # fmt: skip
+        self.state, self.frame, self.payload, self.run_id = state, frame, payload, run_id
+        self.inputs = [str(t.path) for t in tables]
+        self.out = out
+        self.journaled = journaled  # a replay's batches are in the ledger already
+
+    def _journal(self, finished: bool) -> None:
+        assert self.state is not None and self.out is not None
+        try:
+            journal(self.state, self.frame, self.payload, run_id=self.run_id,
+                    inputs=self.inputs, out_dir=self.out, finished=finished)  # fmt: skip
+        except BaseException:  # Ctrl-C or a failure before the ledger knows them: no orphans
+            self.abandon()
+            raise
+        self.journaled = True
+
+    def rendered(self) -> None:
+        if self.state is not None and self.out is not None and not self.journaled:
+            self._journal(finished=False)
+
+    def abandon(self) -> None:
+        """The run failed before the ledger knew its batches: its payload files go."""
+        if not self.journaled:
+            for p in self.payload:
+                p.path.unlink(missing_ok=True)
+
+    def finished(self, reports: list[Path]) -> None:
+        if self.state is None or self.out is None:
+            return
+        if self.journaled:
+            self.state.finish_run(self.run_id)
+            return
+        try:
+            self._journal(finished=True)
+        except BaseException:  # reports of a run the ledger does not hold: they go too
+            for path in reversed(reports):  # summary.json (the seal) first
+                path.unlink(missing_ok=True)
+            raise
 
 
 class _ReportProgress:
@@ -242,11 +300,11 @@ class _ReportProgress:
         self.progress("report", self.done, self.total)
 
 
-def _render_and_record(
-    frame: pd.DataFrame, new: pd.Index, settings: Settings, tables: list[SourceTable],
-    run_id: str, state: Ledger | None, ids: Any, out_dir: Path, progress: Progress,
+def _render(
+    frame: pd.DataFrame, new: pd.Index, settings: Settings, ids: Any, out_dir: Path,
+    state: Ledger | None, progress: Progress, run_id: str,
 ) -> list[PayloadFile]:  # fmt: skip
-    """Render the rows CeR does not hold; journal the new batches (RENDERED) in the ledger."""
+    """Render the rows CeR does not hold into ``out_dir/payload`` (journaled later)."""
     payload_dir = out_dir / "payload"
     _refuse_overwrite(state, payload_dir, len(new))
     done = [0]
@@ -255,18 +313,9 @@ def _render_and_record(
         done[0] += n
         progress("render", done[0], len(new))
 
-    payload = render_batches(
+    return render_batches(
         frame.loc[new, RENDER_COLUMNS], settings, ids, payload_dir, progress=tick, run_id=run_id
     )  # only the columns rendering reads: no copy of the wide frame
-    if state is not None:
-        inputs = [str(t.path) for t in tables]
-        try:
-            journal(state, frame, payload, run_id=run_id, inputs=inputs, out_dir=out_dir)
-        except BaseException:  # Ctrl-C or a failure before the ledger knows them: no orphans
-            for p in payload:
-                p.path.unlink(missing_ok=True)
-            raise
-    return payload
 
 
 def _ledger_path(

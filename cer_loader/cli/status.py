@@ -19,6 +19,8 @@ TEXT = {
         "oczekujące {PENDING}, do ponownego wygenerowania {SUPERSEDED}",
         "attempts": "Próby wysyłki: {n} (ostatnia: {last})",
         "no_mus": "podaj --ledger PLIK albo --mus ID (i --config)",
+        "unfinished": "Przebieg {run} przerwany przed zapisaniem raportów w {out}: jego paczki "
+        "są w rejestrze, raporty mogą być niepełne; uruchom go ponownie do nowego katalogu",
     },
     "en": {
         "head": "Submission ledger of MUŚ {mus}: {path}",
@@ -28,6 +30,8 @@ TEXT = {
         "pending {PENDING}, to be rendered again {SUPERSEDED}",
         "attempts": "Send attempts: {n} (last: {last})",
         "no_mus": "give --ledger FILE or --mus ID (and --config)",
+        "unfinished": "Run {run} stopped before its reports were written in {out}: its "
+        "batches are in the ledger, its reports may be incomplete; run it again into a new folder",
     },
 }
 
@@ -116,6 +120,8 @@ def status(
             tries = book.attempts()
             last = tries[-1]["started"] if tries else "-"
             click.echo(t["attempts"].format(n=len(tries), last=last))
+            for run_id, out in book.unfinished_runs():
+                click.echo(t["unfinished"].format(run=run_id, out=out))
             if show_attempts:
                 for a in tries:
                     click.echo(

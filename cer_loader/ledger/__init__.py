@@ -118,6 +118,9 @@ def open_ledger(
         version = _meta(conn, "schema_version", str(SCHEMA_VERSION))
         owner = _meta(conn, "mus_id", mus_id)
         salt = _meta(conn, "salt", secrets.token_hex(32))
+        if _meta(conn, "run_ends", "missing") == "missing":  # a ledger from before run_ends
+            conn.execute("INSERT OR IGNORE INTO run_ends SELECT run_id, started FROM runs")
+            conn.execute("UPDATE meta SET value = 'kept' WHERE key = 'run_ends'")
         conn.execute("COMMIT")
     except (OSError, sqlite3.Error) as exc:
         raise ReportError(

@@ -42,10 +42,11 @@ def batch_id_of(path: Path) -> str:
 
 def journal(
     ledger: Ledger, frame: pd.DataFrame, payload: Sequence[PayloadFile], *, run_id: str,
-    inputs: Sequence[str], out_dir: Path,
+    inputs: Sequence[str], out_dir: Path, finished: bool = True,
 ) -> int:  # fmt: skip
     """Record the run's batches (RENDERED) and their records; returns how many unsent earlier
-    batches were superseded because their ids were rendered again."""
+    batches were superseded because their ids were rendered again. ``finished``: the run is
+    complete (its reports in place) in the same transaction; else ``Ledger.finish_run`` later."""
     if "n_visit_digest" not in frame.columns:
         frame["n_visit_digest"] = visit_digests(frame, ledger.mus_id, ledger.salt)
     batches = []
@@ -62,7 +63,9 @@ def journal(
         ]  # fmt: skip
         batches.append(NewBatch(batch_id_of(p.path), str(p.path.resolve()), p.sha256, records))
         facts.append((p.labels, list(keys)))
-    superseded = ledger.record_batches(run_id, inputs, str(out_dir.resolve()), batches)
+    superseded = ledger.record_batches(
+        run_id, inputs, str(out_dir.resolve()), batches, finished=finished
+    )
     if facts:  # schedule, start, scope: what go-live's overlap check and reconcile compare
         labels = [label for batch_labels, _ in facts for label in batch_labels]
         keys = [key for _, batch_keys in facts for key in batch_keys]

@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, started TEXT NOT NULL, inputs TEXT NOT NULL, out_dir TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS run_ends (
+    run_id TEXT PRIMARY KEY REFERENCES runs(run_id), finished TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batches (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     batch_id TEXT NOT NULL, run_id TEXT NOT NULL REFERENCES runs(run_id),
@@ -180,11 +183,13 @@ class Ledger:
 
     # -- journal ------------------------------------------------------------------------
     def record_batches(
-        self, run_id: str, inputs: Iterable[str], out_dir: str, batches: Sequence[NewBatch]
-    ) -> int:
+        self, run_id: str, inputs: Iterable[str], out_dir: str, batches: Sequence[NewBatch],
+        *, finished: bool = True,
+    ) -> int:  # fmt: skip
         """Journal a run's new batches in one transaction; unsent batches holding any of their
         appointment ids are superseded (so no id is ever in two sendable batches). Returns
-        how many earlier batches were superseded."""
+        how many earlier batches were superseded. ``finished``: the run is complete (its
+        reports written) in the same transaction, else :meth:`finish_run` says so later."""
         stamp = self.clock()
         ids = [(r.appointment_id,) for b in batches for r in b.records]
         with self._tx() as c:
@@ -208,6 +213,8 @@ class Ledger:
                 "WHERE batch = ? AND state = 'PENDING'",
                 [(stamp, b) for b in old],
             )
+            if finished:
+                c.execute("INSERT INTO run_ends (run_id, finished) VALUES (?, ?)", (run_id, stamp))
             for b in batches:
                 cur = c.execute(
                     "INSERT INTO batches (batch_id, run_id, file, sha256, records, state, "
@@ -222,6 +229,23 @@ class Ledger:
                       r.source_row, stamp) for r in b.records],
                 )  # fmt: skip
         return len(old)
+
+    def finish_run(self, run_id: str) -> None:
+        """The run's reports are in place: the last thing a run commits."""
+        with self._tx() as c:
+            c.execute(
+                "INSERT OR IGNORE INTO run_ends (run_id, finished) VALUES (?, ?)",
+                (run_id, self.clock()),
+            )
+
+    def unfinished_runs(self) -> list[tuple[str, str]]:
+        """(run id, output folder) of runs that journaled batches but never finished (killed
+        before their reports were in place)."""
+        cur = self._conn.execute(
+            "SELECT r.run_id, r.out_dir FROM runs r LEFT JOIN run_ends e USING (run_id) "
+            "WHERE e.run_id IS NULL ORDER BY r.started"
+        )
+        return [(str(a), str(b)) for a, b in cur]
 
     def recover(self) -> int:
         """At start-up: every batch left IN_FLIGHT by a killed run becomes UNKNOWN."""

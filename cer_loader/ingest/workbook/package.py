@@ -12,7 +12,10 @@ declares, CRC-checked, so a part cannot inflate beyond what was checked):
   Excel and LibreOffice never write one, and entities are how XML bombs and file disclosure work;
 * each worksheet's real extent — the highest row number and column letter its cells name, not
   the ``<dimension>`` it claims (calamine ignores that) — stays within ``Limits.max_columns``
-  and ``Limits.max_cells``; the cell elements are counted too (cells without a reference).
+  and ``Limits.max_cells``; the cell elements are counted too (cells without a reference);
+* the shared-strings table's ``uniqueCount`` is no more than about the strings it holds
+  (calamine reserves memory for that many strings up front: a forged ``uniqueCount`` of 10^11
+  aborts the process, found by the fuzz suite).
 
 OLE (XLS) files have no zip directory; for them only the file size limit applies.
 """
@@ -36,6 +39,8 @@ _ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_UNIQUE_COUNT = re.compile(rb'<(?:\w+:)?sst\b[^>]*?\suniqueCount\s*=\s*["\']\s*(\d+)')
+_STRING_ITEM = re.compile(rb"<(?:\w+:)?si[\s>/]")
 
 
 def column_number(letters: str) -> int:
@@ -114,6 +119,9 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: 
             if is_sheet:
                 _check_extent(fh.read(), name, path, limits)
                 return
+            if name.lower().endswith("sharedstrings.xml"):
+                _check_shared_strings(fh.read(), name, path)
+                return
             head = fh.read(_CHUNK)
             if is_xml and _DTD.search(head):
                 raise _dtd(path, name)
@@ -126,6 +134,27 @@ def _check_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: 
             f"fałszywy ({exc})",
             f"workbook part {name} is damaged or its size in the zip directory is false ({exc})",
         ) from None
+
+
+def _check_shared_strings(xml: bytes, name: str, path: Path) -> None:
+    """``uniqueCount`` (what calamine allocates for) close to the strings really held."""
+    if _DTD.search(xml[:_CHUNK]):
+        raise _dtd(path, name)
+    declared = _UNIQUE_COUNT.search(xml[:_CHUNK])
+    if declared is None:
+        return
+    held = len(_STRING_ITEM.findall(xml))
+    claimed = int(declared.group(1))
+    if claimed > 2 * held + 1000:
+        raise _refused(
+            path,
+            f"część skoroszytu {name} deklaruje {spaced(claimed)} różnych tekstów "
+            f"(uniqueCount), a zawiera {spaced(held)}; plik jest uszkodzony lub spreparowany — "
+            "zapisz go ponownie w Excelu lub LibreOffice",
+            f"workbook part {name} declares {claimed:,} distinct strings (uniqueCount) but "
+            f"holds {held:,}; the file is damaged or forged — save it again from Excel or "
+            "LibreOffice",
+        )
 
 
 def _dtd(path: Path, name: str) -> InputError:
