@@ -16,13 +16,19 @@ from cer_loader.cli.lang import bi
 LIBRARIES = ("pandas", "pyarrow", "lxml", "python-calamine", "openpyxl", "click", "tqdm")
 MIN_FREE = 1 << 30  # 1 GiB
 TEXT = {
-    "pl": {"ok": "OK", "bad": "BŁĄD", "python": "Python {v} (wymagany ≥ 3.11)",
+    "pl": {"ok": "OK", "bad": "BŁĄD", "warn": "UWAGA", "skip": "POMINIĘTO",
+           "no_targets": "brak [targets.*] w konfiguracji: wysyłka do wbudowanego emulatora "
+           "(certyfikaty deweloperskie), certyfikatów P1 nie sprawdzono",
+           "skipped": " Pominięte sprawdzenia: {n}.", "password": "Hasło do {env}", "python": "Python {v} (wymagany ≥ 3.11)",
            "lib": "biblioteka {name} {v}", "missing": "brak biblioteki {name}: zainstaluj ponownie cer-loader",
            "config": "konfiguracja {path}: MUŚ {mus}", "no_config": "brak pliku konfiguracji: podaj "
            "--config albo utwórz ./cer-loader.toml", "mapping": "plik mapowania {path}",
            "write": "zapis w {path}", "disk": "wolne miejsce w {path}: {gb:.1f} GiB (zalecane ≥ 1 GiB)",
            "summary_ok": "Wszystko gotowe.", "summary_bad": "Do poprawy: {n}."},
-    "en": {"ok": "OK", "bad": "FAIL", "python": "Python {v} (3.11 or later needed)",
+    "en": {"ok": "OK", "bad": "FAIL", "warn": "WARNING", "skip": "SKIPPED",
+           "no_targets": "no [targets.*] in the configuration: submission goes to the embedded "
+           "emulator (dev certificates), no P1 certificate checked",
+           "skipped": " Checks skipped: {n}.", "password": "Password for {env}", "python": "Python {v} (3.11 or later needed)",
            "lib": "library {name} {v}", "missing": "library {name} missing: reinstall cer-loader",
            "config": "configuration {path}: MUŚ {mus}", "no_config": "no configuration file: give "
            "--config or create ./cer-loader.toml", "mapping": "mapping file {path}",
@@ -34,9 +40,13 @@ TEXT = {
 @click.command(
     cls=Command,
     help=bi("Sprawdza komputer i konfigurację przed uruchomieniem produkcyjnym: wersje, pliki "
-            "konfiguracji i mapowania, prawo zapisu, wolne miejsce.",
+            "konfiguracji i mapowania, certyfikaty celów wysyłki (daty ważności, klucz, łańcuch "
+            "do pakietu CA; hasło ze zmiennej środowiska celu), prawo zapisu, wolne miejsce. "
+            "Kod wyjścia 0: gotowe, 1: coś do poprawy.",
             "Checks the machine and the configuration before go-live: versions, configuration "
-            "and mapping files, write permission, free disk."),
+            "and mapping files, the submission targets' certificates (validity dates, key, "
+            "chain to the CA bundle; password from the target's environment variable), write "
+            "permission, free disk. Exit code 0: ready, 1: something to fix."),
 )  # fmt: skip
 @click.option("--config", type=PATH, metavar="PLIK",
               help=bi("Konfiguracja placówki (domyślnie ./cer-loader.toml).",
@@ -50,8 +60,16 @@ TEXT = {
 @click.option("--out", "out_dir", type=PATH, metavar="KATALOG", default=Path("."),
               help=bi("Katalog wyników, w którym trzeba móc pisać (domyślnie bieżący).",
                       "Output folder that must be writable (default the current one)."))  # fmt: skip
+@click.option("--ask-passwords", is_flag=True,
+              help=bi("Na terminalu zapytaj o hasło .p12, którego zmienna nie jest ustawiona "
+                      "(bez tej opcji taki certyfikat jest pomijany).",
+                      "On a terminal, ask for a .p12 password whose variable is not set "
+                      "(without it such a certificate is skipped)."))  # fmt: skip
 @lang_option
-def doctor(config: Path | None, mapping: Path | None, out_dir: Path, lang: str | None) -> None:
+def doctor(
+    config: Path | None, mapping: Path | None, out_dir: Path, ask_passwords: bool,
+    lang: str | None,
+) -> None:  # fmt: skip
     from cer_loader.errors import CerLoaderError
     from cer_loader.ledger import default_ledger_path
     from cer_loader.mapping import load_mapping
@@ -60,12 +78,14 @@ def doctor(config: Path | None, mapping: Path | None, out_dir: Path, lang: str |
 
     language = _lang(lang)
     t = TEXT[language]
-    bad = 0
+    bad = skipped = 0
 
-    def line(ok: bool, text: str) -> None:
-        nonlocal bad
-        bad += not ok
-        echo(f"  [{t['ok'] if ok else t['bad']}] {text}")
+    def line(ok: bool | str, text: str) -> None:
+        nonlocal bad, skipped
+        status = ok if isinstance(ok, str) else ("ok" if ok else "bad")
+        bad += status in ("bad", "warn")
+        skipped += status == "skip"
+        echo(f"  [{t[status]}] {text}")
 
     v = sys.version_info
     line(v >= (3, 11), t["python"].format(v=f"{v.major}.{v.minor}.{v.micro}"))
@@ -85,6 +105,9 @@ def doctor(config: Path | None, mapping: Path | None, out_dir: Path, lang: str |
             line(True, t["config"].format(path=cfg, mus=mus))
         except CerLoaderError as exc:
             line(False, exc.text(language))
+        else:
+            for status, text in _certificates(cfg, language, ask_passwords):
+                line(status, text)
     if mapping is not None:
         try:
             load_mapping(mapping)
@@ -103,5 +126,34 @@ def doctor(config: Path | None, mapping: Path | None, out_dir: Path, lang: str |
             continue
         free = shutil.disk_usage(place).free
         line(free >= MIN_FREE, t["disk"].format(path=place, gb=free / (1 << 30)))
-    echo(t["summary_ok"] if not bad else t["summary_bad"].format(n=bad))
+    tail = t["skipped"].format(n=skipped) if skipped else ""
+    echo((t["summary_ok"] if not bad else t["summary_bad"].format(n=bad)) + tail)
     sys.exit(1 if bad else 0)
+
+
+def _certificates(cfg: Path, language: str, ask_passwords: bool) -> list[tuple[str, str]]:
+    """(status, line) for every certificate of every configured target."""
+    from cer_loader.errors import CerLoaderError
+    from cer_loader.settings import load_config
+    from cer_loader.submit.certcheck import check_target
+    from cer_loader.submit.targets import load_targets
+
+    t = TEXT[language]
+    try:
+        targets = load_targets(load_config(cfg), cfg.parent)
+    except CerLoaderError as exc:
+        return [("bad", exc.text(language))]
+    if not targets:
+        return [("ok", t["no_targets"])]
+
+    def ask(env: str) -> str | None:
+        value = click.prompt(t["password"].format(env=env), hide_input=True, default="",
+                             show_default=False, err=True)  # fmt: skip
+        return str(value) or None
+
+    prompt = ask if ask_passwords and sys.stdin.isatty() else None
+    return [
+        (f.status, f.text(language))
+        for target in targets.values()
+        for f in check_target(target, ask=prompt)
+    ]

@@ -24,12 +24,15 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from cer_loader.submit.errors import PermanentFault
 
 log = logging.getLogger(__name__)
 EXPIRY_WARNING = dt.timedelta(days=30)
+PrivateKey = PrivateKeyTypes
+Opened = tuple[PrivateKey, x509.Certificate, tuple[x509.Certificate, ...]]
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,9 @@ class Credential:
         )
 
 
-def load_p12(path: Path, password: str, *, what: str = "p12") -> Credential:
-    """Key, leaf and chain of a PKCS#12 file; errors name the file, never the password."""
+def open_p12(path: Path, password: str, *, what: str = "p12") -> Opened:
+    """Key, leaf and chain of a PKCS#12 file as it holds them, unchecked (``cer-loader doctor``
+    reports on them); errors name the file, never the password."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -68,9 +72,22 @@ def load_p12(path: Path, password: str, *, what: str = "p12") -> Credential:
         raise PermanentFault(
             "certificate", "local:p12-incomplete", f"{path}: no private key or certificate"
         )
+    return key, cert, tuple(chain)
+
+
+def key_matches(key: PrivateKey, cert: x509.Certificate) -> bool:
+    """The private key is the one the certificate's public key belongs to."""
+    der, spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    return key.public_key().public_bytes(der, spki) == cert.public_key().public_bytes(der, spki)
+
+
+def load_p12(path: Path, password: str, *, what: str = "p12") -> Credential:
+    """Key, leaf and chain of a PKCS#12 file, checked for use (RSA key matching the
+    certificate, valid now); errors name the file, never the password."""
+    key, cert, chain = open_p12(path, password, what=what)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise PermanentFault("certificate", "local:p12-key-type", f"{path}: not an RSA key")
-    if key.public_key().public_numbers() != cert.public_key().public_numbers():  # type: ignore[union-attr]
+    if not key_matches(key, cert):
         raise PermanentFault(
             "certificate", "local:p12-mismatch", f"{path}: key does not match the certificate"
         )
