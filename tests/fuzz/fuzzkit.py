@@ -66,15 +66,12 @@ def record_error(target: str, exc: CerLoaderError) -> None:
     run fail in a way it should not)."""
     label = f"exit {exc.exit_code} {type(exc).__name__}: {message_class(exc.message_en)}"
     record(target, label)
-    if exc.exit_code not in (1, 2):
-        CRASHES[target].append(label)
 
 
 def crash(target: str, label: str, raw: bytes, suffix: str) -> None:
     """An input that broke an assertion: counted, and kept in FUZZ_CRASH_DIR (default
     ``fuzz-crashes/``) to become a named regression fixture."""
-    record(target, label)
-    CRASHES[target].append(label)
+    CRASHES[target].append(label)  # the outcome itself is counted by the caller
     (_folder() / f"{target}-{len(CRASHES[target]):04d}{suffix}").write_bytes(raw)
 
 
@@ -113,6 +110,7 @@ def attempt(target: str, fn: Callable[[], T], raw: bytes, suffix: str) -> T | No
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: B036 - a Rust panic is a BaseException
+        record(target, f"CRASH {type(exc).__name__}")
         crash(target, f"CRASH {type(exc).__name__}: {message_class(str(exc))}", raw, suffix)
     return None
 
