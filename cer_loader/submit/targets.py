@@ -2,8 +2,9 @@
 
 Keys: ``url`` (https only), ``ca_bundle`` (a path or a list of paths: several trust anchors at
 once, e.g. the old and new CCP1 roots), ``tls_p12``, ``wss_p12``, ``soap_version`` ("1.1" or
-"1.2"), ``tls_password_env``, ``wss_password_env`` (names of environment variables; passwords
-themselves never live in the file). Relative paths are relative to the config file. The target
+"1.2"), ``password_env`` (one environment variable for both certificates' password),
+``tls_password_env``, ``wss_password_env`` (one per certificate, before ``password_env``; names of
+environment variables: passwords themselves never live in the file). Relative paths are relative to the config file. The target
 named ``production`` is marked ``production=True``: the CLI asks for an explicit flag and a typed
 confirmation of the MUŚ id before using it.
 """
@@ -23,8 +24,8 @@ DEFAULT = "emulator"
 TLS_PASSWORD_ENV = "CER_LOADER_TLS_P12_PASSWORD"
 WSS_PASSWORD_ENV = "CER_LOADER_WSS_P12_PASSWORD"
 _KEYS = {
-    "url", "ca_bundle", "tls_p12", "wss_p12", "soap_version", "tls_password_env",
-    "wss_password_env",
+    "url", "ca_bundle", "tls_p12", "wss_p12", "soap_version", "password_env",
+    "tls_password_env", "wss_password_env",
 }  # fmt: skip
 
 SoapVersion = Literal["1.1", "1.2"]
@@ -82,8 +83,12 @@ def _target(name: str, table: Mapping[str, Any], base_dir: Path) -> Target:
         tls_p12=path("tls_p12"),
         wss_p12=path("wss_p12"),
         soap_version=version,  # type: ignore[arg-type]
-        tls_password_env=str(table.get("tls_password_env", TLS_PASSWORD_ENV)),
-        wss_password_env=str(table.get("wss_password_env", WSS_PASSWORD_ENV)),
+        tls_password_env=str(
+            table.get("tls_password_env", table.get("password_env", TLS_PASSWORD_ENV))
+        ),
+        wss_password_env=str(
+            table.get("wss_password_env", table.get("password_env", WSS_PASSWORD_ENV))
+        ),
         production=name == "production",
     )
 

@@ -42,6 +42,21 @@ def test_targets(tmp_path: Path) -> None:
     assert load_targets({}, tmp_path) == {}
 
 
+def test_one_password_env_names_both_and_the_specific_one_wins(tmp_path: Path) -> None:
+    # the refusal of a password key and the README both say: password_env = "..."
+    doc = tomllib.loads(
+        """
+        [targets.integration]
+        url = "https://cer.example.test/ws"
+        ca_bundle = "ca.pem"
+        password_env = "SITE_P12"
+        wss_password_env = "SITE_WSS"
+        """
+    )
+    t = load_targets(doc, tmp_path)["integration"]
+    assert (t.tls_password_env, t.wss_password_env) == ("SITE_P12", "SITE_WSS")
+
+
 @pytest.mark.parametrize(
     "table",
     [
