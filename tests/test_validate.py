@@ -144,3 +144,26 @@ def test_patients_without_sms_counts_distinct_patients() -> None:
     assert patients_without_sms(frame, frame.index) == 1
     assert patients_without_sms(frame, frame.index[:1]) == 1
     assert patients_without_sms(frame, frame.index[1:2]) == 0
+
+
+def test_the_typed_contract_is_the_pandera_schema_and_is_enforced() -> None:
+    from cer_loader.catalogues.identifiers import load_identifiers
+    from cer_loader.mapping import Mapping, apply_mapping
+    from cer_loader.normalize import normalize
+    from cer_loader.validate.typed import check_typed, contract_breaks, pandera_schema
+
+    from rowkit import BASE, table_of
+
+    rows = [{**BASE, "appointment_id": "1"}, {**BASE, "appointment_id": "2", "patient_pesel": ""}]
+    frame = normalize(apply_mapping(table_of(rows), Mapping()),
+                      load_identifiers(data_dir("schemas") / "identifiers.toml"))  # fmt: skip
+    pandera_schema().validate(frame)  # the normalized frame keeps the pandera contract
+    check_typed(frame)
+    broken = frame.assign(n_npwz_ok=frame["n_npwz_ok"].astype("str"), n_start=frame["n_request"])
+    assert [b.split(":")[0] for b in contract_breaks(broken)] == ["n_npwz_ok", "n_start"]
+    with pytest.raises(TypeError, match="n_npwz_ok"):
+        check_typed(broken)
+    import pandera.errors
+
+    with pytest.raises(pandera.errors.SchemaError):
+        pandera_schema().validate(broken)

@@ -57,6 +57,25 @@ def lengths(values: pd.Series) -> np.ndarray:
     return np.asarray(pc.utf8_length(as_arrow(values)).to_numpy(zero_copy_only=False))
 
 
+def any_byte(values: pd.Series, table: np.ndarray) -> bool:
+    """Whether any UTF-8 byte of the column is marked in ``table`` (256 booleans): one numpy
+    pass over the Arrow data buffers, to skip a regex on columns that cannot match it."""
+    arr = as_arrow(values)
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32 if chunk.type == pa.string()
+                                else np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]  # fmt: skip
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        body = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        if table[body].any():
+            return True
+    return False
+
+
 def per_distinct(values: pd.Series, parse: Callable[[pd.Series], T]) -> T:
     """``parse(values)``, computed on the distinct values only and aligned back to ``values``.
 

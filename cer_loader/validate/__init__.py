@@ -36,7 +36,8 @@ DERIVED = {"programme-sex": "n_sex", "programme-age": "n_age"}
 def failed_rows(spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> pd.Index:
     """Index labels of rows failing the check; a check sees only the columns it declares,
     and a missing answer (NA) counts as a failure."""
-    ok = spec.ok(f[list(dict.fromkeys(spec.inputs))], ctx)
+    view = pd.DataFrame({c: f[c] for c in dict.fromkeys(spec.inputs)}, index=f.index, copy=False)
+    ok = spec.ok(view, ctx)
     passed = ok.to_numpy(dtype=bool, na_value=False)
     return f.index[~passed]
 

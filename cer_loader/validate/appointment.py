@@ -14,7 +14,7 @@ import pandas as pd
 
 from cer_loader.ingest.table import READER_CODES, READER_ISSUE
 from cer_loader.normalize import warsaw_time as tu
-from cer_loader.normalize.columns import lengths, re_search
+from cer_loader.normalize.columns import any_byte, lengths, re_search
 from cer_loader.validate.context import CheckSpec, Context, spec
 from cer_loader.validate.context import scope_attr as _scope_attr
 
@@ -124,12 +124,19 @@ TEXT_LIMITS = {
 _CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{FFFE}\x{FFFF}]"  # RE2 syntax
 
 
+# the bytes that start a character _CONTROL matches in UTF-8 (U+FFFE/U+FFFF begin with EF)
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xEF]] = True
+
+
 def text_problem_field(f: pd.DataFrame) -> pd.Series:
     """Per row, the first text field that is too long or holds control characters ("" if none)."""
     out = np.full(len(f), "", dtype=object)
     for name, limit in reversed(TEXT_LIMITS.items()):
         col = f[name]
-        bad = (lengths(col) > limit) | re_search(col, _CONTROL)
+        bad = lengths(col) > limit
+        if any_byte(col, _CONTROL_BYTES):  # the regex only where such a byte occurs
+            bad |= re_search(col, _CONTROL)
         out[bad] = name
     return pd.Series(out, index=f.index, dtype="object")
 

@@ -39,6 +39,7 @@ def spec(code: str, ok: Fn, *inputs: str) -> CheckSpec:
 def scope_attr(f: pd.DataFrame, ctx: Context, attr: str, default: str | int | bool) -> pd.Series:
     """A scope's attribute (``scopes.toml``) per row, ``default`` for unknown scopes."""
     known = ctx.scopes[attr]
-    pos = known.index.get_indexer(f["scope_code"])
+    codes, uniques = pd.factorize(f["scope_code"])  # a handful of codes: look each up once
+    pos = known.index.get_indexer(uniques)[codes] if len(codes) else np.zeros(0, dtype=np.intp)
     values = known.to_numpy()[pos] if len(known) else np.full(len(pos), default)
     return pd.Series(np.where(pos >= 0, values, default), index=f.index)

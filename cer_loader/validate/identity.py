@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
@@ -26,9 +27,14 @@ def visit_parts(f: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Se
 def visit_key(f: pd.DataFrame) -> pd.Series:
     """An integer per row identifying (patient, scope, start); -1 where any part is unknown."""
     patient, scope, start, complete = visit_parts(f)
-    parts = pd.DataFrame({"p": patient, "s": scope, "t": start})
-    codes = parts.groupby(["p", "s", "t"], sort=False, dropna=False).ngroup()
-    return codes.where(complete, -1)
+    # each part factorized, the three codes combined and factorized again: the same numbers
+    # as a groupby's ngroup (first appearance order), without grouping three columns
+    combined = np.zeros(len(f), dtype=np.int64)
+    for part in (patient, scope, start):
+        codes, uniques = pd.factorize(part, use_na_sentinel=False)
+        combined = combined * max(len(uniques), 1) + codes
+        combined = pd.factorize(combined)[0].astype(np.int64)  # keep the product small
+    return pd.Series(combined, index=f.index).where(complete.to_numpy(dtype=bool), -1)
 
 
 def visit_text(f: pd.DataFrame, mus_id: str) -> tuple[pd.Series, pd.Series]:
@@ -39,15 +45,21 @@ def visit_text(f: pd.DataFrame, mus_id: str) -> tuple[pd.Series, pd.Series]:
     return mus_id + "|" + patient + "|" + scope + "|" + when.fillna(""), complete
 
 
+# what patient_key reads
+PATIENT_COLUMNS = (
+    "patient_pesel", "n_pesel_present", "n_doc_type", "n_doc_country", "patient_document_number"
+)  # fmt: skip
+
+
 def patients_without_sms(f: pd.DataFrame, rows: pd.Index) -> int:
     """How many distinct patients among ``rows`` have no mobile number (``n_phone_mobile``) in
     any of those rows: CeR cannot send them an SMS. A row whose patient is unknown counts once."""
     if not len(rows) or "n_phone_mobile" not in f.columns:
         return 0
-    sub = f.loc[rows]
+    sub = f.loc[rows, [*PATIENT_COLUMNS, "n_phone_mobile"]]  # the few columns it reads
     key = patient_key(sub)
-    key = key.where(
-        key != "", "\x00row" + pd.Series(range(len(sub)), index=sub.index).astype("str")
-    )
-    has_mobile = sub["n_phone_mobile"].astype(bool).groupby(key.to_numpy()).any()
-    return int((~has_mobile).sum())
+    mobile = sub["n_phone_mobile"].to_numpy(dtype=bool)
+    unknown = (key == "").to_numpy(dtype=bool)
+    codes, uniques = pd.factorize(key.to_numpy()[~unknown] if unknown.any() else key)
+    with_mobile = np.bincount(codes, weights=mobile[~unknown], minlength=len(uniques)) > 0
+    return int((~with_mobile).sum()) + int((unknown & ~mobile).sum())
