@@ -23,6 +23,17 @@ _ASCII_SPACE = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 _BOM = b"\xef\xbb\xbf"
 
 
+_CHUNK = 16 << 20  # bytes compared at a time: bounds the boolean temporaries
+
+
+def _where(arr: np.ndarray, byte: int, start: int) -> np.ndarray:
+    parts = [
+        np.flatnonzero(arr[a : a + _CHUNK] == byte).astype(np.int64) + a
+        for a in range(start, len(arr), _CHUNK)
+    ]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
 def byte_safe(encoding: str, delimiter: str) -> bool:
     """Whether the byte view is exact for this encoding and delimiter."""
     base = encoding.removesuffix(MIXED).lower().replace("_", "-")
@@ -38,21 +49,18 @@ class ByteLines(Sequence[str]):
         self.data = data
         arr = np.frombuffer(data, dtype=np.uint8)
         off = 3 if encoding.startswith("utf-8") and data.startswith(_BOM) else 0
-        has_cr = b"\r" in data
-        if has_cr:
-            cr = arr == 13
-            lone_cr = cr.copy()
-            lone_cr[:-1] &= arr[1:] != 10
-            ends = np.flatnonzero((arr == 10) | lone_cr)
-        else:  # the common case: one pass
-            ends = np.flatnonzero(arr == 10)
-        ends = ends[ends >= off]
+        ends = _where(arr, 10, off)
+        crlf = np.zeros(len(ends), dtype=bool)
+        if data.find(b"\r", off) >= 0:
+            cr = _where(arr, 13, off)
+            nxt = np.minimum(cr + 1, len(arr) - 1)
+            lone = cr[(cr + 1 >= len(arr)) | (arr[nxt] != 10)]
+            if len(lone):
+                ends = np.sort(np.concatenate((ends, lone)))
+            prev = arr[np.maximum(ends - 1, off)]
+            crlf = (arr[ends] == 10) & (ends > off) & (prev == 13)
         starts = np.concatenate(([off], ends + 1)).astype(np.int64)
-        stops = np.concatenate((ends, [len(data)])).astype(np.int64)
-        if has_cr:  # a line ended by \r\n stops before its \r
-            crlf = np.zeros(len(stops), dtype=bool)
-            crlf[: len(ends)] = (ends > off) & cr[np.maximum(ends - 1, 0)] & (arr[ends] == 10)
-            stops = stops - crlf
+        stops = np.concatenate((ends - crlf, [len(data)])).astype(np.int64)
         if starts[-1] >= len(data):  # a final line end adds no line
             starts, stops = starts[:-1], stops[:-1]
         self.arr, self.starts, self.stops = arr, starts, stops
@@ -70,7 +78,9 @@ class ByteLines(Sequence[str]):
         return self.data[self.starts[k] : self.stops[k]].decode("latin-1")
 
     def quote_counts(self) -> np.ndarray:
-        q = np.flatnonzero(self.arr == 34)
+        if self.data.find(b'"') < 0:
+            return np.zeros(len(self), dtype=np.int64)
+        q = _where(self.arr, 34, 0)
         line = np.searchsorted(self.stops, q)
         return np.bincount(line, minlength=len(self))
 

@@ -32,6 +32,7 @@ as is, without this examination.
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +132,23 @@ def _decode_mixed(data: bytes, codepage: str, lines: list[int]) -> str:
 def detect_encoding(data: bytes, *, path: str | Path | None = None) -> str:
     """Return ``"utf-8-sig"``, ``"utf-8"``, ``"cp1250"`` or ``"iso-8859-2"`` for ``data``, with
     ``+utf-8`` appended to a code page when some lines are UTF-8 (module docstring)."""
-    return _detect(data, path)[0]
+    return _detect(data, path, keep_text=False)[0]
+
+
+_CHUNK = 16 << 20
+
+
+def is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is well-formed UTF-8, checked in chunks (no text of the whole file)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for a in range(0, len(data), _CHUNK):
+            decoder.decode(view[a : a + _CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def detect_and_decode(data: bytes, *, path: str | Path | None = None) -> tuple[str, str]:
@@ -140,7 +157,7 @@ def detect_and_decode(data: bytes, *, path: str | Path | None = None) -> tuple[s
     return enc, text if text is not None else decode(data, enc, path=path)
 
 
-def _detect(data: bytes, path: str | Path | None) -> tuple[str, str | None]:
+def _detect(data: bytes, path: str | Path | None, keep_text: bool = True) -> tuple[str, str | None]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
         raise InputError(
             "Plik wygląda na UTF-16 albo plik binarny; zapisz go jako CSV w UTF-8.",
@@ -148,12 +165,15 @@ def _detect(data: bytes, path: str | Path | None) -> tuple[str, str | None]:
             path=path,
             line=1,
         )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    label = "utf-8-sig" if data.startswith(_BOM) else "utf-8"
+    if not keep_text:
+        if is_utf8(data):
+            return label, None
     else:
-        return ("utf-8-sig" if data.startswith(_BOM) else "utf-8"), text
+        try:
+            return label, data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     mixed = utf8_lines(data, "cp1250")
     if mixed:
         base = _single_byte(_without(data, mixed), path)
@@ -169,7 +189,7 @@ _CP1250_UNDEFINED = b"\x81\x83\x88\x90\x98"  # bytes cp1250 leaves undefined
 def _single_byte(data: bytes, path: str | Path | None) -> str:
     """cp1250 or ISO-8859-2 (the shared guess), after a check for bytes cp1250 cannot decode
     (one C pass, no decoding of the whole file)."""
-    if len(data.translate(None, _CP1250_UNDEFINED)) != len(data):
+    if any(data.find(bytes([b])) >= 0 for b in _CP1250_UNDEFINED):  # memchr, no copy
         at = min(k for k in (data.find(bytes([b])) for b in _CP1250_UNDEFINED) if k >= 0)
         line = data[:at].count(b"\n") + 1
         raise InputError(

@@ -10,8 +10,11 @@ from __future__ import annotations
 import csv
 import functools
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from cer_loader.errors import InputError
 from cer_loader.ingest.table import EXTRA_FIELDS, UNCLOSED_QUOTE  # noqa: F401  (re-exported)
@@ -109,7 +112,7 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def sniff_delimiter(lines: list[str], *, path: str | Path | None = None) -> str:
+def sniff_delimiter(lines: Sequence[str], *, path: str | Path | None = None) -> str:
     """Pick among ``; , TAB |`` the delimiter giving the most consistent field count (≥ 2)."""
     sample = lines[:SNIFF_LINES]
     best: tuple[float, int] = (0.0, 1)
@@ -141,7 +144,7 @@ def sniff_delimiter(lines: list[str], *, path: str | Path | None = None) -> str:
 
 
 def _span_end(
-    lines: list[str], i: int, g: _Grammar, ncols: int | None, limit: int, whole: bool = False
+    lines: Sequence[str], i: int, g: _Grammar, ncols: int | None, limit: int, whole: bool = False
 ) -> int:
     """Last line of the multi-line record opened on line ``i``, or -1 when the quote is stray.
 
@@ -167,16 +170,61 @@ def _span_end(
 
 @dataclass
 class _Framing:
-    texts: list[str]  # one per record, header first
-    quoted: list[int]  # records holding a quote (parsed by the csv module)
+    """Where the records are: by default one physical line each; the exceptions by record index
+    (0 = the header). ``lines`` may be decoded text or a lazy view of the bytes."""
+
+    lines: Sequence[str]
+    records: int  # records in the file, the header included
+    quoted: list[int]  # records holding a quote the csv module parses
     stray: dict[int, int]  # record → offset of its stray quote
     spans: list[tuple[int, int]]  # multi-line records, physical lines (1-based, inclusive)
     stray_lines: list[int]
     path: Path
     joined: list[int] = field(default_factory=list)  # records spanning several lines
+    # record → (first, last) physical line of every record the framing looked at
+    where: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+    def line_of(self, records: np.ndarray) -> np.ndarray:
+        """First physical line (0-based) of each record in ``records``."""
+        joins = sorted((r, b - a) for r, (a, b) in self.where.items() if b > a)
+        if not joins:
+            return np.asarray(records, dtype=np.int64)
+        at = np.array([r for r, _ in joins], dtype=np.int64)
+        absorbed = np.concatenate(([0], np.cumsum([n for _, n in joins])))
+        return records + absorbed[np.searchsorted(at, records, side="left")]
+
+    def record_of(self, lines: np.ndarray) -> np.ndarray:
+        """The record each physical line (0-based) belongs to."""
+        joins = sorted(self.where.values())
+        spanned = [(a, b) for a, b in joins if b > a]
+        if not spanned:
+            return np.asarray(lines, dtype=np.int64)
+        first = np.array([a for a, _ in spanned], dtype=np.int64)
+        last = np.array([b for _, b in spanned], dtype=np.int64)
+        absorbed = np.concatenate(([0], np.cumsum(last - first)))
+        k = np.searchsorted(first, lines, side="right")  # joins starting at or before the line
+        inside = (k > 0) & (lines <= last[np.maximum(k - 1, 0)])
+        out = lines - absorbed[k]  # lines absorbed by the joins before
+        out[inside] = first[k[inside] - 1] - absorbed[k[inside] - 1]
+        return out
+
+    def text(self, r: int) -> str:
+        """The text of record ``r`` (its lines joined by ``\n``)."""
+        if r in self.where:
+            a, b = self.where[r]
+            return self.lines[a] if a == b else "\n".join(self.lines[a : b + 1])
+        return self.lines[int(self.line_of(np.array([r]))[0])]
+
+    @property
+    def texts(self) -> list[str]:
+        """Every record's text (tests and small files: the reader itself never builds this)."""
+        return [self.text(r) for r in range(self.records)]
 
 
-def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
+def _frame(
+    lines: Sequence[str], g: _Grammar, path: Path, quote_lines: Iterable[int] | None = None
+) -> _Framing:
+    """Frame ``lines``; ``quote_lines``: the lines holding a quote (found here when None)."""
     first_end = 0
     if '"' in lines[0] and g.open_at(lines[0]) >= 0:
         first_end = _span_end(lines, 0, g, None, HEADER_MAX_SPAN)
@@ -188,18 +236,19 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
                 line=1,
             )
     header = "\n".join(lines[: first_end + 1])
-    fr = _Framing([header], [0] if '"' in header else [], {}, [], [], path)
+    fr = _Framing(lines, 0, [0] if '"' in header else [], {}, [], [], path)
+    fr.where[0] = (0, first_end)
     if first_end:
         fr.spans.append((1, first_end + 1))
     ncols = len(g.split(header))
-    texts, pos = fr.texts, first_end + 1
-    for i in [k for k in range(pos, len(lines)) if '"' in lines[k]]:
+    absorbed, pos = first_end, first_end + 1
+    if quote_lines is None:
+        quote_lines = [k for k in range(pos, len(lines)) if '"' in lines[k]]
+    for i in quote_lines:
         if i < pos:
             continue
-        texts.extend(lines[pos:i])
-        line, pos = lines[i], i + 1
-        if g.pure.fullmatch(line):  # plain RFC 4180: left to pandas with quoting on
-            texts.append(line)
+        line, pos, r = lines[i], i + 1, i - absorbed
+        if g.pure.fullmatch(line):  # plain RFC 4180: left to pyarrow with quoting on
             continue
         at = g.open_at(line)
         if at >= 0:
@@ -209,18 +258,18 @@ def _frame(lines: list[str], g: _Grammar, path: Path) -> _Framing:
             joined = "\n".join(lines[i : end + 1]) if end >= 0 else ""
             if joined and len(g.split(joined)) <= ncols:
                 if not g.pure.fullmatch(joined):
-                    fr.quoted.append(len(texts))
-                fr.joined.append(len(texts))
-                texts.append(joined)
+                    fr.quoted.append(r)
+                fr.joined.append(r)
+                fr.where[r] = (i, end)
                 fr.spans.append((i + 1, end + 1))
-                pos = end + 1
+                absorbed, pos = absorbed + end - i, end + 1
                 continue
-            fr.stray[len(texts)] = at
+            fr.stray[r] = at
             fr.stray_lines.append(i + 1)
         elif (at := g.junk_at(line)) >= 0:
-            fr.stray[len(texts)] = at  # one line either way: the census count is unaffected
+            fr.stray[r] = at  # one line either way: the census count is unaffected
         else:
-            fr.quoted.append(len(texts))
-        texts.append(line)
-    texts.extend(lines[pos:])
+            fr.quoted.append(r)
+        fr.where[r] = (i, i)
+    fr.records = len(lines) - absorbed
     return fr

@@ -7,6 +7,7 @@ columns wide. Both are now an :class:`InputError` naming the line and the limit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,12 @@ from cer_loader.ingest.headers import cell_too_long
 from cer_loader.ingest.options import Limits
 
 
-def _long(texts: list[str], limit: int) -> list[int]:
+def _long(texts: Sequence[str], limit: int) -> list[int]:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     return np.flatnonzero(lengths > limit).tolist()
 
 
-def check_line_lengths(lines: list[str], path: Path, limits: Limits) -> None:
+def check_line_lengths(lines: Sequence[str], path: Path, limits: Limits) -> None:
     """Before the delimiter is sniffed (on the lines the sniff reads): a line whose every split
     by a candidate delimiter leaves a piece longer than ``max_cell_chars`` holds a cell too long
     whatever the delimiter; later lines get the precise check of :func:`check_records`."""
@@ -35,12 +36,18 @@ def check_line_lengths(lines: list[str], path: Path, limits: Limits) -> None:
 
 
 def check_records(
-    fr: _Framing, g: _Grammar, headers: list[str], limits: Limits, lengths: np.ndarray
+    fr: _Framing, g: _Grammar, headers: list[str], limits: Limits, line_bytes: np.ndarray
 ) -> None:
-    """Every record's fields within ``max_cell_chars`` (``lengths``: each record's length)."""
+    """Every record's fields within ``max_cell_chars`` (``line_bytes``: each physical line's
+    length in bytes, never less than in characters: only records longer than the limit in
+    bytes are split and measured)."""
     limit, path = limits.max_cell_chars, fr.path
-    for k in np.flatnonzero(lengths > limit).tolist():
-        for j, value in enumerate(g.split(fr.texts[k])):
+    long = set(fr.record_of(np.flatnonzero(line_bytes > limit)).tolist())
+    long |= {
+        r for r, (a, b) in fr.where.items() if int(line_bytes[a : b + 1].sum()) + b - a > limit
+    }
+    for k in sorted(long):
+        for j, value in enumerate(g.split(fr.text(k))):
             if len(value) > limit:
                 name = headers[j] if j < len(headers) else f"{j + 1}"
                 raise cell_too_long(path, _row(fr, k), name, len(value), limits)

@@ -35,14 +35,19 @@ fields than the header keeps its first fields and is rejected as ``csv-extra-fie
 ``_reader_value``); a record with fewer is padded with ``""``. Records whose fields are all
 empty or whitespace are blank: counted in ``blank_rows``, not in ``frame``.
 
-Speed: records without ``"`` go to pandas' C parser with quoting off (so it cannot merge
-lines); records with quotes go through the C ``csv`` module in one batch and are patched in;
-only lines holding a quote are examined with the (linear, possessive) line regexes, and only
-lines that end inside an open quote get the look-ahead above.
+Speed: the file is never split into Python strings. Physical lines and quotes are found with
+numpy over the bytes (:mod:`.physical`); only lines holding a quote are decoded and examined
+with the (linear, possessive) line regexes, and only lines that end inside an open quote get
+the look-ahead above. pyarrow's C++ parser then splits the file's own bytes into columns, the
+records holding quotes cut out of its feed, parsed by the C ``csv`` module in one batch and
+patched in (:mod:`.columns`). A cp1250 or ISO-8859-2 file is transcoded to UTF-8 column by
+column after the parse; a file of another encoding, or of mixed encodings, is decoded as a
+whole and read as UTF-8.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 from pathlib import Path
@@ -54,13 +59,14 @@ import pyarrow.compute as pc
 
 from cer_loader import outcomes
 from cer_loader.errors import InputError
-from cer_loader.ingest.csv.columns import blank_records, record_columns
-from cer_loader.ingest.csv.encoding import MIXED, decode, detect_and_decode, utf8_lines
+from cer_loader.ingest.csv.columns import NotUtf8Rows, blank_records, record_columns
+from cer_loader.ingest.csv.encoding import MIXED, decode, detect_encoding, is_utf8, utf8_lines
 from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the reader's public names)
     CANDIDATE_DELIMITERS,
     EXCERPT,
     EXTRA_FIELDS,
     MAX_SPAN,
+    SNIFF_LINES,
     UNCLOSED_QUOTE,
     _frame,
     _Framing,
@@ -70,6 +76,7 @@ from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the rea
     split_lines,
 )
 from cer_loader.ingest.csv.limits import check_line_lengths, check_records, check_widths
+from cer_loader.ingest.csv.physical import PhysicalLines
 from cer_loader.ingest.headers import UniqueNames, check_columns
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.progress import FileProgress
@@ -90,7 +97,7 @@ TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": Arrow-backed
 def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
     """Fields of the records holding quotes: the csv module in one batch, strays split as text."""
     keys = sorted({*fr.quoted, *fr.joined})  # the joined ones: pyarrow reads one line each
-    d, items = g.delim, [fr.texts[i] for i in keys]
+    d, items = g.delim, [fr.text(i) for i in keys]
     try:
         parsed: list[list[str]] | None = list(csv.reader(items, delimiter=d, strict=False))
     except csv.Error:
@@ -99,7 +106,7 @@ def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
         parsed = [g.split(t) for t in items]
     rows = {i: row or [""] for i, row in zip(keys, parsed, strict=True)}
     for i, at in fr.stray.items():
-        text = fr.texts[i]
+        text = fr.text(i)
         rows[i] = (g.split(text[: at - 1]) if at else []) + text[at:].split(d)
     return rows
 
@@ -130,6 +137,34 @@ def _mixed_notice(data: bytes, enc: str) -> Notice:
     )
 
 
+_SINGLE_BYTE = {"cp1250": b"\x81\x83\x88\x90\x98", "iso8859-2": b""}  # and undefined bytes
+
+
+def _source(data: bytes, encoding: str | None, path: Path) -> tuple[str, bytes, int, str | None]:
+    """(encoding label, bytes to read, offset after a BOM, the single-byte code page of those
+    bytes or None when they are UTF-8). Undecodable bytes raise :class:`InputError` (from
+    :func:`.encoding.decode`, naming the byte, its offset and line)."""
+    if encoding:
+        try:
+            name = codecs.lookup(encoding).name
+        except LookupError:
+            name = ""
+        label = encoding
+    else:
+        label = detect_encoding(data, path=path)
+        name = "" if label.endswith(MIXED) else codecs.lookup(label).name
+    if name in ("utf-8", "utf-8-sig"):
+        if encoding and not is_utf8(data):
+            decode(data, encoding, path=path)  # raises, naming the byte
+        return label, data, 3 if data.startswith(b"\xef\xbb\xbf") else 0, None
+    if name in _SINGLE_BYTE:
+        if any(data.find(bytes([b])) >= 0 for b in _SINGLE_BYTE[name]):  # memchr, not a copy
+            decode(data, label, path=path)  # raises, naming the byte
+        return label, data, 0, name
+    text = decode(data, label, path=path).removeprefix("\ufeff")  # mixed, or another codec
+    return label, text.encode("utf-8", errors="surrogatepass"), 0, None
+
+
 def read_csv(
     path: str | Path,
     *,
@@ -144,17 +179,13 @@ def read_csv(
     limits = limits or Limits()
     fp = progress or FileProgress(None)
     data = read_input_bytes(path, limits.max_file_bytes)
-    if encoding:
-        enc, text = encoding, decode(data, encoding, path=path)
-    else:
-        enc, text = detect_and_decode(data, path=path)
-    text = text.removeprefix("\ufeff")
+    enc, src, start, codec = _source(data, encoding, path)
     warnings: list[Notice] = []
     if enc.endswith(MIXED):
         warnings.append(_mixed_notice(data, enc))
-    lines = split_lines(text)
+    lines = PhysicalLines(src, start, codec or "utf-8")
     fp.expect(len(lines) - 1, exact=False)
-    if not lines or not lines[0].strip():
+    if not len(lines) or not lines[0].strip():
         raise InputError(
             "Plik jest pusty albo pierwszy wiersz (nagłówek) jest pusty.",
             "The file is empty or its first row (the header) is blank.",
@@ -167,23 +198,30 @@ def read_csv(
             f"Invalid delimiter {delimiter!r}: it must be one character other than a quote.",
             path=path,
         )
+    head = lines[:SNIFF_LINES]
     if delimiter is None:
-        check_line_lengths(lines, path, limits)
-    delim = delimiter or sniff_delimiter(lines, path=path)
+        check_line_lengths(head, path, limits)
+    delim = delimiter or sniff_delimiter(head, path=path)
     g = _grammar(delim)
-    fr = _frame(lines, g, path)
-    fp.expect(len(fr.texts) - 1)  # the records below the header, exactly
+    quote_lines = lines.quote_lines()
+    fr = _frame(lines, g, path, quote_lines.tolist())
+    fp.expect(fr.records - 1)  # the records below the header, exactly
     fp.share(0.25)
-    headers = _names(g.split(fr.texts[0]), warnings)
+    headers = _names(g.split(fr.text(0)), warnings)
     ncols = len(headers)
     check_columns(path, ncols, limits, "nagłówek pliku", "the file's header")
-    lengths = np.fromiter(map(len, fr.texts), dtype=np.int64, count=len(fr.texts))
-    check_records(fr, g, headers, limits, lengths)
+    check_records(fr, g, headers, limits, lines.byte_lengths())
     special = _parse_special(fr, g)
-    columns, patched = record_columns(fr, special, g, ncols, np.flatnonzero(lengths[1:] == 0))
+    try:
+        columns, patched = record_columns(fr, special, g, ncols, lines, codec, quote_lines)
+    except NotUtf8Rows:  # rows of another width in a code-page file: read it as UTF-8
+        assert codec is not None
+        utf8 = PhysicalLines(lines.data.decode(codec).encode("utf-8"), 0, "utf-8")
+        columns, patched = record_columns(fr, special, g, ncols, utf8, None, quote_lines)
+        del utf8
     check_widths(fr, patched, limits)
     fp.share(0.5)
-    n = len(fr.texts) - 1
+    n = fr.records - 1
     blank = blank_records(columns, patched, n)
     keep = ~blank
     position = np.cumsum(keep) - 1
@@ -192,7 +230,7 @@ def read_csv(
         if len(fields) > ncols and keep[i - 1] and any(f != "" for f in fields[ncols:]):
             issues[i - 1] = (EXTRA_FIELDS, "", delim.join(fields[ncols:]))
     for i, at in fr.stray.items():
-        text = fr.texts[i]
+        text = fr.text(i)
         k = len(g.split(text[:at])) - 1 if at else 0
         excerpt = text[at : at + EXCERPT] + ("…" if len(text) > at + EXCERPT else "")
         issues[i - 1] = (UNCLOSED_QUOTE, headers[k] if k < ncols else "", excerpt)
@@ -226,7 +264,7 @@ def read_csv(
         headers=headers,
         header_records=1,
         blank_rows=int(blank.sum()),
-        total_records=len(fr.texts),
+        total_records=fr.records,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
         details={

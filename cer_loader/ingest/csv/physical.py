@@ -1,0 +1,84 @@
+"""The reader's view of a file's bytes as physical lines, without splitting the text.
+
+``\\r\\n``, ``\\r`` and ``\\n`` each end one line (a final line end adds no line), exactly as
+:func:`.framing.split_lines` splits decoded text. The line ends, ``"`` and the delimiter are
+single bytes that occur inside no other character in the encodings read this way (UTF-8 and
+the single-byte Polish code pages), so lines and quotes are found with numpy over the bytes
+(in chunks, so no temporary is larger than :data:`CHUNK`), and a line is decoded only when
+the framing asks for its text: the lines holding a quote, their neighbours, the first lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import overload
+
+import numpy as np
+
+CHUNK = 16 << 20  # bytes compared at a time: bounds the boolean temporaries
+
+
+def positions(arr: np.ndarray, byte: int, start: int = 0) -> np.ndarray:
+    """Offsets (int64, ascending) of ``byte`` in ``arr[start:]``."""
+    found = [
+        np.flatnonzero(arr[a : a + CHUNK] == byte).astype(np.int64) + a
+        for a in range(start, len(arr), CHUNK)
+    ]
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+class PhysicalLines(Sequence[str]):
+    """The physical lines of ``data[start:]``; ``lines[k]`` decodes line ``k`` with ``codec``."""
+
+    def __init__(self, data: bytes, start: int, codec: str):
+        self.data, self.codec = data, codec
+        arr = np.frombuffer(data, dtype=np.uint8)
+        ends = positions(arr, 10, start)
+        crlf = np.zeros(0, dtype=bool)
+        if data.find(b"\r", start) >= 0:
+            cr = positions(arr, 13, start)
+            follows = np.minimum(cr + 1, len(arr) - 1)
+            lone = cr[(cr + 1 >= len(arr)) | (arr[follows] != 10)]
+            if len(lone):
+                ends = np.sort(np.concatenate((ends, lone)))
+            before = np.maximum(ends - 1, start)  # a \n right after a \r ends a \r\n line
+            crlf = (arr[ends] == 10) & (ends > start) & (arr[before] == 13)
+        starts = np.concatenate(([start], ends + 1)).astype(np.int64)
+        stops = np.concatenate((ends, [len(data)])).astype(np.int64)
+        if len(crlf):  # a line ended by \r\n stops before its \r
+            stops[: len(ends)] -= crlf
+        if starts[-1] >= len(data):  # a final line end adds no line
+            starts, stops = starts[:-1], stops[:-1]
+        self.arr, self.starts, self.stops = arr, starts, stops
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[str]: ...
+    def __getitem__(self, k: int | slice) -> str | list[str]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        return self.data[self.starts[k] : self.stops[k]].decode(self.codec)
+
+    def byte_lengths(self) -> np.ndarray:
+        return self.stops - self.starts
+
+    def quote_lines(self) -> np.ndarray:
+        """Indices of the lines holding a ``"`` (ascending, each once)."""
+        if self.data.find(b'"', int(self.starts[0]) if len(self) else 0) < 0:
+            return np.empty(0, dtype=np.int64)
+        q = positions(self.arr, 34, int(self.starts[0]))
+        return np.unique(np.searchsorted(self.stops, q, side="left"))
+
+    def span(self, first: int, last: int) -> tuple[int, int]:
+        """Byte range from the start of line ``first`` to the start of the line after ``last``
+        (its line end included; the end of the data after the last line)."""
+        end = int(self.starts[last + 1]) if last + 1 < len(self) else len(self.data)
+        return int(self.starts[first]), end
