@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 import cer_loader.tomlcheck as tc
 from cer_loader.errors import ConfigError, UsageError
@@ -263,21 +265,60 @@ def apply_mapping(table: SourceTable, mapping: Mapping) -> pd.DataFrame:
         columns = {name: name for name in FIELD_NAMES if name in src.columns}
     else:
         columns = resolve_columns(mapping, table)
-    out = pd.DataFrame(index=src.index)
+    out = {}
+    empty = pd.Series("", index=src.index, dtype="str")
     for name in FIELD_NAMES:
         col = columns.get(name)
         if col is None:
-            out[name] = ""
+            out[name] = empty
             continue
-        values = src[col].astype("str").fillna("").str.strip()
+        values = _trimmed(src[col].astype("str").fillna(""))
         vmap = mapping.value_map(name)
         if vmap:
-            mapped = values.str.lower().map(vmap)
-            values = mapped.where(mapped.notna(), values).astype("str")
+            values = _mapped(values, vmap)
         out[name] = values
     for col in PROVENANCE:
         out[col] = src[col]
-    return out
+    return pd.DataFrame(out, index=src.index, copy=False)
+
+
+_WHITESPACE = np.zeros(256, dtype=bool)  # bytes that may begin or end a whitespace character
+_WHITESPACE[[*range(0x09, 0x0E), *range(0x1C, 0x21), *range(0x80, 0x100)]] = True
+
+
+def _trimmed(values: pd.Series) -> pd.Series:
+    """``values.str.strip()``; the column itself (no copy) when no value begins or ends with a
+    byte that can be part of whitespace (judged on the Arrow buffers: first and last bytes)."""
+    arr = getattr(values.array, "_pa_array", None)
+    if arr is None or not pa.types.is_large_string(arr.type) or arr.null_count:
+        return values.str.strip()
+    for chunk in arr.chunks:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        data = chunk.buffers()[2]
+        full = offsets[1:] > offsets[:-1]
+        if data is None or not full.any():
+            continue
+        body = np.frombuffer(data, dtype=np.uint8)
+        if (
+            _WHITESPACE[body[offsets[:-1][full]]].any()
+            or _WHITESPACE[body[offsets[1:][full] - 1]].any()
+        ):
+            return values.str.strip()
+    return values
+
+
+def _mapped(values: pd.Series, vmap: dict[str, str]) -> pd.Series:
+    """A value map (keys lower-case) applied case-insensitively, once per distinct value."""
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Series(uniques, dtype="str")
+    mapped = distinct.str.lower().map(vmap)
+    distinct = mapped.where(mapped.notna(), distinct).astype("str")
+    taken = pa.array(distinct.tolist(), type=pa.large_string()).take(pa.array(codes))
+    return pd.Series(pd.array(taken, dtype=values.dtype), index=values.index)
 
 
 def proposal_toml(table: SourceTable) -> str:

@@ -17,8 +17,21 @@ import pandas as pd
 from cer_loader.catalogues.identifiers import IdentifierConfig, country_numeric, document_type
 from cer_loader.normalize import warsaw_time as timeutil
 from cer_loader.normalize.checksums import npwz_ok, pad_pesel, pesel_checks
-from cer_loader.normalize.columns import per_distinct, re_full, re_replace
+from cer_loader.normalize.columns import any_byte, choose, per_distinct, re_full, re_replace
 from cer_loader.normalize.phones import email_ok, phone_numbers
+
+# bytes that begin what ``\\s`` or ``-`` match in UTF-8 (ASCII space and dash; any non-ASCII)
+_KEY_SEPARATORS = np.zeros(256, dtype=bool)
+_KEY_SEPARATORS[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x2D, *range(0x80, 0x100)]] = True
+
+
+def _duration(values: pd.Series) -> pd.DataFrame:
+    """Whole minutes 1–1440 (a decimal comma allowed), per value; ``ok`` also for "" (absent)."""
+    minutes = pd.to_numeric(values.str.replace(",", ".", regex=False), errors="coerce")
+    whole = minutes.notna() & (minutes == np.floor(minutes)) & (minutes >= 1) & (minutes <= 1440)
+    return pd.DataFrame(
+        {"minutes": minutes.where(whole), "ok": whole | (values == "")}, index=values.index
+    )
 
 
 def _status(values: pd.Series) -> pd.Series:
@@ -28,7 +41,7 @@ def _status(values: pd.Series) -> pd.Series:
 
 def _start_text(f: pd.DataFrame) -> pd.Series:
     combined = (f["start_date"] + " " + f["start_time"]).str.strip()
-    return f["start"].where(f["start"] != "", combined)
+    return choose(f["start"] != "", f["start"], combined)
 
 
 def _quiet(share: float) -> None:
@@ -56,11 +69,11 @@ def normalize(
     f["n_birth"] = f["n_pesel_birth"].where(f["n_pesel_valid"], birth)
 
     sex = f["patient_sex"].str.upper()
-    f["n_sex_given"] = sex.where(sex.isin(["F", "M"]), "")
+    f["n_sex_given"] = choose(sex.isin(["F", "M"]), sex, "")
     f["n_sex"] = f["n_pesel_sex"].where(f["n_pesel_valid"], f["n_sex_given"])
 
-    f["n_doc_type"] = document_type(f["patient_document_type"], ids)
-    f["n_doc_country"] = country_numeric(f["patient_document_country"])
+    f["n_doc_type"] = per_distinct(f["patient_document_type"], lambda v: document_type(v, ids))
+    f["n_doc_country"] = per_distinct(f["patient_document_country"], country_numeric)
     progress(0.3)
 
     # appointment
@@ -79,23 +92,23 @@ def normalize(
     f["n_request_status"] = _status(request_status)
     progress(0.65)
 
-    minutes = pd.to_numeric(
-        f["duration_minutes"].str.replace(",", ".", regex=False), errors="coerce"
-    )
-    whole = minutes.notna() & (minutes == np.floor(minutes)) & (minutes >= 1) & (minutes <= 1440)
-    f["n_duration"] = minutes.where(whole).astype("Int64")
-    f["n_duration_ok"] = whole | (f["duration_minutes"] == "")
+    duration = per_distinct(f["duration_minutes"], _duration)  # a few dozen distinct values
+    f["n_duration"] = duration["minutes"].astype("Int64")
+    f["n_duration_ok"] = duration["ok"].to_numpy(dtype=bool)
 
     vk = f["visit_kind"]
-    f["n_visit_kind"] = vk.where(vk.isin(["first", "continuation"]), "")
+    f["n_visit_kind"] = choose(vk.isin(["first", "continuation"]), vk, "")
     f["n_first_visit"] = f["n_visit_kind"] != "continuation"
 
     cat = f["medical_category"].str.lower()
-    f["n_category"] = cat.where(cat.isin(["pilny", "stabilny"]), "")
+    f["n_category"] = choose(cat.isin(["pilny", "stabilny"]), cat, "")
 
-    key = re_replace(f["referral_key"], r"[\s-]", "")
-    f["n_referral_key_ok"] = re_full(key, r"[0-9]{44}")
-    f["n_referral_key"] = key.where(f["n_referral_key_ok"], "")
+    key = f["referral_key"]
+    if any_byte(key, _KEY_SEPARATORS):  # only then a copy without spaces and dashes
+        key = re_replace(key, r"[\s-]", "")
+    key_ok = re_full(key, r"[0-9]{44}")
+    f["n_referral_key_ok"] = key_ok
+    f["n_referral_key"] = choose(key_ok, key, "") if not key_ok.all() else key
 
     f["n_npwz_ok"] = npwz_ok(f["practitioner_npwz"])
     progress(0.75)

@@ -8,22 +8,48 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from cer_loader.normalize.columns import per_distinct, re_full, re_replace
+from cer_loader.normalize.columns import as_arrow, per_distinct, re_full, re_replace
 
+# what pandas makes of a date assembled from year, month and day (the dtype the checks and the
+# payload have always seen)
+BIRTH_DTYPE = pd.to_datetime(pd.DataFrame({"year": [2000], "month": [1], "day": [1]})).dtype
 PESEL_WEIGHTS = np.array([1, 3, 7, 9, 1, 3, 7, 9, 1, 3], dtype=np.int64)
 
 
 def _digit_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of digits for values that are exactly ``width`` ASCII digits; a mask of those rows."""
-    s = values.astype("str").fillna("")
-    shaped = re_full(s, rf"[0-9]{{{width}}}")
-    digits = np.zeros((len(s), width), dtype=np.int64)
+    """Rows of digits for values that are exactly ``width`` ASCII digits; a mask of those rows.
+
+    The shaped values are taken from the Arrow column's data buffer as one block of bytes
+    (``width`` per value): no Python string per value."""
+    arr = as_arrow(values)
+    shaped = re_full(values, rf"[0-9]{{{width}}}")
+    digits = np.zeros((len(values), width), dtype=np.int64)
     if shaped.any():
-        joined = "".join(s[shaped].tolist()).encode("ascii")
-        arr = np.frombuffer(joined, dtype=np.uint8).reshape(-1, width).astype(np.int64) - 48
-        digits[shaped] = arr
+        picked = pc.filter(arr, pa.array(shaped))
+        joined = pa.concat_arrays(picked.chunks) if isinstance(picked, pa.ChunkedArray) else picked
+        offsets = np.frombuffer(
+            joined.buffers()[1],
+            dtype=np.int64 if pa.types.is_large_string(joined.type) else np.int32,
+        )
+        lo = int(offsets[joined.offset])
+        raw = np.frombuffer(joined.buffers()[2], dtype=np.uint8)[lo : lo + width * len(joined)]
+        digits[shaped] = raw.reshape(-1, width).astype(np.int64) - 48
     return digits, shaped
+
+
+def _calendar(
+    year: np.ndarray, month: np.ndarray, day: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dates (datetime64[s]) of plausible (year, month, day) triples and whether each exists
+    (31.02 does not): numpy calendar arithmetic, no per-value parsing."""
+    months = (year - 1970) * 12 + (month - 1)
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    date = first + (day - 1)
+    exists = date.astype("datetime64[M]") == months.astype("datetime64[M]")
+    return date.astype("datetime64[s]"), exists
 
 
 def pad_pesel(values: pd.Series) -> pd.Series:
@@ -55,16 +81,11 @@ def pesel_checks(values: pd.Series) -> pd.DataFrame:
     month = mm_raw % 20
     year = century + yy
     plausible = shaped & (month >= 1) & (month <= 12) & (dd >= 1) & (dd <= 31)
-    parts = pd.DataFrame(
-        {
-            "year": np.where(plausible, year, 2000),
-            "month": np.where(plausible, month, 1),
-            "day": np.where(plausible, dd, 1),
-        }
+    date, exists = _calendar(
+        np.where(plausible, year, 2000), np.where(plausible, month, 1), np.where(plausible, dd, 1)
     )
-    birth = pd.to_datetime(parts, errors="coerce")
-    birth = birth.where(plausible)
-    date_ok = plausible & birth.notna().to_numpy()
+    date_ok = plausible & exists
+    birth = pd.Series(np.where(date_ok, date, np.datetime64("NaT")), dtype=BIRTH_DTYPE)
     sex = np.where(shaped, np.where(digits[:, 9] % 2 == 0, "F", "M"), "")
     return pd.DataFrame(
         {

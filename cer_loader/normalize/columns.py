@@ -34,6 +34,17 @@ def text(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=index).astype("str")
 
 
+def choose(cond: np.ndarray | pd.Series, a: pd.Series, b: pd.Series | str) -> pd.Series:
+    """``a.where(cond, b)`` for text columns, by Arrow's ``if_else`` (pandas' ``where`` on Arrow
+    strings rewrites the array through a mask, value by value)."""
+    first = as_arrow(a)
+    other = as_arrow(b) if isinstance(b, pd.Series) else pa.scalar(b, first.type)
+    if isinstance(other, (pa.Array, pa.ChunkedArray)) and other.type != first.type:
+        other = other.cast(first.type)
+    mask = pa.array(np.asarray(cond, dtype=bool))
+    return text(pc.if_else(mask, first, other), a.index)
+
+
 def re_replace(values: pd.Series, pattern: str, replacement: str) -> pd.Series:
     """``re.sub`` over the column with RE2 (``\\1`` back-references allowed)."""
     out = pc.replace_substring_regex(as_arrow(values), pattern, replacement)
@@ -85,6 +96,9 @@ def per_distinct(values: pd.Series, parse: Callable[[pd.Series], T]) -> T:
     if len(uniques) * 2 > len(values):
         return parse(values)
     out = parse(pd.Series(uniques, dtype="str"))
+    if isinstance(out, pd.DataFrame):  # text answers spread as category codes, not objects
+        for name in [c for c in out.columns if out[c].dtype == np.dtype(object)]:
+            out[name] = out[name].astype("category")
     taken = out.iloc[codes]
     taken.index = values.index
     return taken

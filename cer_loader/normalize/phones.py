@@ -14,9 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from cer_loader.normalize.columns import per_distinct, re_full, re_replace
-from cer_loader.normalize.warsaw_time import extract
+from cer_loader.normalize.columns import as_arrow, per_distinct, re_full, text
 
 EMAIL_RE = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 
@@ -73,27 +74,34 @@ def _pl_mobile(national: pd.Series) -> np.ndarray:
 def phone_numbers(values: pd.Series) -> pd.DataFrame:
     """Per value: ``e164`` (the number for the payload, "" when none is usable), ``mobile``
     (that number can take an SMS) and ``numbers`` (how many numbers the field holds)."""
-    raw = values.astype("str").fillna("").str.strip()
-    compact = re_replace(raw, r"[\s\-./()]", "")
-    compact = re_replace(compact, r"^00", "+")
-    national = extract(compact, r"^(?:\+48|48)?(?P<n>[1-9]\d{8})$")["n"]
-    simple = national.notna().to_numpy(dtype=bool)
-    e164 = np.where(simple, "+48" + national.fillna(""), "").astype(object)
-    mobile = np.zeros(len(raw), dtype=bool)
+    raw = pc.utf8_trim_whitespace(as_arrow(values))
+    compact = pc.replace_substring_regex(raw, r"[\s\-./()]", "")
+    compact = pc.replace_substring_regex(compact, r"^00", "+")
+    found = pc.extract_regex(compact, r"^(?:\+48|48)?(?P<n>[1-9]\d{8})$")  # null: no match
+    national_arr = pc.struct_field(found, [0])
+    simple = np.asarray(pc.is_valid(national_arr).to_numpy(zero_copy_only=False), dtype=bool)
+    plus48 = pa.scalar("+48", national_arr.type)
+    joined = pc.binary_join_element_wise(plus48, national_arr, pa.scalar("", national_arr.type))
+    e164 = pc.if_else(pc.is_valid(national_arr), joined, pa.scalar("", national_arr.type))
+    mobile = np.zeros(len(values), dtype=bool)
     numbers = simple.astype(np.int64)
     if simple.any():
-        mobile[simple] = _pl_mobile(national[simple].astype("str"))
-    rest = ~simple & (raw != "").to_numpy(dtype=bool)
-    if rest.any():
-        slow = per_distinct(raw[rest], _slow)
-        e164[rest] = slow["e164"].to_numpy(dtype=object)
-        mobile[rest] = slow["mobile"].to_numpy(dtype=bool)
-        numbers[rest] = slow["numbers"].to_numpy(dtype=np.int64)
-    return pd.DataFrame(
-        {"e164": pd.Series(e164, index=values.index, dtype="str"), "mobile": mobile,
-         "numbers": numbers},
+        national = text(pc.filter(national_arr, pa.array(simple)), pd.RangeIndex(int(simple.sum())))
+        mobile[simple] = _pl_mobile(national)
+    rest = ~simple & np.asarray(pc.not_equal(raw, "").to_numpy(zero_copy_only=False), dtype=bool)
+    out = pd.DataFrame(
+        {"e164": text(e164, values.index), "mobile": mobile, "numbers": numbers},
         index=values.index,
-    )  # fmt: skip
+    )
+    if rest.any():  # everything else: phonenumbers, once per distinct value
+        raw_rest = text(pc.filter(raw, pa.array(rest)), values.index[rest])
+        slow = per_distinct(raw_rest, _slow)
+        e = out["e164"].to_numpy(dtype=object)
+        e[rest] = slow["e164"].to_numpy(dtype=object)
+        out["e164"] = pd.Series(e, index=values.index, dtype="str")
+        out.loc[rest, "mobile"] = slow["mobile"].to_numpy(dtype=bool)
+        out.loc[rest, "numbers"] = slow["numbers"].to_numpy(dtype=np.int64)
+    return out
 
 
 def to_e164(values: pd.Series, default_region: str = "PL") -> pd.Series:

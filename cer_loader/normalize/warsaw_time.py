@@ -49,13 +49,12 @@ def extract(values: pd.Series, pattern: str) -> pd.DataFrame:
 
     pandas' ``str.extract`` runs Python's ``re`` once per value; this runs in C++.
     """
-    arr = pa.array(values.astype("str").fillna("").to_numpy(dtype=object), type=pa.string())
-    groups = pc.extract_regex(arr, pattern)
+    groups = pc.extract_regex(as_arrow(values), pattern)
     out = {}
     names = [groups.type.field(j).name for j in range(groups.type.num_fields)]
     for i, name in enumerate(names):
         col = pc.struct_field(groups, [i])
-        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
+        col = pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
         out[name] = pd.Series(col.to_pandas(), index=values.index, dtype="object")
     return pd.DataFrame(out, index=values.index)
 
@@ -83,7 +82,7 @@ def _shaped(parts: pd.DataFrame) -> pd.Series:
 
 
 def _to_number(col: pd.Series, default: int = 0) -> np.ndarray:
-    arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    arr = pa.array(col.to_numpy(dtype=object), type=pa.string(), from_pandas=True)  # distinct
     ints = pc.cast(arr, pa.int64(), safe=False) if len(arr) else pa.array([], pa.int64())
     return np.asarray(pc.fill_null(ints, default).to_numpy(zero_copy_only=False), dtype="int64")
 
@@ -212,10 +211,11 @@ def _parse_start_frame(start: pd.Series, start_date: pd.Series, start_time: pd.S
                        use_start: bool) -> pd.DataFrame:  # fmt: skip
     if use_start:
         parsed = _parse_datetimes(start)
-        wall, status, offsets = parsed["wall"], parsed["status"], parsed["offset"]
+        wall, status, offsets = parsed["wall"], parsed["status"].astype(object), parsed["offset"]
     else:
         dates, dstatus = parse_dates(start_date)
         times, tstatus = parse_times(start_time)
+        dstatus, tstatus = dstatus.astype(object), tstatus.astype(object)
         wall = dates + times
         status = dstatus.where(dstatus != OK, tstatus)
         offsets = None
@@ -225,7 +225,7 @@ def _parse_start_frame(start: pd.Series, start_date: pd.Series, start_time: pd.S
         both &= written["status"] != UNPARSEABLE
         if both.any():
             wall = wall.where(~both, written["wall"])
-            status = status.where(~both, written["status"])
+            status = status.where(~both, written["status"].astype(object))
             offsets = written["offset"].where(both)
     loc = localize(wall.where(status == OK), offsets)
     loc.loc[status != OK, "status"] = status[status != OK]
@@ -267,6 +267,7 @@ def parse_start(
         start_time.iloc[first].reset_index(drop=True),
         use_start,
     )
+    sub["status"] = sub["status"].astype("category")  # spread as codes, not as objects
     out = sub.iloc[codes]
     out.index = index
     return out
