@@ -59,7 +59,7 @@ def stages(path: Path, mapping_path: Path | None) -> dict[str, Any]:
         "table": {
             "headers": t.headers, "blank_rows": t.blank_rows, "total_records": t.total_records,
             "data_rows": t.data_rows, "details": json.loads(json.dumps(details, default=str)),
-            "warnings": [str(w) for w in t.warnings],
+            "warnings": [[w.outcome.code, sorted(map(list, w.values.items()))] for w in t.warnings],
             "columns": {c: _digest(t.frame[c].tolist()) for c in t.frame.columns
                         if c != "_source_file"},
         },
