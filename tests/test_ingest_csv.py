@@ -325,3 +325,17 @@ def test_if_pyarrow_ever_disagrees_the_csv_module_takes_over(
 def test_trailing_empty_fields_are_not_extra(tmp_path: Path) -> None:
     t = read_csv(write(tmp_path, "a;b\n1;2;;\n"))
     assert data(t) == [["1", "2"]] and issues(t) == []
+
+
+def test_a_data_row_taken_for_the_header_is_not_quoted_in_warnings(tmp_path: Path) -> None:
+    # no header line (or a lost line break): the "headers" are a patient's data, repeated
+    line = "ZW1;44051401359;Zażółćkowska;Zażółćkowska;600700800;2027-01-12\n"
+    t = read_csv(write(tmp_path, line + "ZW2;44051401359;Nowak;Nowak;600700801;2027-01-13\n"))
+    said = " ".join(w.text(lang) for w in t.warnings for lang in ("pl", "en"))
+    assert [w.code for w in t.warnings] == ["header-duplicate"]
+    assert "Zażółćkowska" not in said and "Z***********" in said and "column 4" in said
+
+
+def test_a_real_header_is_still_quoted_when_it_repeats(tmp_path: Path) -> None:
+    t = read_csv(write(tmp_path, "Uwagi;Uwagi\n1;2\n"))
+    assert "'Uwagi'" in t.warnings[0].text("en") and "'Uwagi (2)'" in t.warnings[0].text("en")

@@ -416,3 +416,11 @@ def test_times_print_as_hh_mm_with_seconds_only_when_not_zero(t):
 )
 def test_column_text_equals_cell_by_cell_conversion(values):
     assert column_text(values) == [cell_text(v) for v in values]
+
+
+def test_a_data_row_taken_for_the_header_is_not_quoted_in_warnings(tmp_path):
+    rows = [["Zażółćkowska", "Zażółćkowska", "44051401359"], ["Nowak", "Nowak", "1"]]
+    t = read_workbook(book(tmp_path / "bez_naglowka.xlsx", rows))
+    said = " ".join(w.text(lang) for w in t.warnings for lang in ("pl", "en"))
+    assert [w.code for w in t.warnings] == ["header-duplicate"]
+    assert "Zażółćkowska" not in said and "Z***********" in said

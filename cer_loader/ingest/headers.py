@@ -17,6 +17,24 @@ from cer_loader.errors import InputError
 from cer_loader.ingest.options import Limits
 
 _NON_WORD = re.compile(r"[\W_]+")
+# a cell no export names a column with: an 11-digit run (PESEL-like), a phone, a date, an e-mail
+_DATA_CELL = re.compile(
+    r"\d{9,}|\d{3}[ -]\d{3}[ -]\d{3}|\b\d{1,4}[-./]\d{1,2}[-./]\d{1,4}\b|[^@\s]+@[^@\s]+\.\w+"
+)
+
+
+def looks_like_data(cells: Iterable[str]) -> bool:
+    """Whether a header line holds what only data rows hold (a lost line break, a file with no
+    header line): then its cells may be a patient's PESEL, name or phone, and no message
+    may quote them."""
+    return any(_DATA_CELL.search(str(c)) for c in cells)
+
+
+def shown(header: str, data_like: bool) -> str:
+    """A header as messages quote it: itself, or masked (``K*******``) in a data-like line."""
+    if not data_like:
+        return header
+    return (header[:1] + "*" * max(len(header) - 1, 3)) if len(header) > 3 else "***"
 
 
 def fold(text: str) -> str:

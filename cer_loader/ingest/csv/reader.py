@@ -77,7 +77,7 @@ from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the rea
 )
 from cer_loader.ingest.csv.limits import check_line_lengths, check_records, check_widths
 from cer_loader.ingest.csv.physical import PhysicalLines
-from cer_loader.ingest.headers import UniqueNames, check_columns
+from cer_loader.ingest.headers import UniqueNames, check_columns, looks_like_data, shown
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.progress import FileProgress
 from cer_loader.ingest.table import (
@@ -114,6 +114,7 @@ def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
 def _names(raw: list[str], warnings: list[Notice]) -> list[str]:
     names: list[str] = []
     unique = UniqueNames(PROVENANCE)
+    data_like = looks_like_data(raw)
     for j, value in enumerate(raw, start=1):
         name = " ".join(value.split())
         if not name:
@@ -122,7 +123,10 @@ def _names(raw: list[str], warnings: list[Notice]) -> list[str]:
         base, name = name, unique.add(name)
         if name != base:
             warnings.append(
-                Notice(outcomes.HEADER_DUPLICATE, {"header": base, "column": j, "name": name})
+                Notice(
+                    outcomes.HEADER_DUPLICATE,
+                    {"header": shown(base, data_like), "column": j, "name": shown(name, data_like)},
+                )
             )
         names.append(name)
     return names

@@ -36,7 +36,14 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from cer_loader import outcomes
 from cer_loader.errors import CensusMismatchError, InputError
-from cer_loader.ingest.headers import UniqueNames, check_cell_length, check_columns, fold
+from cer_loader.ingest.headers import (
+    UniqueNames,
+    check_cell_length,
+    check_columns,
+    fold,
+    looks_like_data,
+    shown,
+)
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.progress import FileProgress
 from cer_loader.ingest.table import (
@@ -258,6 +265,7 @@ def _columns(
     texts: list[list[str]] = []
     restored = 0
     unique = UniqueNames()
+    data_like = looks_like_data(names)
     for j, raw in enumerate(raw_columns):
         text = column_text(raw)
         name = names[j]
@@ -273,7 +281,11 @@ def _columns(
             warnings.append(
                 Notice(
                     outcomes.HEADER_DUPLICATE,
-                    {"header": base, "column": column_letter(j), "name": name},
+                    {
+                        "header": shown(base, data_like),
+                        "column": column_letter(j),
+                        "name": shown(name, data_like),
+                    },
                 )
             )
         if PESEL_HEADER.search(name):
