@@ -167,3 +167,13 @@ def test_the_typed_contract_is_the_pandera_schema_and_is_enforced() -> None:
 
     with pytest.raises(pandera.errors.SchemaError):
         pandera_schema().validate(broken)
+
+
+def test_phone_picked_says_which_number_goes_to_cer() -> None:
+    from cer_loader.report.rows import messages
+
+    issues = run_rules([{"patient_phone": "22 628 41 00 / 600-700-855"}])
+    picked = issues[issues["rule"] == "phone-picked"]
+    rules = load_rules(data_dir("schemas") / "rules.toml")
+    text = messages(picked, rules, "pl").iloc[0]
+    assert "kończący się na 55" in text and "600" not in text

@@ -77,6 +77,8 @@ def validate(
     other = {
         "duplicate-appointment-id": lambda: _first_rows(f, f["appointment_id"], ""),
         "duplicate-visit": lambda: _first_rows(f, visit_key(f), -1),
+        # which of the field's numbers goes to CeR: its last two digits (as masking shows them)
+        "phone-picked": lambda: f["n_phone"].astype("str").str[-2:],
     }
     for done, (code, spec) in enumerate(CHECKS.items(), 1):
         rows = failed_rows(spec, f, ctx)
