@@ -11,8 +11,6 @@ without a config) / ``ledger-<MUŚ>.sqlite``. The file format is in :mod:`.store
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import os
 import secrets
 import sqlite3
@@ -21,9 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cer_loader.errors import ConfigError, ReportError
 from cer_loader.files import create_private
+from cer_loader.ledger.digests import arrow_text, hex_column, keyed_digests, utc_text, utf8
 from cer_loader.ledger.store import (
     _SCHEMA,
     BATCH_STATES,
@@ -52,15 +53,21 @@ def default_ledger_path(mus_id: str, config: Path | None) -> Path:
 
 
 def visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
-    """An HMAC-SHA256 (key: the ledger's random salt) per row of (MUŚ, patient, scope, start
-    instant): finds the same visit across runs without the ledger saying who the patient is
-    (the salt keeps anyone from confirming a guess); None where a part is unknown."""
-    from cer_loader.validate.identity import visit_text
+    """An HMAC-SHA256 (key: the ledger's random salt) per row of ``MUŚ|patient|scope|start UTC``
+    (:func:`cer_loader.validate.identity.visit_text`): finds the same visit across runs without
+    the ledger saying who the patient is (the salt keeps anyone from confirming a guess); null
+    where a part is unknown. Whole columns (Arrow text, :mod:`.digests`); only complete rows are
+    hashed."""
+    from cer_loader.validate.identity import visit_parts
 
-    text, complete = visit_text(frame, mus_id)
-    key = salt.encode("ascii")
-    digest = [hmac.new(key, t.encode("utf-8"), hashlib.sha256).hexdigest() for t in text]
-    return pd.Series(digest, index=frame.index, dtype="object").where(complete, None)
+    patient, scope, start, complete = visit_parts(frame)
+    valid = complete.to_numpy(dtype=bool, na_value=False)
+    take = pa.array(valid)
+    parts = [arrow_text(patient).filter(take), arrow_text(scope).filter(take),
+             utc_text(start).filter(take)]  # fmt: skip
+    text = pc.binary_join_element_wise(pa.scalar(mus_id), *parts, "|")
+    digests = hex_column(keyed_digests(salt, utf8(text)), valid)
+    return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=frame.index)
 
 
 def new_run_id() -> str:

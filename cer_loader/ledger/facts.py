@@ -9,11 +9,23 @@ batches are journaled (derived data: a ledger without it still works, it just kn
 
 from __future__ import annotations
 
-import hmac
+import sqlite3
+from collections.abc import Iterator, Sequence
+from itertools import chain, repeat
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from cer_loader.ledger.digests import (
+    arrow_text,
+    hex_column,
+    keyed_digests,
+    text_list,
+    utc_text,
+    utf8,
+)
 from cer_loader.ledger.store import Ledger
 
 SCHEMA = (
@@ -22,6 +34,7 @@ SCHEMA = (
     "scope_code TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '', "
     "patient_digest TEXT NOT NULL DEFAULT '')"
 )
+CHUNK = 65536  # rows made into Python values at a time while writing
 COLUMNS = [
     "key",
     "local_id",
@@ -35,29 +48,41 @@ COLUMNS = [
 
 
 def _iso(values: pd.Series) -> list[str | None]:
-    """UTC instants as ``2027-01-09T13:00:00Z`` (None for NaT), in one numpy pass."""
-    ts = pd.to_datetime(values, utc=True).dt.tz_localize(None).to_numpy(dtype="datetime64[s]")
-    text = np.char.add(np.datetime_as_string(ts, unit="s"), "Z").astype(object)
-    text[np.isnat(ts)] = None
-    return list(text)
+    """UTC instants as ``2027-01-09T13:00:00Z`` (None for NaT), by Arrow on the whole column."""
+    return utc_text(pd.to_datetime(values, utc=True)).to_pylist()
+
+
+def fact_rows(operation: str, frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
+    """The rows of the facts table for ``frame`` (see :func:`write_facts`), made a chunk of
+    columns at a time (no list of every row)."""
+    f = frame.reindex(columns=COLUMNS)
+
+    def chunk(at: int) -> Iterator[tuple[object, ...]]:
+        part = f.iloc[at : at + CHUNK]
+        return zip(
+            text_list(part["key"]), repeat(operation), text_list(part["local_id"]),
+            text_list(part["schedule_id"], ""), _iso(part["start"]), _iso(part["end"]),
+            text_list(part["scope_code"], ""), text_list(part["category"], ""),
+            text_list(part["patient_digest"], ""), strict=False,
+        )  # fmt: skip
+
+    return chain.from_iterable(chunk(at) for at in range(0, len(f), CHUNK))
+
+
+def insert_facts(conn: sqlite3.Connection, operation: str, frame: pd.DataFrame) -> None:
+    """Write ``frame``'s facts inside the caller's transaction (see :func:`write_facts`)."""
+    conn.execute(SCHEMA)
+    conn.executemany(
+        "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        fact_rows(operation, frame),
+    )
 
 
 def write_facts(ledger: Ledger, operation: str, frame: pd.DataFrame) -> None:
     """``frame``: key, local_id and any of schedule_id, start, end (UTC), scope_code, category,
     patient_digest. A key written again is replaced (the same record rendered again)."""
-    f = frame.reindex(columns=COLUMNS)
-    for col in ("schedule_id", "scope_code", "category", "patient_digest"):
-        f[col] = f[col].astype(object).where(f[col].notna(), "").astype(str)
-
-    def text(col: str) -> list[str]:
-        return [str(v) for v in f[col].astype(object).tolist()]
-
-    rows = list(zip(text("key"), [operation] * len(f), text("local_id"), text("schedule_id"),
-                    _iso(f["start"]), _iso(f["end"]), text("scope_code"), text("category"),
-                    text("patient_digest"), strict=True))  # fmt: skip
     with ledger._tx() as c:
-        c.execute(SCHEMA)
-        c.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        insert_facts(c, operation, frame)
 
 
 def accepted_facts(ledger: Ledger, operation: str) -> pd.DataFrame:
@@ -99,13 +124,18 @@ def record_states(ledger: Ledger) -> dict[str, int]:
 def patient_digests(keys: pd.Series, salt: str) -> pd.Series:
     """An HMAC-SHA256 (key: the ledger's salt) per patient key ("" stays ""), one per distinct
     patient: lets an export be compared with what CeR holds without naming anyone."""
-    secret = salt.encode("ascii")
-    uniq = pd.unique(keys.astype(str))
-    table = {k: hmac.digest(secret, k.encode("utf-8"), "sha256").hex() if k else "" for k in uniq}
-    return keys.astype(str).map(table)
+    text = keys.astype(str)
+    codes, uniq = pd.factorize(text)
+    known = pa.array(np.asarray(uniq, dtype=object) != "")
+    names = arrow_text(pd.Series(uniq, dtype=object)) if len(uniq) else pa.array([], pa.string())
+    table = hex_column(keyed_digests(salt, utf8(names.filter(known))), known.to_numpy(False))
+    table = pc.fill_null(table, "").to_numpy(zero_copy_only=False)
+    return pd.Series(table[codes] if len(codes) else [], index=keys.index, dtype=text.dtype)
 
 
-def appointment_facts(rows: pd.DataFrame, keys: list[str], salt: str) -> pd.DataFrame:
+def appointment_facts(
+    rows: pd.DataFrame, keys: Sequence[str] | pa.Array, salt: str
+) -> pd.DataFrame:
     """Facts of normalized appointment rows (in payload order) with their idempotency keys."""
     from cer_loader.validate.identity import patient_key
 
@@ -114,9 +144,11 @@ def appointment_facts(rows: pd.DataFrame, keys: list[str], salt: str) -> pd.Data
         pd.to_numeric(rows.get("n_duration"), errors="coerce") if "n_duration" in rows else None
     )
     end = start + pd.to_timedelta(minutes, unit="min") if minutes is not None else start
+    if isinstance(keys, pa.Array):
+        keys = pd.arrays.ArrowExtensionArray(keys)
     return pd.DataFrame({
-        "key": keys, "local_id": rows["appointment_id"].to_numpy(), "schedule_id": rows["schedule_id"].to_numpy(),
-        "start": start.to_numpy(), "end": end.to_numpy(), "scope_code": rows["scope_code"].to_numpy(),
-        "category": rows["n_category"].str.upper().to_numpy(),
-        "patient_digest": patient_digests(patient_key(rows), salt).to_numpy(),
+        "key": keys, "local_id": rows["appointment_id"].array, "schedule_id": rows["schedule_id"].array,
+        "start": start.array, "end": end.array, "scope_code": rows["scope_code"].array,
+        "category": rows["n_category"].str.upper().array,
+        "patient_digest": patient_digests(patient_key(rows), salt).array,
     })  # fmt: skip

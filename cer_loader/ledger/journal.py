@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
 from cer_loader.ledger import visit_digests
-from cer_loader.ledger.facts import appointment_facts, write_facts
-from cer_loader.ledger.store import Ledger, NewBatch, NewRecord
-from cer_loader.render import PayloadFile, idempotency_keys
+from cer_loader.ledger.bulk import BatchHead, record_table
+from cer_loader.ledger.digests import arrow_text, text_list, utf8, uuid5_texts
+from cer_loader.ledger.facts import appointment_facts, insert_facts
+from cer_loader.ledger.store import Ledger
+from cer_loader.render import PayloadFile
+from cer_loader.render.columns import KEY_NAMESPACE
 
+# the columns appointment_facts reads (validate.identity.patient_key: the patient's parts)
+FACT_SOURCES = [
+    "appointment_id", "schedule_id", "n_start", "n_duration", "scope_code", "n_category",
+    "patient_pesel", "n_pesel_present", "n_doc_type", "n_doc_country", "patient_document_number",
+]  # fmt: skip
 BATCH_ID_ATTR = "identyfikatorPaczki"  # UNCONFIRMED: the draft template's batch id attribute
 
 
@@ -21,13 +32,29 @@ def mark_held(frame: pd.DataFrame, ledger: Ledger) -> None:
     """Flag rows CeR holds or may hold (``n_loaded_earlier``: accepted, in flight or unknown;
     they are not rendered again) and rows repeating a visit the ledger has under another
     appointment id (``n_visit_loaded_earlier``: rejected as visit-loaded-earlier)."""
-    frame["n_loaded_earlier"] = frame["appointment_id"].isin(ledger.held_ids())
-    frame["n_visit_digest"] = visit_digests(frame, ledger.mus_id, ledger.salt)
-    pairs = ledger.visit_pairs()
-    digests = {d for d, _ in pairs}
-    own = frame["n_visit_digest"].fillna("") + "|" + frame["appointment_id"]
-    same_visit = frame["n_visit_digest"].isin(digests) & ~own.isin({f"{d}|{a}" for d, a in pairs})
-    frame["n_visit_loaded_earlier"] = same_visit & ~frame["n_loaded_earlier"]
+    ids = arrow_text(frame["appointment_id"])
+    held = pa.array(list(ledger.held_ids()), type=pa.string())
+    loaded = pc.is_in(ids, held).to_numpy(zero_copy_only=False)
+    frame["n_loaded_earlier"] = loaded
+    frame["n_visit_digest"] = digest = visit_digests(frame, ledger.mus_id, ledger.salt)
+    digests, owners = ledger.visit_pairs()  # each visit the ledger has, with its own id
+    known = pa.array(digests, pa.string())
+    own = pc.binary_join_element_wise(known, pa.array(owners, pa.string()), "|")
+    mine = arrow_text(digest)
+    mine_own = pc.binary_join_element_wise(mine, ids, "|")
+    same_visit = pc.and_(pc.is_in(mine, known), pc.invert(pc.is_in(mine_own, own)))
+    frame["n_visit_loaded_earlier"] = (
+        pc.fill_null(same_visit, False).to_numpy(zero_copy_only=False) & ~loaded
+    )
+
+
+def idempotency_keys(mus_id: str, appointment_ids: pd.Series) -> pa.StringArray:
+    """The records' idempotency keys, the payload's (``render.columns.key_array``: UUID v5 of
+    ``"{MUŚ}|{appointment_id}"``), computed a column at a time (:mod:`.digests`)."""
+    names = arrow_text(appointment_ids)
+    if names.null_count:  # the payload's text of a missing id
+        return uuid5_texts(KEY_NAMESPACE, f"{mus_id}|", [str(a).encode() for a in appointment_ids])
+    return uuid5_texts(KEY_NAMESPACE, f"{mus_id}|", utf8(names))
 
 
 def batch_id_of(path: Path) -> str:
@@ -44,32 +71,33 @@ def journal(
     ledger: Ledger, frame: pd.DataFrame, payload: Sequence[PayloadFile], *, run_id: str,
     inputs: Sequence[str], out_dir: Path, finished: bool = True,
 ) -> int:  # fmt: skip
-    """Record the run's batches (RENDERED) and their records; returns how many unsent earlier
-    batches were superseded because their ids were rendered again. ``finished``: the run is
-    complete (its reports in place) in the same transaction; else ``Ledger.finish_run`` later."""
+    """Record the run's batches (RENDERED), their records and the records' facts in one
+    transaction; returns how many unsent earlier batches were superseded because their ids
+    were rendered again. ``finished``: the run is complete (its reports in place) in the same
+    transaction; else ``Ledger.finish_run`` later. Whole columns: the rows of every batch
+    taken from ``frame`` at once."""
     if "n_visit_digest" not in frame.columns:
         frame["n_visit_digest"] = visit_digests(frame, ledger.mus_id, ledger.salt)
-    batches = []
-    facts = []
-    for p in payload:
-        rows = frame.loc[p.labels]
-        keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
-        records = [
-            NewRecord(k, a, d, str(f), str(r))
-            for k, a, d, f, r in zip(
-                keys, rows["appointment_id"], rows["n_visit_digest"], rows[SOURCE_FILE],
-                rows[SOURCE_ROW], strict=True,
-            )
-        ]  # fmt: skip
-        batches.append(NewBatch(batch_id_of(p.path), str(p.path.resolve()), p.sha256, records))
-        facts.append((p.labels, list(keys)))
-    superseded = ledger.record_batches(
-        run_id, inputs, str(out_dir.resolve()), batches, finished=finished
+    labels = [label for p in payload for label in p.labels]
+    needed = [*FACT_SOURCES, "n_visit_digest", SOURCE_FILE, SOURCE_ROW]
+    rows = frame.loc[labels, [c for c in needed if c in frame.columns]]  # one take, no wide copy
+    keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
+    records = record_table(
+        keys, arrow_text(rows["appointment_id"]), arrow_text(rows["n_visit_digest"]),
+        pa.array(text_list(rows[SOURCE_FILE]), pa.string()),
+        pa.array(text_list(rows[SOURCE_ROW]), pa.string()),
+    )  # fmt: skip
+    heads = [
+        BatchHead(batch_id_of(p.path), str(p.path.resolve()), p.sha256, len(p.labels))
+        for p in payload
+    ]
+    # schedule, start, scope: what go-live's overlap check and reconcile compare
+    facts = appointment_facts(rows, keys, ledger.salt) if labels else None
+
+    def with_facts(conn: sqlite3.Connection) -> None:
+        if facts is not None:
+            insert_facts(conn, "zasilInicjalnie", facts)
+
+    return ledger.record_columns(
+        run_id, inputs, str(out_dir.resolve()), heads, records, then=with_facts, finished=finished
     )
-    if facts:  # schedule, start, scope: what go-live's overlap check and reconcile compare
-        labels = [label for batch_labels, _ in facts for label in batch_labels]
-        keys = [key for _, batch_keys in facts for key in batch_keys]
-        write_facts(
-            ledger, "zasilInicjalnie", appointment_facts(frame.loc[labels], keys, ledger.salt)
-        )
-    return superseded

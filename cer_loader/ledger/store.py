@@ -18,7 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+
 from cer_loader.errors import ReportError
+from cer_loader.ledger import bulk
 
 SCHEMA_VERSION = 2
 LIVE = ("RENDERED", "IN_FLIGHT", "UNKNOWN")  # may still reach CeR
@@ -168,14 +171,15 @@ class Ledger:
             "WHERE r.state = 'PENDING' AND b.state IN ('IN_FLIGHT', 'UNKNOWN')"
         )
 
-    def visit_pairs(self) -> set[tuple[str, str]]:
-        """(visit digest, appointment id) of records accepted or in a batch not superseded:
-        the same visit under another id must not be rendered as a second appointment."""
-        cur = self._conn.execute(
-            "SELECT DISTINCT r.visit_digest, r.appointment_id FROM records r "
+    def visit_pairs(self) -> tuple[list[str], list[str]]:
+        """(visit digests, appointment ids), pair by pair, of records accepted or in a batch not
+        superseded: the same visit under another id must not be rendered as a second
+        appointment."""
+        rows = self._conn.execute(
+            "SELECT r.visit_digest, r.appointment_id FROM records r "  # repeats are harmless
             "WHERE r.visit_digest IS NOT NULL AND r.state IN ('ACCEPTED', 'PENDING')"
-        )
-        return {(str(d), str(a)) for d, a in cur}
+        ).fetchall()
+        return [str(d) for d, _ in rows], [str(a) for _, a in rows]
 
     def batch_files(self) -> set[str]:
         """Payload files of batches not superseded (their files must not be overwritten)."""
@@ -184,51 +188,38 @@ class Ledger:
     # -- journal ------------------------------------------------------------------------
     def record_batches(
         self, run_id: str, inputs: Iterable[str], out_dir: str, batches: Sequence[NewBatch],
-        *, finished: bool = True,
+        *, then: Callable[[sqlite3.Connection], None] | None = None, finished: bool = True,
     ) -> int:  # fmt: skip
         """Journal a run's new batches in one transaction; unsent batches holding any of their
         appointment ids are superseded (so no id is ever in two sendable batches). Returns
         how many earlier batches were superseded. ``finished``: the run is complete (its
         reports written) in the same transaction, else :meth:`finish_run` says so later."""
+        records = [r for b in batches for r in b.records]
+        table = bulk.record_table(
+            [r.key for r in records], [r.appointment_id for r in records],
+            [r.visit_digest for r in records], [r.source_file for r in records],
+            [r.source_row for r in records],
+        )  # fmt: skip
+        heads = [bulk.BatchHead(b.batch_id, b.file, b.sha256, len(b.records)) for b in batches]
+        return self.record_columns(
+            run_id, inputs, out_dir, heads, table, then=then, finished=finished
+        )
+
+    def record_columns(
+        self, run_id: str, inputs: Iterable[str], out_dir: str, heads: Sequence[bulk.BatchHead],
+        records: pa.Table, *, then: Callable[[sqlite3.Connection], None] | None = None,
+        finished: bool = True,
+    ) -> int:  # fmt: skip
+        """:meth:`record_batches` with the records as whole columns (:mod:`.bulk`), in batch
+        order; ``then`` writes what goes with them (the facts) in the same transaction."""
         stamp = self.clock()
-        ids = [(r.appointment_id,) for b in batches for r in b.records]
         with self._tx() as c:
-            c.execute(
-                "INSERT INTO runs (run_id, started, inputs, out_dir) VALUES (?, ?, ?, ?)",
-                (run_id, stamp, "\n".join(inputs), out_dir),
-            )
-            c.execute("CREATE TEMP TABLE IF NOT EXISTS new_ids (id TEXT PRIMARY KEY)")
-            c.execute("DELETE FROM new_ids")
-            c.executemany("INSERT OR IGNORE INTO new_ids (id) VALUES (?)", ids)
-            old = [row[0] for row in c.execute(
-                "SELECT DISTINCT b.id FROM batches b JOIN records r ON r.batch = b.id "
-                "WHERE b.state = 'RENDERED' AND r.appointment_id IN (SELECT id FROM new_ids)"
-            )]  # fmt: skip
-            c.executemany(
-                "UPDATE batches SET state = 'SUPERSEDED', updated = ? WHERE id = ?",
-                [(stamp, b) for b in old],
-            )
-            c.executemany(
-                "UPDATE records SET state = 'SUPERSEDED', updated = ? "
-                "WHERE batch = ? AND state = 'PENDING'",
-                [(stamp, b) for b in old],
-            )
+            superseded = bulk.insert_run(c, stamp, run_id, inputs, out_dir, heads, records)
             if finished:
                 c.execute("INSERT INTO run_ends (run_id, finished) VALUES (?, ?)", (run_id, stamp))
-            for b in batches:
-                cur = c.execute(
-                    "INSERT INTO batches (batch_id, run_id, file, sha256, records, state, "
-                    "created, updated) VALUES (?, ?, ?, ?, ?, 'RENDERED', ?, ?)",
-                    (b.batch_id, run_id, b.file, b.sha256, len(b.records), stamp, stamp),
-                )
-                c.executemany(
-                    "INSERT INTO records (batch, key, appointment_id, visit_digest, "
-                    "source_file, source_row, state, updated) VALUES (?, ?, ?, ?, ?, ?, "
-                    "'PENDING', ?)",
-                    [(cur.lastrowid, r.key, r.appointment_id, r.visit_digest, r.source_file,
-                      r.source_row, stamp) for r in b.records],
-                )  # fmt: skip
-        return len(old)
+            if then is not None:
+                then(c)
+        return superseded
 
     def finish_run(self, run_id: str) -> None:
         """The run's reports are in place: the last thing a run commits."""

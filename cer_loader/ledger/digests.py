@@ -1,0 +1,162 @@
+"""Whole-column helpers of the ledger: keyed digests (HMAC-SHA256 under the ledger's salt) of
+text columns, UUID v5 idempotency keys, UTC instants as text, pandas columns as Arrow text.
+
+The digests are byte-identical to ``hmac.new(salt, text.encode("utf-8"), sha256).hexdigest()``
+per value (``tests/ledger/test_digests.py`` holds the per-row implementation as the oracle):
+the key's inner and outer SHA-256 states are prepared once and copied per value (what
+``hmac.digest`` would set up again for every call), and the hex text of the whole column is
+made by one ``binascii.hexlify`` into an Arrow string array.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import uuid
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# where the 32 hex digits go in the 36 characters of a UUID's text (dashes at 8, 13, 18, 23)
+_DIGIT_AT = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
+_BLOCK = 64  # SHA-256's block size: HMAC pads (or hashes) the key to it
+
+
+def keyed_digests(salt: str, texts: Sequence[bytes]) -> list[bytes]:
+    """HMAC-SHA256 (key: ``salt`` as ASCII) of each value, as raw 32-byte digests."""
+    key = salt.encode("ascii")
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
+    out: list[bytes] = []
+    append = out.append
+    for text in texts:
+        h = inner()
+        h.update(text)
+        o = outer()
+        o.update(h.digest())
+        append(o.digest())
+    return out
+
+
+def uuid5_texts(namespace: uuid.UUID, prefix: str, names: Sequence[bytes]) -> pa.StringArray:
+    """``str(uuid.uuid5(namespace, prefix + name))`` for each name (UTF-8 bytes): SHA-1 of
+    the namespace and prefix prepared once and copied per name, the text made by numpy."""
+    start = hashlib.sha1(namespace.bytes + prefix.encode("utf-8")).copy
+    out: list[bytes] = []
+    append = out.append
+    for name in names:
+        h = start()
+        h.update(name)
+        append(h.digest()[:16])
+    raw = np.frombuffer(b"".join(out), dtype=np.uint8).reshape(-1, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    digits = np.frombuffer(binascii.hexlify(raw.tobytes()), dtype=np.uint8).reshape(-1, 32)
+    text = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
+    text[:, _DIGIT_AT] = digits
+    return fixed_width(text.tobytes(), 36)
+
+
+def hex_column(digests: Sequence[bytes], valid: np.ndarray | None = None) -> pa.StringArray:
+    """The digests as lowercase hex text; with ``valid`` (one bool per output row, as many
+    True as ``digests``), null where it is False."""
+    width = 2 * len(digests[0]) if digests else 64
+    return fixed_width(binascii.hexlify(b"".join(digests)), width, valid, sparse=True)
+
+
+def fixed_width(
+    data: bytes, width: int, valid: np.ndarray | None = None, *, sparse: bool = False
+) -> pa.StringArray:
+    """A string array of values ``width`` bytes long laid end to end in ``data`` (ASCII);
+    ``valid``: null where False, the null values' bytes in ``data`` too unless ``sparse``."""
+    if valid is None:
+        valid = np.ones(len(data) // width, dtype=bool)
+    valid = np.asarray(valid, dtype=bool)
+    if sparse:
+        offsets = np.zeros(len(valid) + 1, dtype=np.int64)
+        np.cumsum(valid * width, out=offsets[1:])
+    else:
+        offsets = np.arange(0, width * (len(valid) + 1), width, dtype=np.int64)
+    if offsets[-1] != len(data) or offsets[-1] >= 2**31:
+        raise ValueError("the text does not fit the values (or one Arrow string array)")
+    nulls = int(len(valid) - valid.sum())
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes()) if nulls else None
+    return pa.StringArray.from_buffers(
+        len(valid), pa.py_buffer(offsets.astype(np.int32).tobytes()), pa.py_buffer(data),
+        bitmap, nulls,
+    )  # fmt: skip
+
+
+def arrow_text(values: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (no copy for Arrow-backed columns)."""
+    arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_string(arr.type):
+        arr = arr.cast(pa.string())
+    return arr
+
+
+def utf8(texts: pa.Array) -> list[bytes]:
+    """The values of a string array as UTF-8 bytes (nulls are not expected)."""
+    return texts.cast(pa.binary()).to_pylist()
+
+
+def utc_text(instants: pd.Series) -> pa.Array:
+    """Instants as ``2027-01-09T13:00:00Z`` (UTC, the second truncated), null for NaT; the
+    text of ``Series.dt.tz_convert("UTC").dt.strftime(UTC_FORMAT)`` and of numpy's
+    ``datetime_as_string(unit="s")`` + ``Z``. Digits placed by numpy on the whole column
+    (Arrow's ``strftime`` for years outside 1..9999)."""
+    if isinstance(instants.dtype, pd.DatetimeTZDtype):
+        instants = instants.dt.tz_convert("UTC").dt.tz_localize(None)
+    naive = instants.to_numpy(dtype="datetime64[us]")
+    nat = np.isnat(naive)
+    day = naive.astype("datetime64[D]")  # floor, also before 1970
+    year = day.astype("datetime64[Y]").astype(np.int64) + 1970
+    if len(naive) and not (nat | ((year >= 1) & (year <= 9999))).all():
+        arr = pa.array(naive, type=pa.timestamp("us"), from_pandas=True)
+        seconds = pc.floor_temporal(arr, unit="second").cast(pa.timestamp("s"))
+        return pc.strftime(seconds, format=UTC_FORMAT)
+    month = day.astype("datetime64[M]")
+    fields = (
+        (year, 0, 4), (month.astype(np.int64) % 12 + 1, 5, 2),
+        ((day - month).astype(np.int64) + 1, 8, 2),
+    )  # fmt: skip
+    tod = (naive - day).astype("timedelta64[s]").astype(np.int64)
+    text = np.frombuffer(b"0000-00-00T00:00:00Z" * len(naive), dtype=np.uint8).reshape(-1, 20)
+    text = text.copy()
+    for values, at, width in (*fields, (tod // 3600, 11, 2), (tod // 60 % 60, 14, 2),
+                              (tod % 60, 17, 2)):  # fmt: skip
+        v = np.where(nat, 0, values)
+        for i in range(width - 1, -1, -1):
+            text[:, at + i] += (v % 10).astype(np.uint8)
+            v = v // 10
+    return fixed_width(text.tobytes(), 20, ~nat)
+
+
+def text_list(values: pd.Series, na: str | None = None) -> list[str]:
+    """``[str(v) for v in values]`` (with ``na`` in place of missing values when given), taken
+    from Arrow for text and integer columns."""
+    if na is not None:
+        values = values.astype(object).where(values.notna(), na)
+    if values.isna().any() or not (
+        pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_integer_dtype(values.dtype)
+    ):
+        return [str(v) for v in values.tolist()]
+    arr = pa.array(values, from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if (
+        pa.types.is_integer(arr.type)
+        or pa.types.is_string(arr.type)
+        or pa.types.is_large_string(arr.type)
+    ):
+        return arr.cast(pa.string()).to_pylist()
+    return [str(v) for v in values.tolist()]
