@@ -17,14 +17,10 @@ import sqlite3
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-
-import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
+from typing import TYPE_CHECKING
 
 from cer_loader.errors import ConfigError, ReportError
 from cer_loader.files import create_private
-from cer_loader.ledger.digests import arrow_text, hex_column, keyed_digests, utc_text, utf8
 from cer_loader.ledger.store import (
     _SCHEMA,
     BATCH_STATES,
@@ -33,6 +29,9 @@ from cer_loader.ledger.store import (
     NewBatch,
     NewRecord,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "BATCH_STATES", "Ledger", "NewBatch", "NewRecord", "default_ledger_path", "new_run_id",
@@ -58,6 +57,11 @@ def visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
     the ledger saying who the patient is (the salt keeps anyone from confirming a guess); null
     where a part is unknown. Whole columns (Arrow text, :mod:`.digests`); only complete rows are
     hashed."""
+    import pandas as pd  # here, not at the top: opening a ledger (status, submit) needs no pandas
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cer_loader.ledger.digests import arrow_text, hex_column, keyed_digests, utc_text, utf8
     from cer_loader.validate.identity import visit_parts
 
     patient, scope, start, complete = visit_parts(frame)

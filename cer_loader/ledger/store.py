@@ -17,11 +17,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from cer_loader.errors import ReportError
-from cer_loader.ledger import bulk
+
+if TYPE_CHECKING:  # numpy and Arrow only when journaling (status and submit do without)
+    import pyarrow as pa
+
+    from cer_loader.ledger.bulk import BatchHead
 
 SCHEMA_VERSION = 2
 LIVE = ("RENDERED", "IN_FLIGHT", "UNKNOWN")  # may still reach CeR
@@ -194,27 +197,31 @@ class Ledger:
         appointment ids are superseded (so no id is ever in two sendable batches). Returns
         how many earlier batches were superseded. ``finished``: the run is complete (its
         reports written) in the same transaction, else :meth:`finish_run` says so later."""
+        from cer_loader.ledger.bulk import BatchHead, record_table
+
         records = [r for b in batches for r in b.records]
-        table = bulk.record_table(
+        table = record_table(
             [r.key for r in records], [r.appointment_id for r in records],
             [r.visit_digest for r in records], [r.source_file for r in records],
             [r.source_row for r in records],
         )  # fmt: skip
-        heads = [bulk.BatchHead(b.batch_id, b.file, b.sha256, len(b.records)) for b in batches]
+        heads = [BatchHead(b.batch_id, b.file, b.sha256, len(b.records)) for b in batches]
         return self.record_columns(
             run_id, inputs, out_dir, heads, table, then=then, finished=finished
         )
 
     def record_columns(
-        self, run_id: str, inputs: Iterable[str], out_dir: str, heads: Sequence[bulk.BatchHead],
+        self, run_id: str, inputs: Iterable[str], out_dir: str, heads: Sequence[BatchHead],
         records: pa.Table, *, then: Callable[[sqlite3.Connection], None] | None = None,
         finished: bool = True,
     ) -> int:  # fmt: skip
         """:meth:`record_batches` with the records as whole columns (:mod:`.bulk`), in batch
         order; ``then`` writes what goes with them (the facts) in the same transaction."""
+        from cer_loader.ledger.bulk import insert_run
+
         stamp = self.clock()
         with self._tx() as c:
-            superseded = bulk.insert_run(c, stamp, run_id, inputs, out_dir, heads, records)
+            superseded = insert_run(c, stamp, run_id, inputs, out_dir, heads, records)
             if finished:
                 c.execute("INSERT INTO run_ends (run_id, finished) VALUES (?, ?)", (run_id, stamp))
             if then is not None:
