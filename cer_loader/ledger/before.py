@@ -34,14 +34,14 @@ class _BeforeRun(Ledger):
             (self.run_id,),
         )
 
-    def visit_pairs(self) -> set[tuple[str, str]]:
-        cur = self._conn.execute(
-            "SELECT DISTINCT r.visit_digest, r.appointment_id FROM records r "
+    def visit_pairs(self) -> tuple[list[str], list[str]]:
+        rows = self._conn.execute(
+            "SELECT r.visit_digest, r.appointment_id FROM records r "
             "JOIN batches b ON b.id = r.batch WHERE r.visit_digest IS NOT NULL "
             "AND r.state IN ('ACCEPTED', 'PENDING') AND b.run_id != ?",
             (self.run_id,),
-        )
-        return {(str(d), str(a)) for d, a in cur}
+        ).fetchall()
+        return [str(d) for d, _ in rows], [str(a) for _, a in rows]
 
 
 def before_run(ledger: Ledger, run_id: str) -> Ledger:
