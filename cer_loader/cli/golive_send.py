@@ -17,20 +17,10 @@ from cer_loader.cli.lang import bi
 
 TEXT = {
     "pl": {
-        "embedded": "Emulator CeR (wbudowany): {url} (magazyn: {store})",
-        "no_target": "brak celu [targets.{name}] w konfiguracji",
-        "need_flag": "wysyłka na produkcję wymaga --production",
-        "confirm": "Wpisz identyfikator MUŚ, aby potwierdzić wysyłkę na produkcję",
-        "not_confirmed": "nie potwierdzono identyfikatora MUŚ - nic nie wysłano",
         "sent": "Wysłano {op}: {states}",
         "fault": "Wysyłka {op} przerwana: warstwa {layer}, kod {code}",
     },
     "en": {
-        "embedded": "CeR emulator (embedded): {url} (store: {store})",
-        "no_target": "no target [targets.{name}] in the configuration",
-        "need_flag": "sending to production needs --production",
-        "confirm": "Type the MUŚ id to confirm sending to production",
-        "not_confirmed": "the MUŚ id was not confirmed - nothing sent",
         "sent": "Sent {op}: {states}",
         "fault": "Sending {op} stopped: layer {layer}, code {code}",
     },
@@ -51,38 +41,14 @@ def submit_options(fn: Any) -> Any:
 def clients(settings: Any, config: Path | None, name: str, production: bool, ledger: Path,
             lang: str) -> Iterator[Callable[[str], Any]]:  # fmt: skip
     """A factory: operation name -> a ready P1 client for it, on one target for the whole run."""
-    from cer_loader.errors import ConfigError, UsageError
-    from cer_loader.resources import data_dir, load_toml
+    from cer_loader.cli.submit import _password, choose_target  # one way to pick and ask
+    from cer_loader.resources import data_dir
     from cer_loader.submit.client import P1Client
     from cer_loader.submit.context import call_context
     from cer_loader.submit.contract import load_contract
-    from cer_loader.submit.targets import load_targets
 
-    t = TEXT[lang]
-    doc = load_toml(config, "konfiguracja", "configuration") if config else {}
-    targets = load_targets(doc, config.parent if config else Path.cwd())
     with ExitStack() as stack:
-        if name in targets:
-            target = targets[name]
-        elif name == "emulator" and not targets:
-            from cer_loader import emulator
-
-            store = ledger.with_name(f"emulator-{settings.mus_id}.sqlite")
-            handle = stack.enter_context(emulator.start_in_process(store))
-            click.echo(t["embedded"].format(url=handle.url, store=store), err=True)
-            target = handle.target
-        else:
-            raise ConfigError(
-                t["no_target"].format(name=name), TEXT["en"]["no_target"].format(name=name)
-            )
-        if target.production:
-            if not production:
-                raise UsageError(t["need_flag"], TEXT["en"]["need_flag"])
-            typed = click.prompt(t["confirm"], default="", show_default=False, err=True)
-            if str(typed).strip() != settings.mus_id:
-                raise UsageError(t["not_confirmed"], TEXT["en"]["not_confirmed"])
-        from cer_loader.cli.submit import _password  # the one way a secret is asked for
-
+        target, _ = choose_target(stack, settings, config, name, production, ledger, lang)
         password = _password(lang)
 
         def client(operation: str) -> Any:

@@ -89,45 +89,58 @@ def _password(lang: str) -> Callable[[str], str]:
     return get
 
 
-@contextmanager
-def open_client(
-    settings: Any, config: Path | None, name: str, production: bool, ledger_path: Path,
-    lang: str, faults: str = "",
-) -> Iterator[tuple[Any, str]]:  # fmt: skip
-    """A ready P1 client for target ``name`` and its label; the embedded emulator (store beside
-    the ledger) when no target is configured and ``name`` is the default ``emulator``."""
+def choose_target(
+    stack: ExitStack, settings: Any, config: Path | None, name: str, production: bool,
+    ledger_path: Path, lang: str, faults: str = "",
+) -> tuple[Any, str]:  # fmt: skip
+    """Target ``name`` of the configuration and its label, or the embedded emulator (started on
+    ``stack``, store beside the ledger) when no target is configured and ``name`` is the default
+    ``emulator``; production only with the flag and the MUŚ id typed. Every sending command
+    (submit, run --submit, the go-live operations) chooses here."""
     from cer_loader.errors import ConfigError, UsageError
     from cer_loader.resources import load_toml
-    from cer_loader.submit.client import P1Client
-    from cer_loader.submit.context import call_context
     from cer_loader.submit.targets import load_targets
 
     t = TEXT[lang]
     doc = load_toml(config, "konfiguracja", "configuration") if config else {}
     targets = load_targets(doc, config.parent if config else Path.cwd())
-    with ExitStack() as stack:
-        if name in targets:
-            target = targets[name]
-            label = name
-        elif name == "emulator" and not targets:
-            from cer_loader import emulator
+    if name in targets:
+        target, label = targets[name], name
+    elif name == "emulator" and not targets:
+        from cer_loader import emulator
 
-            store = ledger_path.with_name(f"emulator-{settings.mus_id}.sqlite")
-            handle = stack.enter_context(
-                emulator.start_in_process(store, faults=faults, certs_dir=None)
-            )
-            click.echo(t["embedded"].format(url=handle.url, store=store), err=True)
-            target, label = handle.target, "emulator (embedded)"
-        else:
-            raise ConfigError(
-                t["no_target"].format(name=name), TEXT["en"]["no_target"].format(name=name)
-            )
-        if target.production:
-            if not production:
-                raise UsageError(t["need_flag"], TEXT["en"]["need_flag"])
-            typed = click.prompt(t["confirm"], default="", show_default=False, err=True)
-            if str(typed).strip() != settings.mus_id:
-                raise UsageError(t["not_confirmed"], TEXT["en"]["not_confirmed"])
+        store = ledger_path.with_name(f"emulator-{settings.mus_id}.sqlite")
+        handle = stack.enter_context(
+            emulator.start_in_process(store, faults=faults, certs_dir=None)
+        )
+        click.echo(t["embedded"].format(url=handle.url, store=store), err=True)
+        target, label = handle.target, "emulator (embedded)"
+    else:
+        raise ConfigError(
+            t["no_target"].format(name=name), TEXT["en"]["no_target"].format(name=name)
+        )
+    if target.production:
+        if not production:
+            raise UsageError(t["need_flag"], TEXT["en"]["need_flag"])
+        typed = click.prompt(t["confirm"], default="", show_default=False, err=True)
+        if str(typed).strip() != settings.mus_id:
+            raise UsageError(t["not_confirmed"], TEXT["en"]["not_confirmed"])
+    return target, label
+
+
+@contextmanager
+def open_client(
+    settings: Any, config: Path | None, name: str, production: bool, ledger_path: Path,
+    lang: str, faults: str = "",
+) -> Iterator[tuple[Any, str]]:  # fmt: skip
+    """A ready P1 client for target ``name`` and its label (see :func:`choose_target`)."""
+    from cer_loader.submit.client import P1Client
+    from cer_loader.submit.context import call_context
+
+    with ExitStack() as stack:
+        target, label = choose_target(
+            stack, settings, config, name, production, ledger_path, lang, faults
+        )
         client = stack.enter_context(
             P1Client(target, password=_password(lang), context=call_context(settings))
         )
