@@ -29,9 +29,10 @@ class Rule:
         return self.en if lang == "en" else self.pl
 
     def title(self, lang: str) -> str:
-        """The message without its row-specific parts (``{value}``, ``{other_row}`` → "…"):
-        a heading for a group of findings under this rule."""
-        return self.message(lang).replace("{value}", "…").replace("{other_row}", "…")
+        """The message without its row-specific parts (``{value}``, ``{other_row}``, ``{picked}``
+        → "…"): a heading for a group of findings under this rule."""
+        text = self.message(lang).replace("{value}", "…")
+        return text.replace("{other_row}", "…").replace("{picked}", "…")
 
 
 def load_rules(path: Path) -> dict[str, Rule]:

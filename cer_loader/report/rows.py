@@ -53,7 +53,8 @@ def _masked(issues: pd.DataFrame) -> pd.Series:
 
 
 def messages(issues: pd.DataFrame, rules: Mapping[str, Rule], lang: str) -> pd.Series:
-    """Per issue, the rule's message with {value} (masked) and {other_row} filled in."""
+    """Per issue, the rule's message with {value} (masked) and its second value filled in:
+    {other_row} (the row a duplicate repeats) or {picked} (the phone number picked)."""
     masked = _masked(issues)
     other = issues["other_row"].fillna("").astype(str).replace("", "?")
     out = pd.Series("", index=issues.index, dtype="object")
@@ -63,9 +64,10 @@ def messages(issues: pd.DataFrame, rules: Mapping[str, Rule], lang: str) -> pd.S
         text = pd.Series(parts[0], index=idx)
         for part in parts[1:]:
             text = text + masked[idx] + part
-        if "{other_row}" in template:
-            pieces = text.str.split("{other_row}", n=1, expand=True, regex=False)
-            text = pieces[0] + other[idx] + pieces[1]
+        for slot in ("{other_row}", "{picked}"):  # the issue's second value, by its rule
+            if slot in template:
+                pieces = text.str.split(slot, n=1, expand=True, regex=False)
+                text = pieces[0] + other[idx] + pieces[1]
         out[idx] = text
     return out
 
