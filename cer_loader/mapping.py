@@ -31,7 +31,7 @@ import pyarrow as pa
 import cer_loader.tomlcheck as tc
 from cer_loader.errors import ConfigError, UsageError
 from cer_loader.fields import FIELD_NAMES
-from cer_loader.ingest.headers import fold
+from cer_loader.ingest.headers import fold, looks_like_data, shown
 from cer_loader.ingest.options import ReaderOptions
 from cer_loader.ingest.steward import ENUMS, ORIGIN
 from cer_loader.ingest.table import PROVENANCE, SourceTable
@@ -236,12 +236,15 @@ def resolve_columns(mapping: Mapping, table: SourceTable) -> dict[str, str]:
     if not mapping.columns:
         proposal = propose_columns(table.headers)
         if not proposal:
+            # a file with no header line: its first row is a patient's data, not to be printed
+            data_like = looks_like_data(table.headers)
+            names = ", ".join(shown(h, data_like) for h in table.headers)
             raise UsageError(
                 f"plik {table.path.name}: żadna kolumna nie jest rozpoznana jako pole CeR "
-                f"(nagłówki: {', '.join(table.headers) or 'brak'}); przygotuj plik mapowania: "
+                f"(nagłówki: {names or 'brak'}); przygotuj plik mapowania: "
                 f"cer-loader inspect {table.path} > mapping.toml, popraw go i podaj --mapping",
                 f"file {table.path.name}: no column is recognised as a CeR field "
-                f"(headers: {', '.join(table.headers) or 'none'}); make a mapping file: "
+                f"(headers: {names or 'none'}); make a mapping file: "
                 f"cer-loader inspect {table.path} > mapping.toml, edit it and pass --mapping",
             )
         return proposal

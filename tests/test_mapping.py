@@ -99,6 +99,15 @@ def test_no_recognised_column_stops_with_the_headers_and_inspect() -> None:
     assert "Kol A, Kol B" in info.value.message and "cer-loader inspect" in info.value.message
 
 
+def test_no_recognised_column_of_a_file_without_header_line_prints_no_patient_data() -> None:
+    # the "headers" are the first appointment's cells: a PESEL and a surname
+    with pytest.raises(UsageError) as info:
+        apply_mapping(_table(["44051401359", "Zażółćkowska", "2027-01-12"]), Mapping())
+    said = info.value.message + info.value.message_en
+    assert "44051401359" not in said and "Zażółćkowska" not in said
+    assert "Z***********" in said and "cer-loader inspect" in said
+
+
 def test_no_recognised_column_is_exit_2_on_the_command_line(tmp_path: Path) -> None:
     src = tmp_path / "obce.csv"
     src.write_text("Kol A;Kol B\n1;2\n3;4\n", encoding="utf-8")
