@@ -3,16 +3,16 @@
 Everything here is vectorized Arrow (no pandas: render workers import this module and stay
 small): dates and instants are formatted by Arrow's C++ ``strftime`` (Europe/Warsaw wall time
 from the system time-zone database), the idempotency keys (UUID v5 of
-``"{MUŚ}|{appointment_id}"``) are hashed with one ``hashlib`` call per record and formatted as
-text with numpy on the whole column. :func:`payload_table` works on one batch's columns
-(:data:`RENDER_COLUMNS`, as the pipeline's frame holds them) inside the worker that renders it.
+``"{MUŚ}|{appointment_id}"``) are made column-wise by :mod:`cer_loader.uuid5` (one copied
+SHA-1 state per record, the text by numpy), the same code as the ledger's.
+:func:`payload_table` works on one batch's columns (:data:`RENDER_COLUMNS`, as the pipeline's
+frame holds them) inside the worker that renders it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from cer_loader.uuid5 import uuid5_texts
 
 KEY_NAMESPACE = uuid.UUID("6f1c3b1e-5d0a-4c43-9a38-3c0f3c3b9e10")
 ZONE = "Europe/Warsaw"  # the zone of every appointment time (as cer_loader.normalize reads it)
@@ -34,9 +36,6 @@ RENDER_COLUMNS = [
     "patient_email", "n_email_ok", "notes",
 ]  # fmt: skip
 _VISIT = {"first": "PIERWSZORAZOWA", "continuation": "KONTYNUACJA"}
-_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-# where the 32 hex digits go in the 36 characters of a UUID's text (dashes at 8, 13, 18, 23)
-_DIGIT_AT = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
 
 
 def _text(values: Any) -> pa.Array:
@@ -49,25 +48,12 @@ def _text(values: Any) -> pa.Array:
 
 
 def key_array(mus_id: str, appointment_ids: Any) -> pa.StringArray:
-    """UUID v5 texts, equal to ``str(uuid.uuid5(KEY_NAMESPACE, f"{mus_id}|{id}"))`` for each id.
+    """UUID v5 texts, equal to ``str(uuid.uuid5(KEY_NAMESPACE, f"{mus_id}|{id}"))`` for each id
+    (a missing id counts as ""), made column-wise by :func:`cer_loader.uuid5.uuid5_texts`.
 
     ``appointment_ids``: an Arrow array, a pandas Series or a list."""
-    prefix = KEY_NAMESPACE.bytes + f"{mus_id}|".encode()
     ids = pc.cast(pc.fill_null(_text(appointment_ids), ""), pa.binary()).to_pylist()
-    sha1 = hashlib.sha1
-    digests = b"".join([sha1(prefix + a).digest()[:16] for a in ids])
-    raw = np.frombuffer(digests, dtype=np.uint8).reshape(-1, 16).copy()
-    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x50  # version 5
-    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
-    digits = np.empty((len(raw), 32), dtype=np.uint8)
-    digits[:, 0::2] = _HEX[raw >> 4]
-    digits[:, 1::2] = _HEX[raw & 0x0F]
-    text = np.full((len(raw), 36), ord("-"), dtype=np.uint8)
-    text[:, _DIGIT_AT] = digits
-    offsets = np.arange(0, 36 * (len(raw) + 1), 36, dtype=np.int32)
-    return pa.StringArray.from_buffers(
-        len(raw), pa.py_buffer(offsets), pa.py_buffer(text.tobytes())
-    )
+    return uuid5_texts(KEY_NAMESPACE, f"{mus_id}|", ids)
 
 
 def idempotency_keys(mus_id: str, appointment_ids: Any) -> list[str]:
