@@ -314,8 +314,8 @@ def _render(
         progress("render", done[0], len(new))
 
     return render_batches(
-        frame.loc[new, RENDER_COLUMNS], settings, ids, payload_dir, progress=tick, run_id=run_id
-    )  # only the columns rendering reads: no copy of the wide frame
+        frame[RENDER_COLUMNS], settings, ids, payload_dir, progress=tick, run_id=run_id, rows=new
+    )  # only the columns rendering reads, its rows taken a chunk at a time (no 1M-row copy)
 
 
 def _ledger_path(

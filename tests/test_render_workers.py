@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
+from cer_loader import render
 from cer_loader.catalogues.identifiers import load_identifiers
 from cer_loader.mapping import Mapping, apply_mapping
 from cer_loader.normalize import normalize
@@ -80,3 +81,19 @@ def test_ten_parts_give_the_same_records(frame: pd.DataFrame, tmp_path: Path) ->
         parts += records(render_batches(part, settings(batch_size=25), IDS, tmp_path / f"p{k}"))
     assert len(whole) == 60
     assert parts == whole
+
+
+def test_rows_given_render_as_their_selection(
+    frame: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``rows=`` (the pipeline's accepted rows, taken a chunk at a time) gives the bytes and
+    labels of rendering the selection itself, in the order the rows are given."""
+    monkeypatch.setattr(render, "CHUNK_ROWS", 16)  # 40 rows: three chunks of two batches
+    picked = frame.index[::3].append(frame.index[1::3])[::-1]
+    s = settings(batch_size=8)
+    taken = render_batches(frame.loc[picked], s, IDS, tmp_path / "taken", workers=1)
+    given = render_batches(frame, s, IDS, tmp_path / "given", workers=2, rows=picked)
+    assert len(given) == 5
+    assert contents(given) == contents(taken)
+    assert [p.labels for p in given] == [p.labels for p in taken]
+    assert render_batches(frame, s, IDS, tmp_path / "none", rows=picked[:0]) == []

@@ -90,10 +90,11 @@ def _pending(final: Path) -> Path:
 
 def _jobs(
     f: pd.DataFrame, settings: Settings, ids: IdentifierConfig, ctx: dict[str, Any],
-    use_bulk: bool, out_dir: Path, run_id: str = "",
+    use_bulk: bool, out_dir: Path, run_id: str = "", rows: pd.Index | None = None,
 ) -> Iterator[tuple[Job, pd.Index]]:  # fmt: skip
     size = settings.batch_size
-    count = (len(f) + size - 1) // size
+    total = len(f) if rows is None else len(rows)
+    count = (total + size - 1) // size
     step = size * max(1, CHUNK_ROWS // size)
     # different for different content (the records' idempotency keys, hashed by the worker)
     # and, with the run id, for every run: the same keys rendered again on the same day never
@@ -101,8 +102,9 @@ def _jobs(
     run = f"{run_id}-" if run_id else ""
     prefix = f"{settings.mus_id}-{settings.as_of:%Y%m%d}-{run}"
     known = (ids.oid["pesel"], dict(ids.doc_roots))
-    for start in range(0, len(f), step):
-        chunk = f.iloc[start : start + step]
+    for start in range(0, total, step):
+        # the chunk's rows only: a selection of rows is taken a chunk at a time, never whole
+        chunk = f.iloc[start : start + step] if rows is None else f.loc[rows[start : start + step]]
         # Arrow-backed columns are not copied; the IPC stream of a slice holds only its rows
         table = pa.Table.from_pandas(chunk, columns=RENDER_COLUMNS, preserve_index=False)
         table = table.replace_schema_metadata(None)
@@ -134,6 +136,7 @@ def render_batches(
     method: str | None = None,
     use_bulk: bool = True,
     run_id: str = "",
+    rows: pd.Index | None = None,
 ) -> list[PayloadFile]:
     """Write ``out_dir/zasilInicjalnie_NNNN.xml`` files; return what was written.
 
@@ -145,9 +148,11 @@ def render_batches(
     renderer is tested against). ``run_id`` (the pipeline passes its run's) is part of every
     batch id: ``<MUŚ>-<as of YYYYMMDD>-<run id>-<NNNN>-<12 hex of the keys' SHA-256>``
     (without it the id has no run part and repeats when the same keys are rendered on the
-    same day).
+    same day). ``rows``: the labels of ``f`` to render, in this order (default: all); they are
+    taken from ``f`` a chunk at a time, so a wide frame is never copied for its selection.
     """
-    if f.empty:
+    total = len(f) if rows is None else len(rows)
+    if not total:
         return []
     tools(settings.template_dir, settings.xsd)  # configuration errors surface here, once
     ctx = {
@@ -156,11 +161,11 @@ def render_batches(
         "as_of": settings.as_of.isoformat(),
     }  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
-    count = (len(f) + settings.batch_size - 1) // settings.batch_size
+    count = (total + settings.batch_size - 1) // settings.batch_size
     if workers is None:  # a pool pays off only when there is real work to share
-        workers = (os.cpu_count() or 1) if len(f) >= SMALL_RUN else 1
+        workers = (os.cpu_count() or 1) if total >= SMALL_RUN else 1
     workers = min(workers, 4, count)
-    jobs = _jobs(f, settings, ids, ctx, use_bulk, out_dir, run_id)
+    jobs = _jobs(f, settings, ids, ctx, use_bulk, out_dir, run_id, rows)
     submitted: list[Path] = []  # pending files a job may have written
     written: list[PayloadFile] = []
 
