@@ -70,6 +70,18 @@ def _all_accepted(facts: Facts, op: str) -> tuple[bool, str, str]:
         (f"accepted {acc}, refused {ref}, pending {pen}, unknown {unk}")  # fmt: skip
 
 
+def _initial_load_fix(facts: Facts) -> str:
+    """What completes the initial load from where it stands: batches rendered but not sent (or
+    sent without a clear answer) go with ``submit``; refused records come back through the
+    steward workbook; with nothing journaled, the export is run."""
+    op = "zasilInicjalnie"
+    if _n(facts, op, "PENDING") or _n(facts, op, "UNKNOWN"):
+        return "cer-loader submit DIR"
+    if _n(facts, op, "REFUSED"):
+        return "cer-loader run DIR/report.xlsx --out DIR2 --submit"
+    return "cer-loader run EKSPORT --out DIR --submit"
+
+
 def checklist(facts: Facts, golive: GoLive) -> list[Step]:
     steps = []
     ok, mpl, men = _all_accepted(facts, "zapiszDaneMus")
@@ -92,7 +104,7 @@ def checklist(facts: Facts, golive: GoLive) -> list[Step]:
     steps.append(Step("3-4", "initial-load", DONE if ok else MISSING,
                       "Zasilenie inicjalne kompletne: nic oczekującego, odrzuconego ani niepewnego",
                       "Initial load complete: nothing pending, refused or unknown", mpl, men,
-                      "cer-loader run EKSPORT --out DIR --submit (odrzucone: popraw report.xlsx)"))  # fmt: skip
+                      _initial_load_fix(facts)))  # fmt: skip
     steps.append(_slots_step(facts, golive))
     ready = all(s.state in (DONE, NOT_APPLICABLE) for s in steps)
     act = _n(facts, "aktywujMus", "ACCEPTED")

@@ -91,3 +91,18 @@ def test_terminal_and_html_show_the_same_steps(tmp_path) -> None:  # type: ignor
     html = readiness_html(steps, mus_id="M<b>", as_of=AS_OF, ledger="l.sqlite", lang="pl",
                           template_dir=data_dir("templates"), created="2026-12-01 10:00")  # fmt: skip
     assert html.count("<tr>") == len(steps) + 1 and "M&lt;b&gt;" in html and "✘ brak" in html
+
+
+def test_the_initial_load_fix_follows_where_it_stands() -> None:
+    """Rendered but unsent (or unanswered) batches go with submit; refused records come back
+    through the steward workbook; nothing journaled: run the export."""
+
+    def fix(counts: dict[str, int]) -> str:
+        records = dict(ALL) | {"zasilInicjalnie": counts}
+        facts = Facts("M", AS_OF, records, slots("2027-03-05"), schedules={"G1": (None, None)})
+        return next(s.fix for s in checklist(facts, load_golive()) if s.code == "initial-load")
+
+    assert fix({"ACCEPTED": 9, "PENDING": 1, "REFUSED": 1}) == "cer-loader submit DIR"
+    assert fix({"UNKNOWN": 2}) == "cer-loader submit DIR"
+    assert fix({"ACCEPTED": 9, "REFUSED": 1}).startswith("cer-loader run DIR/report.xlsx ")
+    assert fix({}) == "cer-loader run EKSPORT --out DIR --submit"
