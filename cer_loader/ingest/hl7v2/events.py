@@ -25,10 +25,11 @@ maps are merged in file order, exactly as if merged while folding.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cer_loader.ingest.hl7v2.field_map import FieldPlan, extract
-from cer_loader.ingest.hl7v2.tokens import NULL, Message
+from cer_loader.ingest.hl7v2.tokens import NULL, Got, Message
 
 ACTIONS = {
     "S12": ("new", "booked"),
@@ -180,15 +181,25 @@ class Fold:
         return appt
 
 
-def final_fields(appt: Appointment, plan: FieldPlan) -> dict[str, tuple[str, str, int]]:
-    """``{field: (value, source, message index)}`` merged over the appointment's updates.
+def general(ev: Event, plan: FieldPlan) -> dict[str, Got]:
+    """The field map of one kept message through ``Message`` (any message)."""
+    return extract(Message(ev.text, ev.codec), plan)
+
+
+def final_fields(
+    appt: Appointment,
+    plan: FieldPlan,
+    read: Callable[[Event, FieldPlan], dict[str, Got]] = general,
+) -> dict[str, tuple[str, str, int]]:
+    """``{field: (value, source, message index)}`` merged over the appointment's updates,
+    each message's fields read by ``read`` (``general``, or the reader's fast path).
 
     A later value replaces, an explicit ``""`` clears (``source + ":null"``), an empty field keeps.
     """
     out: dict[str, tuple[str, str, int]] = {}
     for ev in appt.updates:
         index = ev.index
-        for name, (value, source) in extract(Message(ev.text, ev.codec), plan).items():
+        for name, (value, source) in read(ev, plan).items():
             if value == NULL:
                 out[name] = ("", source + ":null", index)
             else:

@@ -11,8 +11,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import Protocol
 
-from cer_loader.ingest.hl7v2.tokens import NULL, Got, Message, plan
+from cer_loader.ingest.hl7v2.tokens import NULL, Got, plan
+
+
+class Values(Protocol):
+    """What start and duration read: ``Message.get`` (or the fast path's ``Plain.get``)."""
+
+    def get(self, name: str, field: int, comp: int = 1) -> str: ...
+
 
 _TS = re.compile(
     r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})?(\d{2})?(?:\.\d*)?)?\s*(?:([+-])(\d{2})(\d{2}))?$"
@@ -112,7 +120,7 @@ def _weak(found: tuple[str, str, datetime | None]) -> bool:
     return found[0] in _RESOURCE_TIMES and found[1][11:16] == "00:00"
 
 
-def start(msg: Message) -> tuple[Got | None, datetime | None]:
+def start(msg: Values) -> tuple[Got | None, datetime | None]:
     """The start (value, source) and its datetime; see the module docstring for the order.
 
     A resource time at exactly midnight is weak evidence (AWS sample): a later source with a
@@ -154,7 +162,7 @@ def start(msg: Message) -> tuple[Got | None, datetime | None]:
     return (text, path + (" (≠" + ",".join(differ) + ")" if differ else "")), when
 
 
-def duration(msg: Message, begin: datetime | None) -> Got | None:
+def duration(msg: Values, begin: datetime | None) -> Got | None:
     """Whole minutes (value, source): end minus ``begin``, else quantity + units."""
     get = msg.get
     if begin:
