@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from cer_loader.ingest.hl7v2 import read_hl7
 from cer_loader.ingest.hl7v2.events import header
 from cer_loader.ingest.hl7v2.fast import fast_extract, fast_header, plain
+from cer_loader.ingest.hl7v2.fast_tokens import plain_header
 from cer_loader.ingest.hl7v2.field_map import FieldPlan, compile_paths, extract
 from cer_loader.ingest.hl7v2.tokens import Message
 
@@ -96,7 +97,7 @@ def dump(draw: st.DrawFn) -> bytes:
     return b"".join(out)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=dump(), paths=st.booleans(), book=st.booleans())
 def test_fast_read_is_the_general_read(
     tmp_path_factory: pytest.TempPathFactory, data: bytes, paths: bool, book: bool
@@ -115,7 +116,7 @@ def test_fast_read_is_the_general_read(
     assert (fast.skipped_rows, fast.total_records) == (slow.skipped_rows, slow.total_records)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(msg=message(simple=True), paths=st.booleans())
 def test_fast_message_is_the_general_message(msg: tuple[str, str], paths: bool) -> None:
     text = msg[0]
@@ -135,3 +136,14 @@ def test_fast_path_declines_what_it_cannot_read() -> None:
     assert plain(base + "\rAIS|1\rAIS|2") is None  # a repeated segment
     assert plain(base.replace("^~\\&", "^~\\&#")) is None  # v2.7 truncation character
     assert plain(base.translate(str.maketrans("|^", "#*"))) is None  # custom delimiters
+    assert plain_header(base + "\rAIS|1\rAIS|2") is not None  # the fold reads the header only
+
+
+@settings(max_examples=200, deadline=None)
+@given(msg=message())
+def test_fast_header_is_the_general_header(msg: tuple[str, str]) -> None:
+    quick = plain_header(msg[0])
+    if quick is not None:
+        general = Message(msg[0])
+        assert quick[1] == general.segments  # the duplicate digest hashes these
+        assert fast_header(quick[0], 3) == header(general, 3)

@@ -39,7 +39,8 @@ from cer_loader.ingest.hl7v2.events import (
     header,
     reason,
 )
-from cer_loader.ingest.hl7v2.fast import fast_header, fields_of, plain
+from cer_loader.ingest.hl7v2.fast import fast_header, fields_of
+from cer_loader.ingest.hl7v2.fast_tokens import plain_header
 from cer_loader.ingest.hl7v2.field_map import FieldPlan, compile_paths
 from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
 from cer_loader.ingest.hl7v2.tokens import Message
@@ -235,10 +236,10 @@ def _fold(
             note(HL7_CHARSET_REFUSED, index, label=dec.label)
             continue
         try:
-            quick = plain(dec.text) if fast else None
+            quick = plain_header(dec.text) if fast else None
             if quick is not None:
-                ev = fast_header(quick, index)
-                digest = hash(tuple(quick.segments[1:])) if ev.control_id else 0
+                ev = fast_header(quick[0], index)
+                digest = hash(tuple(quick[1][1:])) if ev.control_id else 0
             else:
                 msg = Message(dec.text, dec.codec)
                 ev = header(msg, index)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cer_loader.ingest.hl7v2.tokens import NULL
 
-__all__ = ["Plain", "plain", "get", "leaf", "at", "reps"]
+__all__ = ["Plain", "plain", "plain_header", "get", "leaf", "at", "reps"]
 
 _STANDARD = "MSH|^~\\&|"
 _NONE: tuple[str, ...] = ()
@@ -84,3 +84,21 @@ def at(cs: list[str], n: int) -> str:
 def reps(got: list[str] | tuple[str, ...], field: int) -> list[str]:
     raw = got[field] if field < len(got) else ""
     return [] if not raw or raw == NULL else raw.split("~")
+
+
+def plain_header(text: str) -> tuple[Plain, list[str]] | None:
+    """What the fold reads of a message in the fast domain, repeated segments allowed (the
+    header reads the first SCH / ARQ only): ``Plain`` with MSH, SCH and ARQ split, and the
+    segments (for the duplicate digest); ``None`` outside the domain."""
+    if not text.startswith(_STANDARD) or text.find("\\", 9) >= 0 or "\n" in text:
+        return None
+    segs = [p for p in text.split("\r") if p and not p.isspace()]
+    msh = segs[0].split("|")
+    msh.insert(1, "|")
+    split = {"MSH": msh}
+    for name in ("\rSCH", "\rARQ"):
+        i = text.find(name)
+        if i >= 0:
+            j = text.find("\r", i + 1)
+            split[name[1:]] = text[i + 1 : j if j >= 0 else len(text)].split("|")
+    return Plain(segs, split), segs
