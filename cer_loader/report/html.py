@@ -21,6 +21,7 @@ from cer_loader.files import Outputs, write_private
 from cer_loader.report.console import count
 from cer_loader.report.not_loaded import reason_text
 from cer_loader.report.rows import issue_table
+from cer_loader.report.view import ReportView
 from cer_loader.report.workbook_meta import rule_title
 from cer_loader.resources import data_dir
 
@@ -41,14 +42,16 @@ def _bars(counts: dict[str, int]) -> list[dict[str, Any]]:
     ]
 
 
-def _examples(result: RunResult, summary: Mapping[str, Any], lang: str) -> list[dict[str, str]]:
+def _examples(
+    result: RunResult, summary: Mapping[str, Any], lang: str, view: ReportView | None
+) -> list[dict[str, str]]:
     """For each of the top rules: its description and one masked example."""
     top = list(summary.get("rejections_by_rule", {}).items())[:TOP_RULES]
     errors = result.errors
     errors = errors[errors["rule"].isin([code for code, _ in top])]
     # one example per rule is enough: the first issue of each (cheap on 1M rows)
     errors = errors.loc[~errors["rule"].duplicated()]
-    table = issue_table(errors, result.frame, result.tables, result.rules, lang)
+    table = issue_table(errors, result.frame, result.tables, result.rules, lang, view)
     out = []
     for code, n in top:
         rows = table[table["rule"] == code]
@@ -93,8 +96,9 @@ def _hl7(summary: Mapping[str, Any], lang: str) -> dict[str, Any] | None:
 
 
 def render_html(
-    result: RunResult, summary: Mapping[str, Any], clock: Callable[[], dt.datetime] | None = None
-) -> str:
+    result: RunResult, summary: Mapping[str, Any], clock: Callable[[], dt.datetime] | None = None,
+    view: ReportView | None = None,
+) -> str:  # fmt: skip
     lang = "en" if result.settings.lang == "en" else "pl"
     env = _environment(getattr(result.settings, "template_dir", None), lang)
     counts = summary.get("rejections_by_rule", {})
@@ -111,7 +115,7 @@ def render_html(
             "label": LABEL_WIDTH,
             "bar": BAR_HEIGHT,
         },  # fmt: skip
-        examples=_examples(result, summary, lang),
+        examples=_examples(result, summary, lang, view),
         more_rules=max(len(counts) - TOP_RULES, 0),
         more_rows=sum(list(counts.values())[TOP_RULES:]),
         hl7=_hl7(summary, lang),
@@ -127,9 +131,10 @@ def _local_now() -> dt.datetime:
 def write_html_report(
     path: Path, result: RunResult, summary: Mapping[str, Any], *,
     clock: Callable[[], dt.datetime] | None = None, outputs: Outputs | None = None,
+    view: ReportView | None = None,
 ) -> None:  # fmt: skip
     """Write ``report.html`` (mode 0600: it names files and rules, no personal data unmasked)."""
-    data = render_html(result, summary, clock).encode("utf-8")
+    data = render_html(result, summary, clock, view).encode("utf-8")
     if outputs is None:
         write_private(path, data)
     else:

@@ -78,23 +78,26 @@ class Origins:
         return [h for h in self.headers if h in found]
 
 
-def origins_of(result: RunResult, mapping: Mapping) -> Origins:
-    """Origins of every row of ``result``; a steward table contributes the origins it recorded."""
-    frame = result.frame
+def origins_of(result: RunResult, mapping: Mapping, frame: pd.DataFrame | None = None) -> Origins:
+    """Origins of every row of ``result`` (or of the rows of ``frame``, a part of the run's frame
+    holding its ``_table`` and ``_local`` columns); a steward table contributes the origins it
+    recorded. The files (``items``) and ``headers`` are the run's whatever the rows."""
+    frame = result.frame if frame is None else frame
     items: list[dict[str, Any]] = []
     headers: list[str] = []
     values: dict[str, dict[str, str]] = {}
     idx, files, rows, refs = [], [], [], []
     for t, table in enumerate(result.tables):
         headers += [c for c in table.frame.columns if not c.startswith("_") and c not in headers]
-        sel = frame[frame["_table"] == t]
-        src = table.frame.loc[sel["_local"].to_numpy()]
-        if table.kind == "steward":
+        sel = frame[frame[TABLE] == t]
+        steward = table.kind == "steward"
+        cols = (ORIG_FILE, ORIG_ROW, ORIG_REF) if steward else (SOURCE_FILE, SOURCE_ROW, SOURCE_REF)
+        src = table.frame.loc[sel[LOCAL].to_numpy(), [*((ORIGIN,) if steward else ()), *cols]]
+        if steward:
             base = len(items)
             items += table.details["origins"]
             values.update(table.details.get("values", {}))
             idx.append(pd.Series(src[ORIGIN].to_numpy() + base, index=sel.index))
-            cols = (ORIG_FILE, ORIG_ROW, ORIG_REF)
         else:
             if table.canonical:
                 columns = {n: n for n in FIELD_NAMES if n in table.frame.columns}
@@ -103,7 +106,6 @@ def origins_of(result: RunResult, mapping: Mapping) -> Origins:
             items.append({"path": str(table.path), "sha256": table.sha256, "kind": table.kind,
                           "columns": columns})  # fmt: skip
             idx.append(pd.Series(len(items) - 1, index=sel.index))
-            cols = (SOURCE_FILE, SOURCE_ROW, SOURCE_REF)
         files.append(pd.Series(src[cols[0]].astype("str").to_numpy(), index=sel.index))
         rows.append(pd.Series(src[cols[1]].astype("str").to_numpy(), index=sel.index))
         refs.append(pd.Series(src[cols[2]].astype("str").to_numpy(), index=sel.index))

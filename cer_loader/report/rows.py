@@ -19,10 +19,9 @@ import pandas as pd
 from cer_loader.catalogues.rules import Rule
 from cer_loader.files import Outputs, open_private, write_private
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_REF, SOURCE_ROW, SourceTable
-from cer_loader.report.masking import mask_for_field
 from cer_loader.report.origins import LOCAL, TABLE, original_columns
-from cer_loader.sanitize import csv_frame, mask_personal
-from cer_loader.validate import DERIVED
+from cer_loader.report.view import ReportView, fill_messages, shown_values
+from cer_loader.sanitize import csv_frame
 
 HL7_SOURCES = "_hl7_sources"
 FIXED = [
@@ -39,37 +38,9 @@ __all__ = ["FIXED", "LOCAL", "TABLE", "issue_table", "messages", "write_csv", "w
            "write_summary"]  # fmt: skip
 
 
-def _masked(issues: pd.DataFrame) -> pd.Series:
-    """Values as shown in reports: masked when their field identifies a person (derived values
-    are not), and whatever their field, any PESEL-like number, phone or e-mail inside them (a
-    row the reader set aside names a source header, not a field; the id is left readable)."""
-    derived = issues["rule"].isin(list(DERIVED))
-    fields = issues["field"].where(~derived, "")
-    out = mask_for_field(issues["value"], fields)
-    scan = (issues["field"] != "appointment_id").to_numpy()
-    if scan.any():
-        out[scan] = mask_personal(out[scan])
-    return out
-
-
 def messages(issues: pd.DataFrame, rules: Mapping[str, Rule], lang: str) -> pd.Series:
-    """Per issue, the rule's message with {value} (masked) and its second value filled in:
-    {other_row} (the row a duplicate repeats) or {picked} (the phone number picked)."""
-    masked = _masked(issues)
-    other = issues["other_row"].fillna("").astype(str).replace("", "?")
-    out = pd.Series("", index=issues.index, dtype="object")
-    for code, idx in issues.groupby("rule").groups.items():
-        template = rules[str(code)].message(lang)
-        parts = template.split("{value}")
-        text = pd.Series(parts[0], index=idx)
-        for part in parts[1:]:
-            text = text + masked[idx] + part
-        for slot in ("{other_row}", "{picked}"):  # the issue's second value, by its rule
-            if slot in template:
-                pieces = text.str.split(slot, n=1, expand=True, regex=False)
-                text = pieces[0] + other[idx] + pieces[1]
-        out[idx] = text
-    return out
+    """Per issue, the rule's message with {value} (masked) and its second value filled in."""
+    return fill_messages(issues, shown_values(issues), rules, lang)
 
 
 def issue_table(
@@ -78,10 +49,18 @@ def issue_table(
     tables: Sequence[SourceTable],
     rules: Mapping[str, Rule],
     lang: str,
+    view: ReportView | None = None,
 ) -> pd.DataFrame:
-    """The report rows for ``issues``: fixed columns then every source file's original columns."""
+    """The report rows for ``issues``: fixed columns then every source file's original columns.
+    With ``view`` (the run's :class:`ReportView`), its taken rows, values and messages."""
     if issues.empty:
         return pd.DataFrame(columns=FIXED)
+    if view is not None:
+        frame = view.frame
+        shown, texts = view.shown(issues)
+    else:
+        shown = shown_values(issues)
+        texts = fill_messages(issues, shown, rules, lang)
     rows = issues["row"]
     out = pd.DataFrame(
         {
@@ -91,8 +70,8 @@ def issue_table(
             "appointment_id": frame.loc[rows, "appointment_id"].to_numpy(),
             "rule": issues["rule"].to_numpy(),
             "field": issues["field"].to_numpy(),
-            "value": _masked(issues).to_numpy(),
-            "message": messages(issues, rules, lang).to_numpy(),
+            "value": shown.to_numpy(),
+            "message": texts.to_numpy(),
         }
     )
     # HL7: which segment/field each value came from (TQ1-7, PID-3[2], ...), for IT staff

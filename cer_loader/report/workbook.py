@@ -38,7 +38,7 @@ from cer_loader.ingest.steward import (  # fmt: skip
 )
 from cer_loader.mapping import Mapping, enum_choices
 from cer_loader.report.origins import Origins, original_columns, origins_of
-from cer_loader.report.rows import messages
+from cer_loader.report.view import ReportView, report_view
 from cer_loader.report.workbook_meta import (
     MAX_CELL,
     cell_text,
@@ -107,19 +107,19 @@ def _fault_headers(
 
 
 def _rows_for(
-    issues: pd.DataFrame, result: RunResult, origins: Origins, headers: list[str], lang: str
+    issues: pd.DataFrame, view: ReportView, origins: Origins, headers: list[str], lang: str
 ) -> tuple[list[Any], dict[Any, list[str]], dict[Any, list[str]], dict[Any, dict[str, list[str]]]]:
     """Labels in input order, rule codes and messages per label, fault messages per cell
     (per label: header → messages)."""
     if issues.empty:
         return [], {}, {}, {}
-    msgs = messages(issues, result.rules, lang)
+    msgs = view.shown(issues)[1]
     rules: dict[Any, list[str]] = defaultdict(list)
     texts: dict[Any, list[str]] = defaultdict(list)
     faults: dict[Any, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     present = set(headers)
     en = lang == "en"
-    frame = result.frame
+    frame = view.frame
     pesel = frame["patient_pesel"] if "patient_pesel" in frame.columns else None
     rows = issues["row"].tolist()
     origin_of = origins.index.reindex(pd.Index(rows).unique()).astype("int64").to_dict()
@@ -142,7 +142,7 @@ def _rows_for(
             hit = cells[key] = _fault_headers(code, field, columns, present, has_pesel)
         for h in hit:
             faults[row][h].append(text)
-    index = result.frame.index
+    index = frame.index
     labels = index[index.isin(list(rules))].tolist()  # input order, without a loop over every row
     return labels, rules, texts, faults
 
@@ -197,15 +197,15 @@ def _cut(texts: list[str]) -> list[str]:
 
 
 def _write_issue_sheet(
-    wb: Workbook, name: str, result: RunResult, issues: pd.DataFrame, origins: Origins,
-    mapping: Mapping, lang: str, severity: str,
+    wb: Workbook, name: str, result: RunResult, view: ReportView, issues: pd.DataFrame,
+    origins: Origins, mapping: Mapping, lang: str, severity: str,
 ) -> int:  # fmt: skip
     headers = origins.headers
-    labels, rules, texts, faults = _rows_for(issues, result, origins, headers, lang)
-    values = original_columns(result.frame, result.tables, labels).reindex(columns=headers)
+    labels, rules, texts, faults = _rows_for(issues, view, origins, headers, lang)
+    values = original_columns(view.frame, result.tables, labels).reindex(columns=headers)
     columns = [clean_column(values[h].fillna("").astype("str").tolist()) for h in headers]
     prov = [clean_column(p) for p in origins.provenance(labels)]
-    ids = result.frame.loc[labels, "appointment_id"].astype("str").tolist() if labels else []
+    ids = view.frame.loc[labels, "appointment_id"].astype("str").tolist() if labels else []
     ids = clean_column(ids)
     msg = [cell_text("\n".join(dict.fromkeys(texts[label]))) for label in labels]
     codes = ["; ".join(rules[label]) for label in labels]
@@ -296,26 +296,27 @@ def write_steward_workbook(
     *,
     clock: Clock = utc_now,
     outputs: Outputs | None = None,
+    view: ReportView | None = None,
 ) -> None:
     """Write the steward's workbook for ``result`` to ``path`` (mode 0600; with ``outputs``
-    staged there, else renamed into place at once)."""
+    staged there, else renamed into place at once); ``view``: the rows the reports share."""
     from xlsxwriter import Workbook
 
     own = outputs is None
     out = Outputs() if outputs is None else outputs
     tmp = out.reserve(path)
     lang = result.settings.lang
-    origins = origins_of(result, mapping)
+    view = report_view(result) if view is None else view
+    origins = origins_of(result, mapping, view.frame)
     merged = Mapping(values={**origins.values, **mapping.values})
     created = clock()
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                "strings_to_urls": False}  # fmt: skip
     try:
         wb = Workbook(str(tmp), options)
-        _write_issue_sheet(wb, FIX_SHEET, result, result.errors, origins, merged, lang, "error")
-        _write_issue_sheet(
-            wb, WARN_SHEET, result, result.warnings, origins, merged, lang, "warning"
-        )
+        for sheet, issues, severity in ((FIX_SHEET, result.errors, "error"),
+                                        (WARN_SHEET, result.warnings, "warning")):  # fmt: skip
+            _write_issue_sheet(wb, sheet, result, view, issues, origins, merged, lang, severity)
         write_summary_sheet(wb, SUMMARY_SHEET, result, summary, created)
         write_meta_sheet(wb, META_SHEET, result, origins, merged, created)
         wb.close()

@@ -21,6 +21,7 @@ from cer_loader.report.html import write_html_report
 from cer_loader.report.not_loaded import not_loaded_table, write_not_loaded
 from cer_loader.report.recipe import sha256_of
 from cer_loader.report.rows import issue_table, summary_bytes, write_issue_csv
+from cer_loader.report.view import report_view
 from cer_loader.report.workbook import utc_now, write_steward_workbook
 
 if TYPE_CHECKING:
@@ -41,26 +42,24 @@ def write_reports(
 ) -> list[Path]:
     """Write every report of ``result`` into ``out_dir``; the paths written, in rename order.
     ``step(rows)`` is told after each file how many rows it held (progress)."""
-    frame, tables, rules = result.frame, result.tables, result.rules
+    tables, rules = result.tables, result.rules
     lang = result.settings.lang
+    view = report_view(result)  # the rows with an issue, taken once for every report
     with Outputs() as out:
-        write_issue_csv(
-            out_dir / "rejected.csv", issue_table(result.errors, frame, tables, rules, lang), out
-        )
-        step(len(result.errors))
-        write_issue_csv(
-            out_dir / "warnings.csv", issue_table(result.warnings, frame, tables, rules, lang), out
-        )
-        step(len(result.warnings))
+        for name, issues in (("rejected.csv", result.errors), ("warnings.csv", result.warnings)):
+            table = issue_table(issues, view.frame, tables, rules, lang, view)
+            write_issue_csv(out_dir / name, table, out)
+            step(len(issues))
         if any(t.not_loaded is not None for t in tables):
             write_not_loaded(out_dir / "not_loaded.csv", not_loaded_table(tables, lang), out)
         write_steward_workbook(out_dir / "report.xlsx", result, summary, mapping, clock=clock,
-                               outputs=out)  # fmt: skip
+                               outputs=out, view=view)  # fmt: skip
         step(len(result.issues))
         book = out.staged(out_dir / "report.xlsx")
         if book is not None:
             summary = {**summary, "reports": {"report.xlsx": {"sha256": sha256_of(book)}}}
-        write_html_report(out_dir / "report.html", result, summary, clock=clock, outputs=out)
+        write_html_report(out_dir / "report.html", result, summary, clock=clock, outputs=out,
+                          view=view)  # fmt: skip
         step(1)
         out.write(out_dir / "summary.json", summary_bytes(summary))
         step(1)
