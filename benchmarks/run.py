@@ -32,29 +32,36 @@ import psutil
 HERE = Path(__file__).resolve().parent
 
 
-def tree_rss(proc: psutil.Process) -> int:
-    total = 0
+def tree_memory(proc: psutil.Process) -> tuple[int, int]:
+    """RSS and PSS of ``proc`` and all its descendants, summed. RSS counts a page shared by
+    several processes (the forkserver's preloaded modules in every render worker) in each of
+    them; PSS splits it between them, so its sum is the memory the tree really holds."""
+    rss = pss = 0
     for p in [proc, *proc.children(recursive=True)]:
         try:
-            total += p.memory_info().rss
+            full = p.memory_full_info()
         except psutil.Error:
-            pass
-    return total
+            continue
+        rss += full.rss
+        pss += getattr(full, "pss", full.rss)
+    return rss, pss
 
 
-def measured(cmd: list[str]) -> tuple[dict[str, Any], float, int]:
-    """Run ``cmd``; its JSON output line, wall seconds and peak RSS of its process tree."""
+def measured(cmd: list[str]) -> tuple[dict[str, Any], float, int, int]:
+    """Run ``cmd``; its JSON output line, wall seconds and the peak RSS and PSS of its process
+    tree (each summed over the tree, sampled every 50 ms)."""
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     proc = psutil.Process(child.pid)
-    peak = [0]
+    peak = [0, 0]
 
     def sample() -> None:
         while child.poll() is None:
             try:
-                peak[0] = max(peak[0], tree_rss(proc))
+                rss, pss = tree_memory(proc)
             except psutil.Error:
                 break
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             time.sleep(0.05)
 
     watcher = threading.Thread(target=sample, daemon=True)
@@ -64,7 +71,7 @@ def measured(cmd: list[str]) -> tuple[dict[str, Any], float, int]:
     watcher.join()
     if child.returncode not in (0, 1):
         raise SystemExit(f"{cmd} failed with {child.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), wall, peak[0]
+    return json.loads(out.strip().splitlines()[-1]), wall, peak[0], peak[1]
 
 
 def frictionless_rows_per_s(data: Path, rows: int) -> tuple[float, int, float]:
@@ -100,11 +107,11 @@ def bench(rows: int, tmp: Path, workers: int | None, friction: bool) -> dict[str
     generated = time.perf_counter() - t0
     base = [sys.executable, str(HERE / "stages.py"), str(w.data), str(w.mapping), str(w.config)]
     extra = ["--workers", str(workers)] if workers else []
-    run, wall, rss = measured([*base, str(tmp / f"out_{rows}"), *extra])
-    val, val_wall, val_rss = measured([*base, str(tmp / f"val_{rows}"), "--validate-only"])
+    run, wall, rss, pss = measured([*base, str(tmp / f"out_{rows}"), *extra])
+    val, val_wall, val_rss, _ = measured([*base, str(tmp / f"val_{rows}"), "--validate-only"])
     row: dict[str, Any] = {
         "rows": rows, "MB": w.data.stat().st_size / 1e6, "generate": generated,
-        "times": run["times"], "wall": wall, "rss": rss, "rejected": run["rejected"],
+        "times": run["times"], "wall": wall, "rss": rss, "pss": pss, "rejected": run["rejected"],
         "balance": run["balance"], "validate_wall": val["times"]["whole run"],
         "validate_rss": val_rss, "validate_cpu": val.get("cpu"),
     }  # fmt: skip
@@ -130,6 +137,10 @@ def table(results: list[dict[str, Any]]) -> str:
     line("**whole run** (in-process)", [f"**{r['times']['whole run']:.1f} s** ({r['rows'] / r['times']['whole run']:,.0f} rows/s)" for r in results])  # fmt: skip
     line("whole run, wall incl. start-up", [f"{r['wall']:.1f} s" for r in results])
     line("**peak RSS, all processes**", [f"**{r['rss'] / 2**30:.2f} GB**" for r in results])
+    line(
+        "peak PSS, all processes (shared pages once)",
+        [f"{r['pss'] / 2**30:.2f} GB" for r in results],
+    )
     line("steward workbook", [f"{r['rejected']:,} rows, {r['rejected'] / max(r['times'].get('workbook', 0), 1e-9):,.0f} rows/s" for r in results])  # fmt: skip
     line("validation alone (no outputs)", [f"{r['validate_wall']:.1f} s ({r['rows'] / r['validate_wall']:,.0f} rows/s), {r['validate_rss'] / 2**30:.2f} GB" for r in results])  # fmt: skip
     if "frictionless" in results[0]:
