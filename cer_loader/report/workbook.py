@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from cer_loader.files import Outputs
@@ -45,8 +46,8 @@ from cer_loader.report.workbook_meta import (
     write_meta_sheet,
     write_summary_sheet,
 )
-from cer_loader.report.workbook_rows import Column, write_rows
-from cer_loader.sanitize import clean_column, has_formula_prefix
+from cer_loader.report.workbook_rows import Column, FastWorkbook, FastWorksheet, write_rows
+from cer_loader.sanitize import clean, clean_column, has_formula_prefix
 
 if TYPE_CHECKING:
     from xlsxwriter.workbook import Format, Workbook
@@ -158,6 +159,18 @@ def _height(text: str) -> float:
     return float(min(max(lines, 1) * LINE_HEIGHT, MAX_HEIGHT))
 
 
+def _heights(texts: list[str]) -> list[float]:
+    """:func:`_height` of every text: one line's at once for all (most messages are one line)."""
+    per_line = int(MESSAGE_WIDTH * 1.15)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    lines = np.maximum(1, -(-lengths // per_line))
+    heights = np.minimum(lines * LINE_HEIGHT, MAX_HEIGHT).astype(float).tolist()
+    for i, text in enumerate(texts):
+        if "\n" in text:
+            heights[i] = _height(text)
+    return heights
+
+
 class _Formats:
     """The cell formats of an issue sheet, each also with Excel's quote prefix."""
 
@@ -191,9 +204,16 @@ class _Formats:
 
 def _cut(texts: list[str]) -> list[str]:
     """Texts cut to what a cell holds (a copy only when one is longer)."""
-    if all(len(t) <= MAX_CELL for t in texts):
+    if max(map(len, texts), default=0) <= MAX_CELL:
         return texts
     return [t[:MAX_CELL] for t in texts]
+
+
+def _clean(texts: list[str]) -> list[str]:
+    """:func:`cer_loader.sanitize.clean_column` for texts: one scan of the joined column, a
+    per-text pass only when it holds a character a workbook cannot carry."""
+    joined = "\n".join(texts)  # LF is no such character
+    return texts if clean(joined) == joined else [clean(t) for t in texts]
 
 
 def _write_issue_sheet(
@@ -203,17 +223,17 @@ def _write_issue_sheet(
     headers = origins.headers
     labels, rules, texts, faults = _rows_for(issues, view, origins, headers, lang)
     values = original_columns(view.frame, result.tables, labels).reindex(columns=headers)
-    columns = [clean_column(values[h].fillna("").astype("str").tolist()) for h in headers]
+    columns = [_clean(values[h].fillna("").astype("str").tolist()) for h in headers]
     prov = [clean_column(p) for p in origins.provenance(labels)]
     ids = view.frame.loc[labels, "appointment_id"].astype("str").tolist() if labels else []
     ids = clean_column(ids)
-    msg = [cell_text("\n".join(dict.fromkeys(texts[label]))) for label in labels]
+    msg = _cut(_clean(["\n".join(dict.fromkeys(texts[label])) for label in labels]))
     codes = ["; ".join(rules[label]) for label in labels]
     tail = [*prov, ids]
     lead_n, n = len(LEAD), len(labels)
     width = lead_n + len(headers) + len(TAIL)
     f = _Formats(wb, severity)
-    ws: Worksheet = wb.add_worksheet(name)
+    ws: Worksheet = wb.add_worksheet(name, worksheet_class=FastWorksheet)
     # columns: sized to their content, text format for cells a steward adds later too
     ws.set_column(0, 0, MESSAGE_WIDTH, f.get("message", ""))
     ws.set_column(1, 1, _width(codes, COL_RULES, 12), f.get("text", ""))
@@ -250,7 +270,7 @@ def _write_issue_sheet(
         *(Column(_cut(c), *f.pair("text")) for c in columns),
         *(Column(_cut(t), *f.pair("prov")) for t in tail),
     ]
-    write_rows(ws, 1, cells, [_height(m) for m in msg], marks, f.pair("mark"))
+    write_rows(ws, 1, cells, _heights(msg), marks, f.pair("mark"))
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, n, width - 1)
     if n:
@@ -300,8 +320,6 @@ def write_steward_workbook(
 ) -> None:
     """Write the steward's workbook for ``result`` to ``path`` (mode 0600; with ``outputs``
     staged there, else renamed into place at once); ``view``: the rows the reports share."""
-    from xlsxwriter import Workbook
-
     own = outputs is None
     out = Outputs() if outputs is None else outputs
     tmp = out.reserve(path)
@@ -313,7 +331,7 @@ def write_steward_workbook(
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                "strings_to_urls": False}  # fmt: skip
     try:
-        wb = Workbook(str(tmp), options)
+        wb = FastWorkbook(str(tmp), options)
         for sheet, issues, severity in ((FIX_SHEET, result.errors, "error"),
                                         (WARN_SHEET, result.warnings, "warning")):  # fmt: skip
             _write_issue_sheet(wb, sheet, result, view, issues, origins, merged, lang, severity)

@@ -12,15 +12,26 @@ any other, where xlsxwriter copies it raw into the sheet (a cell could forge a f
 This leans on xlsxwriter's constant-memory internals (``_write_single_row``, ``fh``,
 ``previous_row``, ``_check_dimensions``); :func:`supported` checks they are there, and
 pyproject pins the major version.
+
+:class:`FastWorkbook` zips the parts at zlib's level 1 where xlsxwriter uses the default 6: the
+sheet of 100k rows is ~145 MB of XML, which level 6 deflates in ~2.4 CPU seconds and level 1 in
+~0.7 (the file grows by about a quarter; every part unzips to the same bytes).
+:class:`FastWorksheet` copies the streamed rows into the sheet's XML as bytes, where
+xlsxwriter decodes and encodes them again in 64 KB pieces.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import xlsxwriter.workbook
+import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
 if TYPE_CHECKING:
@@ -36,6 +47,48 @@ _EDGE = frozenset(FORMULA_START) | _WHITE
 BLOCK = 5_000  # rows joined and written at once
 _UTF16_HALF = 32_767 // 2  # shorter strings cannot pass Excel's limit of UTF-16 units
 _INTERNALS = ("_write_single_row", "_check_dimensions", "fh", "previous_row", "table")
+
+
+ZIP_LEVEL = 1
+
+
+class _FastZip(zipfile.ZipFile):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("compresslevel", ZIP_LEVEL)
+        super().__init__(*args, **kwargs)
+
+
+class FastWorkbook(xlsxwriter.workbook.Workbook):
+    """xlsxwriter's workbook, its parts deflated at :data:`ZIP_LEVEL` when it is closed.
+
+    xlsxwriter opens its ``ZipFile`` without a level; the module's name is pointed at a
+    subclass that sets one while this workbook is stored, and put back at once."""
+
+    def _store_workbook(self) -> None:
+        module = xlsxwriter.workbook
+        saved = module.ZipFile
+        module.ZipFile = _FastZip
+        try:
+            super()._store_workbook()
+        finally:
+            module.ZipFile = saved
+
+
+class FastWorksheet(xlsxwriter.worksheet.Worksheet):
+    """A constant-memory worksheet whose streamed rows reach the sheet's XML as bytes."""
+
+    def _write_optimized_sheet_data(self) -> None:
+        fh, rows = self.fh, self.row_data_fh
+        if self.dim_rowmin is None or rows is None or not hasattr(fh, "buffer"):
+            super()._write_optimized_sheet_data()
+            return
+        self._xml_start_tag("sheetData")
+        rows.close()
+        fh.flush()
+        with open(self.row_data_filename, "rb") as src:
+            shutil.copyfileobj(src, fh.buffer, 1 << 20)
+        os.unlink(self.row_data_filename)
+        self._xml_end_tag("sheetData")
 
 
 @dataclass(frozen=True)
