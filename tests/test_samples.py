@@ -89,3 +89,17 @@ def test_hl7_sample_sends_practitioners_as_typed_npwz_and_dtm_request_dates(
     iso = [f"{d[6:]}-{d[3:5]}-{d[:2]}" if d else "" for d in csv["Data zgłoszenia"]]
     assert hl7["request_date"].tolist() == iso
     assert all(s.count("AIP-3 (#1, NPWZ)") == 1 for s in hl7["_hl7_sources"])
+
+
+def test_one_name_in_two_formats_keeps_the_first_mapping(tmp_path: Path) -> None:
+    """``wizyty.csv`` then ``wizyty.hl7``: the second would replace the CSV's mapping under it;
+    it is refused before anything is written, and the same format again just regenerates."""
+    first = write_sample(tmp_path / "wizyty.csv", "csv", 20)
+    kept = first.mapping.read_bytes()
+    res = CliRunner().invoke(
+        cli, ["sample", "--rows", "20", "--format", "hl7", "--out", str(tmp_path / "wizyty.hl7")]
+    )
+    assert res.exit_code == 2
+    assert "wizyty.mapping.toml istnieje" in res.output
+    assert first.mapping.read_bytes() == kept and not (tmp_path / "wizyty.hl7").exists()
+    assert write_sample(tmp_path / "wizyty.csv", "csv", 30).mapping.read_bytes() == kept

@@ -153,13 +153,20 @@ def write_sample(out: Path, fmt: str, rows: int, defects: float = 0.01, seed: in
             f"arkusz mieści najwyżej {XLSX_MAX_ROWS} wierszy",
             f"a sheet holds at most {XLSX_MAX_ROWS} rows",
         )
+    stem = out.with_suffix("")
+    mapping, config = Path(f"{stem}.mapping.toml"), Path(f"{stem}.cer-loader.toml")
+    text = _mapping(fmt)
+    if mapping.is_file() and mapping.read_text(encoding="utf-8", errors="replace") != text:
+        # the same name in another format: its mapping would be replaced under its export
+        raise UsageError(
+            f"{mapping} istnieje i należy do pliku innego formatu: podaj inną nazwę (--out)",
+            f"{mapping} exists and belongs to a file of another format: choose another name (--out)",
+        )
     cols = generate(rows, seed, defects)
     out.parent.mkdir(parents=True, exist_ok=True)
     {"csv": _csv, "xlsx": _xlsx, "hl7": _hl7}[fmt](cols, out)
     out.chmod(0o600)  # fictional people, but shaped like personal data: treated as such
-    stem = out.with_suffix("")
-    mapping, config = Path(f"{stem}.mapping.toml"), Path(f"{stem}.cer-loader.toml")
-    write_private(mapping, _mapping(fmt).encode("utf-8"))
+    write_private(mapping, text.encode("utf-8"))
     write_private(config, CONFIG.encode("utf-8"))
     defective = len(cols["defect"]) - pc.sum(pc.equal(cols["defect"], "")).as_py()
     return Written(out, mapping, config, rows, defective)
