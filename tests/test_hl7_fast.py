@@ -9,6 +9,8 @@ and missing segments, charsets, MLLP framing, junk between messages, duplicate d
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,7 +21,9 @@ from cer_loader.ingest.hl7v2.events import header
 from cer_loader.ingest.hl7v2.fast import fast_extract, fast_header, plain
 from cer_loader.ingest.hl7v2.fast_tokens import plain_header
 from cer_loader.ingest.hl7v2.field_map import FieldPlan, compile_paths, extract
+from cer_loader.ingest.hl7v2.rows import PARALLEL_FROM, processes
 from cer_loader.ingest.hl7v2.tokens import Message
+from cer_loader.ingest.progress import FileProgress
 
 NPWZ_OID = "2.16.840.1.113883.3.4424.1.6.2"
 PESEL_OID = "2.16.840.1.113883.3.4424.1.1.616"
@@ -147,3 +151,36 @@ def test_fast_header_is_the_general_header(msg: tuple[str, str]) -> None:
         general = Message(msg[0])
         assert quick[1] == general.segments  # the duplicate digest hashes these
         assert fast_header(quick[0], 3) == header(general, 3)
+
+
+def test_two_processes_read_what_one_reads(tmp_path: Path) -> None:
+    """The field extraction shared with a forked process joins the halves in order."""
+    segs = [
+        "MSH|^~\\&|HIS|FAC|CER|P1|20250101120000||SIU^{t}|C{i}|P|2.5",
+        "SCH||A{a}|||||||20|MIN|^^^2025011510{m:02d}",
+        "PID|1||44051401359^^^^NI||Kowalski^Jan||19800101|M|||||600100200^PRN^CP",
+        "AIS|1||SCOPE1\\T\\x^Porada",  # an escape: the general path, in both processes
+    ]
+    msgs = []
+    for i in range(1, 121):
+        trigger = "S15" if i % 7 == 0 else "S13" if i % 5 == 0 else "S12"
+        text = "\r".join(segs[: 3 + i % 2]).format(t=trigger, i=i, a=i % 90, m=i % 60)
+        msgs.append(text.encode() + b"\r")
+    path = tmp_path / "dump.hl7"
+    path.write_bytes(b"".join(msgs) + msgs[3])
+    seen: list[tuple[int, int]] = []
+    two = read_hl7(path, workers=2, progress=FileProgress(lambda d, e: seen.append((d, e))))
+    one = read_hl7(path, workers=1)
+    assert len(one.frame) > 60
+    pd.testing.assert_frame_equal(two.frame, one.frame)
+    assert two.not_loaded is not None and one.not_loaded is not None
+    pd.testing.assert_frame_equal(two.not_loaded, one.not_loaded)
+    assert (two.warnings, two.details) == (one.warnings, one.details)
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and all(d <= e for d, e in seen)
+
+
+def test_processes_by_default() -> None:
+    assert processes(None, PARALLEL_FROM - 1) == 1
+    assert processes(1, 10**6) == 1
+    assert processes(2, 1) == 1

@@ -34,15 +34,13 @@ from cer_loader.ingest.hl7v2.events import (
     NOT_LOADED_COLUMNS,
     Event,
     Fold,
-    final_fields,
-    general,
     header,
-    reason,
 )
-from cer_loader.ingest.hl7v2.fast import fast_header, fields_of
+from cer_loader.ingest.hl7v2.fast import fast_header
 from cer_loader.ingest.hl7v2.fast_tokens import plain_header
 from cer_loader.ingest.hl7v2.field_map import FieldPlan, compile_paths
 from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
+from cer_loader.ingest.hl7v2.rows import HL7_SOURCES, rows
 from cer_loader.ingest.hl7v2.tokens import Message
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.progress import EVERY, FileProgress
@@ -61,7 +59,6 @@ from cer_loader.outcomes import (
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
 
-HL7_SOURCES = "_hl7_sources"  # "start=TQ1-7;patient_pesel=PID-3[2]": which path won per field
 FOLD_SHARE = 0.3  # of the reading time (measured: the field extraction of loaded ones is the rest)
 
 
@@ -76,6 +73,7 @@ def read_hl7(
     oids: Mapping[str, str] | None = None,
     progress: FileProgress | None = None,
     fast: bool = True,
+    workers: int | None = None,
 ) -> SourceTable:
     """Read an HL7 v2 dump into a canonical ``SourceTable`` of kind ``"hl7"`` (see module doc).
 
@@ -87,7 +85,9 @@ def read_hl7(
     listed as ``too-large``, not read). ``progress``: told the messages every ``EVERY`` of them,
     the fold counting for :data:`FOLD_SHARE` of the work and the field extraction for the rest.
     ``fast=False`` reads every message through the general path (``Message``), the oracle the
-    fast path (``fast``) is tested against; the result is the same either way.
+    fast path (``fast``) is tested against; the result is the same either way. ``workers``: 1
+    reads in this process only, 2 shares the field extraction with a forked process; by default
+    2 from ``rows.PARALLEL_FROM`` appointments on two or more cores (``rows``).
     """
     path = Path(path)
     limits = limits or Limits()
@@ -134,7 +134,7 @@ def read_hl7(
             fp,
             fast,
         )
-        frame, rows, refs, not_loaded = _frames(fold, plan, fp, fast)
+        frame, nums, refs, not_loaded = _frames(fold, plan, fp, fast, workers)
         appointments, out_of_order = len(fold.appointments), fold.out_of_order
         # the fold (an event and an appointment per message) is acyclic: freed here by reference
         # counting, so the first collection after re-enabling the GC does not have to walk it
@@ -142,7 +142,7 @@ def read_hl7(
     finally:
         if collecting:
             gc.enable()
-    frame = add_provenance(frame, path, rows)
+    frame = add_provenance(frame, path, nums)
     frame[SOURCE_REF] = refs
     reasons = Counter(not_loaded["reason"])
     if out_of_order:
@@ -297,59 +297,19 @@ def _refused(raw: bytes, index: int, why: str) -> Event:
 
 
 def _frames(
-    fold: Fold, plan: FieldPlan, fp: FileProgress | None = None, fast: bool = True
+    fold: Fold,
+    plan: FieldPlan,
+    fp: FileProgress | None = None,
+    fast: bool = True,
+    workers: int | None = None,
 ) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
-    cols: dict[str, list[str]] = {name: [] for name in [*FIELD_NAMES, HL7_SOURCES]}
-    appends = [(name, cols[name].append) for name in FIELD_NAMES]
-    rows: list[int] = []
-    refs: list[str] = []
-    gone: list[tuple[str, str, int, str, str]] = []
     at = fp.at if fp is not None and fp.tell is not None else None
     base = fp.expected * FOLD_SHARE if fp is not None else 0.0
     step = (fp.expected - base) / max(len(fold.appointments), 1) if fp is not None else 0.0
-    for k, appt in enumerate(fold.appointments, 1):
-        if at is not None and not k % EVERY:
-            at(int(base + k * step))
-        last = appt.last
-        assert last is not None
-        why = reason(appt)
-        if why:
-            appt.release()
-            gone.append((appt.appointment_id, why, last.index, last.control_id, last.event))
-            continue
-        try:
-            fields = final_fields(appt, plan, fields_of if fast else general)
-        except Exception:  # noqa: BLE001 - a message the field map cannot take: listed
-            appt.release()
-            gone.append(
-                (appt.appointment_id, "unparseable", last.index, last.control_id, last.event)
-            )
-            continue
-        appt.release()
-        fields["appointment_id"] = (appt.appointment_id, appt.id_source, last.index)
-        sources = []
-        for name, append in appends:
-            got = fields.get(name)
-            if got is None:
-                append("")
-                continue
-            value, source, index = got
-            append(value)
-            if source:
-                sources.append(
-                    f"{name}={source}@{index}" if index != last.index else f"{name}={source}"
-                )
-        cols[HL7_SOURCES].append(";".join(sources))
-        rows.append(last.index)
-        ref = [f"MSH-10 {last.control_id}"] if last.control_id else []
-        refs.append(
-            " / ".join(
-                ref + ([f"{appt.id_source} {appt.appointment_id}"] if appt.id_source else [])
-            )
-        )
+    cols, nums, refs, gone = rows(fold.appointments, plan, fast, workers, at, base, step)
     for ev in fold.others:
         why = ev.reason or ("not-scheduling" if ev.kind == "other" else "unparseable")
         gone.append(("", why, ev.index, ev.control_id, ev.event))
     not_loaded = pd.DataFrame(gone, columns=NOT_LOADED_COLUMNS).astype({"message_index": "int64"})
     not_loaded = not_loaded.sort_values("message_index", kind="stable").reset_index(drop=True)
-    return pd.DataFrame(cols, dtype="object"), rows, refs, not_loaded
+    return pd.DataFrame(cols, dtype="object"), nums, refs, not_loaded
