@@ -3,9 +3,9 @@
 Each appointment's kept messages go through the field map and are merged
 (``events.final_fields``); an appointment that is not loaded, or whose messages the field map
 cannot take, is listed instead (``gone``). This is most of the reading time, and each
-appointment is independent of the others, so for a large dump on two or more cores the second
-half of the appointments is read in a forked process while this one reads the first half, when a core is free
-(``PARALLEL_FROM``); the halves are joined in order, so the result is the same whatever the
+appointment is independent of the others, so for a large dump (``PARALLEL_FROM``), when a
+second core is free, the second half of the appointments is read in a forked process while this
+one reads the first half; the halves are joined in order, so the result is the same whatever the
 number of processes. Should the process fail to start or die, its half is read here.
 """
 
