@@ -84,8 +84,9 @@ def issue_table(
 
 
 def write_csv(path: Path, table: pd.DataFrame, outputs: Outputs | None = None) -> None:
-    """A report CSV for Excel: every value and header through :func:`sanitize.csv_frame`."""
-    safe = csv_frame(table)
+    """A report CSV for Excel: every value and header through :func:`sanitize.csv_frame`
+    (handed Python objects: it reads every value, which an Arrow column gives one by one)."""
+    safe = csv_frame(table.astype(object))
     with outputs.open(path) if outputs is not None else open_private(path) as fh:
         safe.to_csv(fh, index=False, quoting=csv.QUOTE_MINIMAL)
 
