@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -115,11 +114,11 @@ def _rows_for(
     if issues.empty:
         return [], {}, {}, {}
     msgs = view.shown(issues)[1]
-    rules: dict[Any, list[str]] = defaultdict(list)
-    texts: dict[Any, list[str]] = defaultdict(list)
-    faults: dict[Any, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    rules: dict[Any, list[str]] = {}
+    texts: dict[Any, list[str]] = {}
+    faults: dict[Any, dict[str, list[str]]] = {}
     present = set(headers)
-    en = lang == "en"
+    hints = {code: f". {pair[lang == 'en']}" for code, pair in HINTS.items()}
     frame = view.frame
     pesel = frame["patient_pesel"] if "patient_pesel" in frame.columns else None
     rows = issues["row"].tolist()
@@ -127,22 +126,30 @@ def _rows_for(
     # the cells a rule marks depend on the origin, the rule, the field and (programme rules)
     # whether the row has a PESEL: decided once per combination, not per issue
     cells: dict[tuple[int, str, str, bool], list[str]] = {}
-    for row, code, field, msg in zip(
+    for row, code, field, text in zip(
         rows, issues["rule"].astype(str).tolist(), issues["field"].astype(str).tolist(),
         msgs.astype(str).tolist(), strict=True,
     ):  # fmt: skip
-        text = f"{msg}. {HINTS[code][en]}" if code in HINTS else msg
-        if code not in rules[row]:
-            rules[row].append(code)
-        texts[row].append(text)
+        hint = hints.get(code)
+        if hint is not None:
+            text += hint
+        known = rules.get(row)
+        if known is None:
+            rules[row], texts[row] = [code], [text]
+        else:
+            if code not in known:
+                known.append(code)
+            texts[row].append(text)
         has_pesel = code in DECIDING and pesel is not None and _filled(pesel.at[row])
         key = (origin_of[row], code, field, has_pesel)
         hit = cells.get(key)
         if hit is None:
             columns = origins.items[key[0]]["columns"]
             hit = cells[key] = _fault_headers(code, field, columns, present, has_pesel)
-        for h in hit:
-            faults[row][h].append(text)
+        if hit:
+            marked = faults.setdefault(row, {})
+            for h in hit:
+                marked.setdefault(h, []).append(text)
     index = frame.index
     labels = index[index.isin(list(rules))].tolist()  # input order, without a loop over every row
     return labels, rules, texts, faults
