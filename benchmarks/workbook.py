@@ -70,6 +70,7 @@ def bench(rows: int, tmp: Path, repeat: int, defects: float, all_reports: bool) 
 
         def reports(k: int) -> None:
             out = tmp / f"reports_{rows}_{k}"
+            out.mkdir()
             write_reports(done.result, done.summary, mapping, out)
             shutil.rmtree(out)
 
