@@ -20,13 +20,14 @@ PESEL_WEIGHTS = np.array([1, 3, 7, 9, 1, 3, 7, 9, 1, 3], dtype=np.int64)
 
 
 def _digit_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of digits for values that are exactly ``width`` ASCII digits; a mask of those rows.
+    """Rows of digits (uint8, 0 in rows not shaped) for values that are exactly ``width``
+    ASCII digits; a mask of those rows.
 
     The shaped values are taken from the Arrow column's data buffer as one block of bytes
     (``width`` per value): no Python string per value."""
     arr = as_arrow(values)
     shaped = re_full(values, rf"[0-9]{{{width}}}")
-    digits = np.zeros((len(values), width), dtype=np.int64)
+    digits = np.zeros((len(values), width), dtype=np.uint8)
     if shaped.any():
         picked = pc.filter(arr, pa.array(shaped))
         joined = pa.concat_arrays(picked.chunks) if isinstance(picked, pa.ChunkedArray) else picked
@@ -36,7 +37,7 @@ def _digit_matrix(values: pd.Series, width: int) -> tuple[np.ndarray, np.ndarray
         )
         lo = int(offsets[joined.offset])
         raw = np.frombuffer(joined.buffers()[2], dtype=np.uint8)[lo : lo + width * len(joined)]
-        digits[shaped] = raw.reshape(-1, width).astype(np.int64) - 48
+        digits[shaped] = raw.reshape(-1, width) - np.uint8(48)
     return digits, shaped
 
 
@@ -71,12 +72,15 @@ def pesel_checks(values: pd.Series) -> pd.DataFrame:
 
     ``birth_date`` is datetime64 (NaT when the encoded date is impossible), ``sex`` "F"/"M"/"".
     """
-    digits, shaped = _digit_matrix(values, 11)
-    check = (10 - (digits[:, :10] @ PESEL_WEIGHTS) % 10) % 10
-    checksum_ok = shaped & (check == digits[:, 10])
-    yy = digits[:, 0] * 10 + digits[:, 1]
-    mm_raw = digits[:, 2] * 10 + digits[:, 3]
-    dd = digits[:, 4] * 10 + digits[:, 5]
+    matrix, shaped = _digit_matrix(values, 11)
+    digits = [matrix[:, i].astype(np.int64) for i in range(11)]
+    weighted = sum((int(w) * d for w, d in zip(PESEL_WEIGHTS, digits[:10], strict=True)),
+                   np.zeros(len(matrix), dtype=np.int64))  # fmt: skip
+    check = (10 - weighted % 10) % 10
+    checksum_ok = shaped & (check == digits[10])
+    yy = digits[0] * 10 + digits[1]
+    mm_raw = digits[2] * 10 + digits[3]
+    dd = digits[4] * 10 + digits[5]
     century = np.array([1900, 2000, 2100, 2200, 1800])[np.clip(mm_raw // 20, 0, 4)]
     month = mm_raw % 20
     year = century + yy
@@ -86,7 +90,7 @@ def pesel_checks(values: pd.Series) -> pd.DataFrame:
     )
     date_ok = plausible & exists
     birth = pd.Series(np.where(date_ok, date, np.datetime64("NaT")), dtype=BIRTH_DTYPE)
-    sex = np.where(shaped, np.where(digits[:, 9] % 2 == 0, "F", "M"), "")
+    sex = np.where(shaped, np.where(digits[9] % 2 == 0, "F", "M"), "")
     return pd.DataFrame(
         {
             "shape_ok": shaped,
@@ -105,7 +109,8 @@ def npwz_ok(values: pd.Series) -> pd.Series:
 
 
 def _npwz_ok(values: pd.Series) -> pd.Series:
-    digits, shaped = _digit_matrix(values, 7)
+    matrix, shaped = _digit_matrix(values, 7)
+    digits = matrix.astype(np.int64)
     mod = (digits[:, 1:] @ np.arange(1, 7, dtype=np.int64)) % 11
     ok = shaped & (digits[:, 0] != 0) & (mod == digits[:, 0])
     return pd.Series(ok, index=values.index)

@@ -71,22 +71,79 @@ def _pl_mobile(national: pd.Series) -> np.ndarray:
     return mobile
 
 
+# what the regex ``[\s\-./()]`` deletes (RE2's ``\s`` is ``[\t\n\f\r ]``: ASCII only)
+_SEPARATORS = np.zeros(256, dtype=bool)
+_SEPARATORS[[0x09, 0x0A, 0x0C, 0x0D, 0x20, 0x28, 0x29, 0x2D, 0x2E, 0x2F]] = True
+_NINE = np.arange(9)
+
+
+def _plain_polish(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    r"""Which values are one plain Polish number, and its 9 national digits (one row of bytes
+    per such value): what ``^(?:\+48|48)?([1-9]\d{8})$`` finds after the separators
+    ``[\s\-./()]`` are deleted and a leading ``00`` becomes ``+`` — done by numpy on the
+    Arrow buffers (the separators are ASCII, so deleting their bytes keeps UTF-8 intact)."""
+    n = len(raw)
+    offsets = np.frombuffer(raw.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
+        raw.type) else np.int32)[raw.offset : raw.offset + n + 1].astype(np.int64)  # fmt: skip
+    data = raw.buffers()[2]
+    if data is None or n == 0:
+        body = np.zeros(0, dtype=np.uint8)
+    else:
+        body = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    keep = ~_SEPARATORS[body]
+    kept = np.zeros(len(body) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    bounds = kept[offsets - offsets[0]]  # the values' bounds in the compacted bytes
+    compact = np.concatenate([body[keep], np.zeros(16, dtype=np.uint8)])  # room to peek
+    start, length = bounds[:-1], np.diff(bounds)
+
+    def at(i: int) -> np.ndarray:
+        return compact[np.minimum(start + i, len(compact) - 1)]
+
+    c0, c1, c2, c3 = at(0), at(1), at(2), at(3)
+    shaped = (
+        (length == 9)
+        | ((length == 11) & (c0 == ord("4")) & (c1 == ord("8")))
+        | ((length == 12) & (c0 == ord("+")) & (c1 == ord("4")) & (c2 == ord("8")))
+        | ((length == 13) & (c0 == ord("0")) & (c1 == ord("0")) & (c2 == ord("4"))
+           & (c3 == ord("8")))
+    )  # fmt: skip
+    where = np.flatnonzero(shaped)
+    digits = compact[(start[where] + length[where] - 9)[:, None] + _NINE]
+    ok = ((digits >= ord("0")) & (digits <= ord("9"))).all(axis=1) & (digits[:, 0] != ord("0"))
+    simple = np.zeros(n, dtype=bool)
+    simple[where[ok]] = True
+    return simple, digits[ok]
+
+
+def _texts(rows: np.ndarray, valid: np.ndarray, like: pa.DataType) -> pa.Array:
+    """Fixed-width byte rows as text where ``valid``, "" elsewhere (Arrow type ``like``)."""
+    width = rows.shape[1] if rows.ndim == 2 else 0
+    offsets = np.zeros(len(valid) + 1, dtype=np.int64)
+    np.cumsum(valid * width, out=offsets[1:])
+    arr = pa.StringArray.from_buffers(
+        len(valid), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(rows.tobytes())
+    )
+    return arr if like == pa.string() else arr.cast(like)
+
+
 def phone_numbers(values: pd.Series) -> pd.DataFrame:
     """Per value: ``e164`` (the number for the payload, "" when none is usable), ``mobile``
     (that number can take an SMS) and ``numbers`` (how many numbers the field holds)."""
     raw = pc.utf8_trim_whitespace(as_arrow(values))
-    compact = pc.replace_substring_regex(raw, r"[\s\-./()]", "")
-    compact = pc.replace_substring_regex(compact, r"^00", "+")
-    found = pc.extract_regex(compact, r"^(?:\+48|48)?(?P<n>[1-9]\d{8})$")  # null: no match
-    national_arr = pc.struct_field(found, [0])
-    simple = np.asarray(pc.is_valid(national_arr).to_numpy(zero_copy_only=False), dtype=bool)
-    plus48 = pa.scalar("+48", national_arr.type)
-    joined = pc.binary_join_element_wise(plus48, national_arr, pa.scalar("", national_arr.type))
-    e164 = pc.if_else(pc.is_valid(national_arr), joined, pa.scalar("", national_arr.type))
+    if isinstance(raw, pa.ChunkedArray):
+        raw = raw.combine_chunks()
+    simple, national_digits = _plain_polish(raw)
+    plus48 = np.frombuffer(b"+48", dtype=np.uint8)
+    e164_rows = np.concatenate(
+        [np.broadcast_to(plus48, (len(national_digits), 3)), national_digits], axis=1
+    )
+    e164 = _texts(e164_rows, simple, raw.type)
     mobile = np.zeros(len(values), dtype=bool)
     numbers = simple.astype(np.int64)
     if simple.any():
-        national = text(pc.filter(national_arr, pa.array(simple)), pd.RangeIndex(int(simple.sum())))
+        national_arr = _texts(national_digits, np.ones(len(national_digits), dtype=bool), raw.type)
+        national = text(national_arr, pd.RangeIndex(int(simple.sum())))
         mobile[simple] = _pl_mobile(national)
     rest = ~simple & np.asarray(pc.not_equal(raw, "").to_numpy(zero_copy_only=False), dtype=bool)
     out = pd.DataFrame(

@@ -5,15 +5,41 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cer_loader.normalize.columns import as_arrow, text
 
 
 def patient_key(f: pd.DataFrame) -> pd.Series:
-    """PESEL, or document type|country|number for patients without one; "" when unknown."""
+    """PESEL, or document type|country|number for patients without one; "" when unknown.
+
+    The document text is built only for the rows without a PESEL (most rows have one)."""
+    present = f["n_pesel_present"].to_numpy(dtype=bool, na_value=False)
+    pesel = f["patient_pesel"]
+    if present.all() and pesel.dtype == "str":
+        return pesel.copy()
+    if pesel.dtype == "str" and not pesel.isna().any():
+        doc = _document_key(f.loc[~present])
+        if not doc.isna().any():
+            arr = pc.replace_with_mask(
+                _one(as_arrow(pesel)), pa.array(~present), _one(as_arrow(doc))
+            )
+            return text(arr, f.index).rename(pesel.name)
+    return pesel.where(present, _document_key(f))
+
+
+def _one(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _document_key(f: pd.DataFrame) -> pd.Series:
+    """document type|country|number, "" without a document type or number."""
     doc = (
         f["n_doc_type"] + "|" + f["n_doc_country"] + "|" + f["patient_document_number"].str.upper()
     )
     has_doc = (f["n_doc_type"] != "") & (f["patient_document_number"] != "")
-    return f["patient_pesel"].where(f["n_pesel_present"], doc.where(has_doc, ""))
+    return doc.where(has_doc, "")
 
 
 def visit_parts(f: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -29,11 +55,17 @@ def visit_key(f: pd.DataFrame) -> pd.Series:
     patient, scope, start, complete = visit_parts(f)
     # each part factorized, the three codes combined and factorized again: the same numbers
     # as a groupby's ngroup (first appearance order), without grouping three columns
+    factors = [pd.factorize(part, use_na_sentinel=False) for part in (patient, scope, start)]
+    sizes = [max(len(uniques), 1) for _, uniques in factors]
     combined = np.zeros(len(f), dtype=np.int64)
-    for part in (patient, scope, start):
-        codes, uniques = pd.factorize(part, use_na_sentinel=False)
-        combined = combined * max(len(uniques), 1) + codes
-        combined = pd.factorize(combined)[0].astype(np.int64)  # keep the product small
+    if sizes[0] * sizes[1] * sizes[2] < 2**62:  # one code per triple, factorized once
+        for (codes, _), size in zip(factors, sizes, strict=True):
+            combined = combined * size + codes
+        combined = pd.factorize(combined)[0].astype(np.int64)
+    else:
+        for (codes, _), size in zip(factors, sizes, strict=True):
+            combined = combined * size + codes
+            combined = pd.factorize(combined)[0].astype(np.int64)  # keep the product small
     return pd.Series(combined, index=f.index).where(complete.to_numpy(dtype=bool), -1)
 
 
