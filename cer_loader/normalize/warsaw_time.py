@@ -248,19 +248,21 @@ def parse_start(
     start = blank if start is None else start.astype("str").fillna("")
     start_date = blank if start_date is None else start_date.astype("str").fillna("")
     start_time = blank if start_time is None else start_time.astype("str").fillna("")
-    key = pd.Series(
-        pc.binary_join_element_wise(
-            as_arrow(start),
-            as_arrow(start_date),
-            as_arrow(start_time),
-            pa.scalar("\x1f", pa.large_string()),
-        ),
-        index=index,
-    )
-    codes, uniques = pd.factorize(key, sort=False)
-    if len(uniques) * 2 > len(key):
+    key = pc.binary_join_element_wise(
+        as_arrow(start), as_arrow(start_date), as_arrow(start_time),
+        pa.scalar("\x1f", pa.large_string()),
+    )  # fmt: skip
+    if isinstance(key, pa.ChunkedArray):
+        key = key.combine_chunks()
+    # codes in order of first appearance (what pd.factorize(sort=False) gives), by Arrow
+    # directly: no pandas column of the joined text
+    encoded = pc.dictionary_encode(key)
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+    distinct = len(encoded.dictionary)
+    if distinct * 2 > len(key):
         return _parse_start_frame(start, start_date, start_time, use_start)
-    first = np.unique(codes, return_index=True)[1]
+    first = np.empty(distinct, dtype=np.intp)  # each code's first row (no sort)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1, dtype=np.intp)
     sub = _parse_start_frame(
         start.iloc[first].reset_index(drop=True),
         start_date.iloc[first].reset_index(drop=True),

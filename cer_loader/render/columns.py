@@ -1,8 +1,8 @@
 """The values a payload record carries, as whole text columns (Arrow), and the idempotency keys.
 
 Everything here is vectorized Arrow (no pandas: render workers import this module and stay
-small): dates and instants are formatted by Arrow's C++ ``strftime`` (Europe/Warsaw wall time
-from the system time-zone database), the idempotency keys (UUID v5 of
+small): dates and instants are written digit by digit by numpy calendar arithmetic (Europe/Warsaw
+wall time from Python's zoneinfo offset table), the idempotency keys (UUID v5 of
 ``"{MUŚ}|{appointment_id}"``) are made column-wise by :mod:`cer_loader.uuid5` (one copied
 SHA-1 state per record, the text by numpy), the same code as the ledger's.
 :func:`payload_table` works on one batch's columns (:data:`RENDER_COLUMNS`, as the pipeline's
@@ -76,15 +76,59 @@ def _naive(values: Any) -> pa.Array:
     return arr
 
 
-def _format(wall: pa.Array, unit: Literal["D", "s"], width: int) -> pa.Array:
-    """ISO 8601 text of naive timestamps to the day (``unit="D"``) or second, "" for none.
+_ISO = np.frombuffer(b"0000-00-00T00:00:00", dtype=np.uint8)
+_PAIRS = np.array([[48 + i // 10, 48 + i % 10] for i in range(100)], dtype=np.uint8)
 
-    numpy's ``datetime_as_string`` (C, about 10x Arrow's ``strftime``) writes ASCII in a
-    wide fixed-size field; the first ``width`` UCS-4 code units of each become the bytes of an
-    Arrow string column directly. A year outside 0000-9999 is left to Arrow's ``strftime``."""
+
+def _iso_digits(seconds: np.ndarray, valid: np.ndarray, width: int) -> np.ndarray | None:
+    """``yyyy-mm-ddThh:mm:ss`` (its first ``width`` bytes) of each second since 1970 (int64),
+    one row of bytes per value, by integer calendar arithmetic (H. Hinnant's civil-from-days,
+    floored before 1970); None when a valid value's year is outside 0000-9999."""
+    s = np.where(valid, seconds, 0)
+    days, tod = np.divmod(s, 86_400)
+    z = days + 719_468
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    if len(s) and bool(((year < 0) | (year > 9999))[valid].any()):
+        return None
+    text = np.empty((len(s), width), dtype=np.uint8)
+    text[:] = _ISO[:width]
+    text[:, 0:2], text[:, 2:4] = _PAIRS[year // 100], _PAIRS[year % 100]
+    text[:, 5:7], text[:, 8:10] = _PAIRS[month], _PAIRS[day]
+    if width > 10:
+        text[:, 11:13], text[:, 14:16] = _PAIRS[tod // 3600], _PAIRS[tod // 60 % 60]
+        text[:, 17:19] = _PAIRS[tod % 60]
+    return text
+
+
+def _format(wall: pa.Array, unit: Literal["D", "s"], width: int) -> pa.Array:
+    """ISO 8601 text of naive timestamps to the day (``unit="D"``) or second, "" for none:
+    the digits placed by numpy (:func:`_iso_digits`) into the bytes of an Arrow string column;
+    a year outside 0000-9999 is left to :func:`_format_wide`."""
     # floored, not truncated: a cast rounds a time before 1970 towards the epoch (the next day)
     values = pc.cast(pc.floor_temporal(wall, unit="second"), pa.timestamp("s"), safe=False)
     valid = _numpy(values.is_valid())
+    text = _iso_digits(_numpy(pc.cast(values, pa.int64())), valid, width)
+    if text is None:
+        return _format_wide(values, valid, unit, width)
+    offsets = np.zeros(len(valid) + 1, dtype=np.int64)
+    np.cumsum(valid * width, out=offsets[1:])
+    return pa.StringArray.from_buffers(
+        len(valid), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(text[valid].tobytes())
+    )
+
+
+def _format_wide(
+    values: pa.Array, valid: np.ndarray, unit: Literal["D", "s"], width: int
+) -> pa.Array:
+    """:func:`_format` for years outside 0000-9999 (as it always wrote them): numpy's
+    ``datetime_as_string`` where its text is ``width`` long, else Arrow's ``strftime``."""
     seconds = _numpy(pc.cast(values, pa.int64())).view("datetime64[s]")
     seconds[~valid] = np.datetime64("NaT")
     text = np.datetime_as_string(seconds, unit=unit)
@@ -149,8 +193,9 @@ def _iso_with_offset(instants: Any) -> pa.Array:
     shift = shifts[np.searchsorted(starts, seconds, side="right") - 1]
     wall = pa.array(seconds + shift, pa.int64()).cast(pa.timestamp("s"))
     wall = pc.if_else(utc.is_valid(), wall, pa.scalar(None, pa.timestamp("s")))
-    offset = np.where(shift == 7200, "+02:00", "+01:00")  # as pandas wrote it
-    return pc.binary_join_element_wise(_format(wall, "s", 19), pa.array(offset), "")
+    summer = pa.array((shift == 7200).astype(np.int8))
+    offset = pc.take(pa.array(["+01:00", "+02:00"]), summer)  # as pandas wrote it
+    return pc.binary_join_element_wise(_format(wall, "s", 19), offset, "")
 
 
 def _map(values: pa.Array, mapping: Mapping[str, str]) -> pa.Array:
