@@ -35,8 +35,8 @@ def capture(data: Path, mapping: Path, config: Path, out: Path) -> tuple[Any, An
     """The (frame, settings, ids) the pipeline hands to render_batches."""
     got: list[Any] = []
 
-    def grab(f: Any, settings: Any, ids: Any, out_dir: Path, **_: Any) -> Any:
-        got.extend([f, settings, ids])
+    def grab(f: Any, settings: Any, ids: Any, out_dir: Path, rows: Any = None, **_: Any) -> Any:
+        got.extend([f if rows is None else f.loc[rows], settings, ids])  # the rows it renders
         raise _Captured
 
     original = pipeline.render_batches
