@@ -5,7 +5,8 @@ so an appointment CeR accepted is never rendered or sent again, and one whose ba
 CeR (in flight, unknown) is not either until a status query settles it. Found without a flag:
 ``--ledger FILE``, else the ledger a steward workbook names, else
 ``$CER_LOADER_LEDGER_DIR`` or ``<folder of cer-loader.toml>/.cer-loader`` (the working folder
-without a config) / ``ledger-<MUŚ>.sqlite``. The file format is in :mod:`.store`.
+without a config) / ``ledger-<MUŚ>.sqlite``. The file format is in :mod:`.store` and
+:mod:`.records` (schema 3; a schema-2 ledger is migrated when opened, :mod:`.migrate`).
 """
 
 from __future__ import annotations
@@ -135,6 +136,12 @@ def open_ledger(
         if _meta(conn, "run_ends", "missing") == "missing":  # a ledger from before run_ends
             conn.execute("INSERT OR IGNORE INTO run_ends SELECT run_id, started FROM runs")
             conn.execute("UPDATE meta SET value = 'kept' WHERE key = 'run_ends'")
+        if version == "2":  # a row per record and per fact: made blobs (.migrate)
+            from cer_loader.ledger.migrate import from_v2
+
+            from_v2(conn)
+            version = str(SCHEMA_VERSION)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
         conn.execute("COMMIT")
     except (OSError, sqlite3.Error) as exc:
         raise ReportError(

@@ -16,32 +16,10 @@ class _BeforeRun(Ledger):
     def __init__(self, base: Ledger, run_id: str) -> None:
         super().__init__(base.path, base._conn, base.mus_id, base.salt, base.clock)
         self.run_id = run_id
+        self._scope, self._scope_args = "b.run_id != ?", (run_id,)  # what every reading sees
 
     def close(self) -> None:  # the base ledger owns the connection
         return None
-
-    def accepted_ids(self) -> set[str]:
-        return self._ids(
-            "SELECT r.appointment_id FROM records r JOIN batches b ON b.id = r.batch "
-            "WHERE r.state = 'ACCEPTED' AND b.run_id != ?",
-            (self.run_id,),
-        )
-
-    def held_ids(self) -> set[str]:
-        return self.accepted_ids() | self._ids(
-            "SELECT r.appointment_id FROM records r JOIN batches b ON b.id = r.batch "
-            "WHERE r.state = 'PENDING' AND b.state IN ('IN_FLIGHT', 'UNKNOWN') AND b.run_id != ?",
-            (self.run_id,),
-        )
-
-    def visit_pairs(self) -> tuple[list[str], list[str]]:
-        rows = self._conn.execute(
-            "SELECT r.visit_digest, r.appointment_id FROM records r "
-            "JOIN batches b ON b.id = r.batch WHERE r.visit_digest IS NOT NULL "
-            "AND r.state IN ('ACCEPTED', 'PENDING') AND b.run_id != ?",
-            (self.run_id,),
-        ).fetchall()
-        return [str(d) for d, _ in rows], [str(a) for _, a in rows]
 
 
 def before_run(ledger: Ledger, run_id: str) -> Ledger:

@@ -3,21 +3,22 @@ salted patient digest (never a PESEL). Go-live needs it: a free slot must not ov
 appointment CeR holds for its schedule, readiness computes coverage from the slots CeR
 accepted, and sync monitoring compares an export with what CeR holds.
 
-One table in the ledger file, keyed by the record's idempotency key; written right after the
-batches are journaled (derived data: a ledger without it still works, it just knows less).
+Stored as one blob per written set (``fact_sets``, :mod:`.blobs`): the record's idempotency key
+and its facts as text; written with the batches they describe (derived data: a ledger without
+them still works, it just knows less). A key written again is replaced: the latest set wins.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from itertools import chain, repeat
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cer_loader.ledger import blobs
 from cer_loader.ledger.digests import (
     arrow_text,
     hex_column,
@@ -28,13 +29,12 @@ from cer_loader.ledger.digests import (
 )
 from cer_loader.ledger.store import Ledger
 
-SCHEMA = (
+SCHEMA = (  # the facts table of schema 2 (a ledger of schema 3 has fact_sets: migrate.py)
     "CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, operation TEXT NOT NULL, "
     "local_id TEXT NOT NULL, schedule_id TEXT NOT NULL DEFAULT '', start_utc TEXT, end_utc TEXT, "
     "scope_code TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '', "
     "patient_digest TEXT NOT NULL DEFAULT '')"
 )
-CHUNK = 65536  # rows made into Python values at a time while writing
 COLUMNS = [
     "key",
     "local_id",
@@ -45,57 +45,80 @@ COLUMNS = [
     "category",
     "patient_digest",
 ]
+STORED = ["key", "local_id", "schedule_id", "start_utc", "end_utc", "scope_code", "category",
+          "patient_digest"]  # fmt: skip
 
 
-def _iso(values: pd.Series) -> list[str | None]:
-    """UTC instants as ``2027-01-09T13:00:00Z`` (None for NaT), by Arrow on the whole column."""
-    return utc_text(pd.to_datetime(values, utc=True)).to_pylist()
+def _text(values: pd.Series, na: str | None = None) -> pa.Array:
+    """``text_list(values, na)`` as an Arrow string array (taken from Arrow when it can be)."""
+    plain = pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_integer_dtype(
+        values.dtype
+    )
+    if plain and not values.isna().any():
+        return arrow_text(values) if pd.api.types.is_string_dtype(values.dtype) else (
+            pa.array(values, from_pandas=True).cast(pa.string()))  # fmt: skip
+    return pa.array(text_list(values, na), pa.string())
 
 
-def fact_rows(operation: str, frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
-    """The rows of the facts table for ``frame`` (see :func:`write_facts`), made a chunk of
-    columns at a time (no list of every row)."""
+def fact_table(frame: pd.DataFrame) -> pa.Table:
+    """The facts of ``frame`` as stored (see :func:`write_facts`): text, UTC instants as
+    ``2027-01-09T13:00:00Z`` (null where unknown), "" for a missing schedule, scope, category or
+    patient."""
     f = frame.reindex(columns=COLUMNS)
-
-    def chunk(at: int) -> Iterator[tuple[object, ...]]:
-        part = f.iloc[at : at + CHUNK]
-        return zip(
-            text_list(part["key"]), repeat(operation), text_list(part["local_id"]),
-            text_list(part["schedule_id"], ""), _iso(part["start"]), _iso(part["end"]),
-            text_list(part["scope_code"], ""), text_list(part["category"], ""),
-            text_list(part["patient_digest"], ""), strict=False,
-        )  # fmt: skip
-
-    return chain.from_iterable(chunk(at) for at in range(0, len(f), CHUNK))
+    columns = [
+        _text(f["key"]), _text(f["local_id"]), _text(f["schedule_id"], ""),
+        utc_text(pd.to_datetime(f["start"], utc=True)), utc_text(pd.to_datetime(f["end"], utc=True)),
+        _text(f["scope_code"], ""), _text(f["category"], ""), _text(f["patient_digest"], ""),
+    ]  # fmt: skip
+    return pa.table(columns, names=STORED)
 
 
 def insert_facts(conn: sqlite3.Connection, operation: str, frame: pd.DataFrame) -> None:
-    """Write ``frame``'s facts inside the caller's transaction (see :func:`write_facts`)."""
-    conn.execute(SCHEMA)
-    conn.executemany(
-        "INSERT OR REPLACE INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        fact_rows(operation, frame),
+    """Write ``frame``'s facts inside the caller's transaction (see :func:`write_facts`): one
+    blob (:mod:`.blobs`) in ``fact_sets``."""
+    conn.execute(
+        "INSERT INTO fact_sets (operation, data) VALUES (?, ?)",
+        (operation, blobs.pack(fact_table(frame))),
     )
 
 
 def write_facts(ledger: Ledger, operation: str, frame: pd.DataFrame) -> None:
     """``frame``: key, local_id and any of schedule_id, start, end (UTC), scope_code, category,
-    patient_digest. A key written again is replaced (the same record rendered again)."""
+    patient_digest. A key written again is replaced (the same record rendered again): the
+    latest set that has a key says its facts."""
     with ledger._tx() as c:
         insert_facts(c, operation, frame)
 
 
+def facts_of(ledger: Ledger, operation: str) -> pa.Table:
+    """Every fact of ``operation`` the ledger holds, as stored (:data:`STORED`), one row per key,
+    in the order written (a key written again counts where it was written last)."""
+    sets = ledger._conn.execute("SELECT operation, data FROM fact_sets ORDER BY id").fetchall()
+    if not sets:
+        return pa.schema([(n, pa.string()) for n in STORED]).empty_table()
+    tables = [blobs.unpack(data) for _, data in sets]
+    operations = np.repeat(np.array([op for op, _ in sets], dtype=object),
+                           [t.num_rows for t in tables])  # fmt: skip
+    whole = pa.concat_tables(tables)
+    keys = whole.column("key").to_pandas()
+    last = ~keys.duplicated(keep="last").to_numpy()  # a key across operations: the last wins
+    keep = last & (operations == operation)
+    return whole.filter(pa.array(keep))
+
+
 def accepted_facts(ledger: Ledger, operation: str) -> pd.DataFrame:
     """Facts of the records of ``operation`` that CeR accepted (one row per key)."""
-    with ledger._tx() as c:
-        c.execute(SCHEMA)
-    cur = ledger._conn.execute(
-        "SELECT f.key, f.local_id, f.schedule_id, f.start_utc, f.end_utc, f.scope_code, f.category, "
-        "f.patient_digest FROM facts f WHERE f.operation = ? AND f.key IN "
-        "(SELECT key FROM records WHERE state = 'ACCEPTED')",  # one pass: records has no key index
-        (operation,),
-    )
-    out = pd.DataFrame(cur.fetchall(), columns=COLUMNS)
+    from cer_loader.ledger.records import STATES
+
+    t = ledger._records("b.state != 'SUPERSEDED' OR b.id IN (SELECT batch FROM record_answers)")
+    accepted = t.column("key").filter(pc.equal(t.column("state"), STATES.index("ACCEPTED")))
+    facts = facts_of(ledger, operation)
+    facts = facts.filter(pc.is_in(facts.column("key"), value_set=pc.unique(accepted)))
+    out = facts.to_pandas(types_mapper=None)
+    out.columns = COLUMNS
+    for col in COLUMNS:
+        if col not in ("start", "end"):
+            out[col] = out[col].astype(object)
     for col in ("start", "end"):
         out[col] = pd.to_datetime(out[col], utc=True)
     return out
@@ -103,22 +126,18 @@ def accepted_facts(ledger: Ledger, operation: str) -> pd.DataFrame:
 
 def record_states(ledger: Ledger) -> dict[str, int]:
     """Records per state, each key counted once by its best state (accepted anywhere wins)."""
-    cur = ledger._conn.execute("SELECT key, GROUP_CONCAT(r.state) FROM records r GROUP BY key")
-    out = {"ACCEPTED": 0, "REFUSED": 0, "PENDING": 0, "UNKNOWN": 0}
-    unknown = {row[0] for row in ledger._conn.execute(
-        "SELECT r.key FROM records r JOIN batches b ON b.id = r.batch WHERE b.state IN ('UNKNOWN', 'IN_FLIGHT') "
-        "AND r.state = 'PENDING'")}  # fmt: skip
-    for key, states in cur:
-        seen = set(states.split(","))
-        if "ACCEPTED" in seen:
-            out["ACCEPTED"] += 1
-        elif key in unknown:
-            out["UNKNOWN"] += 1
-        elif "PENDING" in seen:
-            out["PENDING"] += 1
-        elif "REFUSED" in seen:
-            out["REFUSED"] += 1
-    return out
+    from cer_loader.ledger.records import STATES
+
+    t = ledger._records()
+    state = t.column("state").to_numpy()
+    rank = np.full(len(state), 4, dtype=np.int8)  # SUPERSEDED only: not counted
+    rank[state == STATES.index("REFUSED")] = 3
+    rank[state == STATES.index("PENDING")] = 2
+    rank[(state == STATES.index("PENDING")) & t.column("in_doubt").to_numpy()] = 1
+    rank[state == STATES.index("ACCEPTED")] = 0
+    best = pa.table({"key": t.column("key"), "rank": pa.array(rank)})
+    ranks = best.group_by("key").aggregate([("rank", "min")]).column("rank_min").to_pylist()
+    return {s: ranks.count(i) for i, s in enumerate(("ACCEPTED", "UNKNOWN", "PENDING", "REFUSED"))}
 
 
 def patient_digests(keys: pd.Series, salt: str) -> pd.Series:

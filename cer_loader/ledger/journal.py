@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,18 +32,23 @@ BATCH_ID_ATTR = "identyfikatorPaczki"  # UNCONFIRMED: the draft template's batch
 def mark_held(frame: pd.DataFrame, ledger: Ledger) -> None:
     """Flag rows CeR holds or may hold (``n_loaded_earlier``: accepted, in flight or unknown;
     they are not rendered again) and rows repeating a visit the ledger has under another
-    appointment id (``n_visit_loaded_earlier``: rejected as visit-loaded-earlier)."""
+    appointment id (``n_visit_loaded_earlier``: rejected as visit-loaded-earlier). A ledger
+    holding no record accepted or pending flags nothing and needs no visit digest (the
+    journal makes those of the rows it records)."""
+    if not ledger.holds_records():
+        frame["n_loaded_earlier"] = np.zeros(len(frame), dtype=bool)
+        frame["n_visit_loaded_earlier"] = np.zeros(len(frame), dtype=bool)
+        return
     ids = arrow_text(frame["appointment_id"])
-    held = pa.array(list(ledger.held_ids()), type=pa.string())
-    loaded = pc.is_in(ids, held).to_numpy(zero_copy_only=False)
+    held, known, owners = ledger._held_and_visits()  # each visit the ledger has, with its own id
+    loaded = pc.is_in(ids, value_set=held).to_numpy(zero_copy_only=False)
     frame["n_loaded_earlier"] = loaded
     frame["n_visit_digest"] = digest = visit_digests(frame, ledger.mus_id, ledger.salt)
-    digests, owners = ledger.visit_pairs()  # each visit the ledger has, with its own id
-    known = pa.array(digests, pa.string())
-    own = pc.binary_join_element_wise(known, pa.array(owners, pa.string()), "|")
+    own = pc.binary_join_element_wise(known, owners, "|")
     mine = arrow_text(digest)
     mine_own = pc.binary_join_element_wise(mine, ids, "|")
-    same_visit = pc.and_(pc.is_in(mine, known), pc.invert(pc.is_in(mine_own, own)))
+    same_visit = pc.and_(pc.is_in(mine, value_set=known),
+                         pc.invert(pc.is_in(mine_own, value_set=own)))  # fmt: skip
     frame["n_visit_loaded_earlier"] = (
         pc.fill_null(same_visit, False).to_numpy(zero_copy_only=False) & ~loaded
     )
@@ -76,11 +82,11 @@ def journal(
     were rendered again. ``finished``: the run is complete (its reports in place) in the same
     transaction; else ``Ledger.finish_run`` later. Whole columns: the rows of every batch
     taken from ``frame`` at once."""
-    if "n_visit_digest" not in frame.columns:
-        frame["n_visit_digest"] = visit_digests(frame, ledger.mus_id, ledger.salt)
     labels = [label for p in payload for label in p.labels]
     needed = [*FACT_SOURCES, "n_visit_digest", SOURCE_FILE, SOURCE_ROW]
     rows = frame.loc[labels, [c for c in needed if c in frame.columns]]  # one take, no wide copy
+    if "n_visit_digest" not in rows.columns:  # mark_held had no ledger visit to compare with
+        rows["n_visit_digest"] = visit_digests(rows, ledger.mus_id, ledger.salt)
     keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
     records = record_table(
         keys, arrow_text(rows["appointment_id"]), arrow_text(rows["n_visit_digest"]),

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # numpy and Arrow only when journaling (status and submit do 
 
     from cer_loader.ledger.bulk import BatchHead
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 LIVE = ("RENDERED", "IN_FLIGHT", "UNKNOWN")  # may still reach CeR
 SETTLED = ("ACCEPTED", "PARTIAL", "REFUSED")
 BATCH_STATES = (*LIVE, *SETTLED, "SUPERSEDED")
@@ -45,15 +45,18 @@ CREATE TABLE IF NOT EXISTS batches (
     state TEXT NOT NULL CHECK (state IN {BATCH_STATES!r}),
     target TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, updated TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS records (
-    batch INTEGER NOT NULL REFERENCES batches(id), key TEXT NOT NULL,
-    appointment_id TEXT NOT NULL, visit_digest TEXT, source_file TEXT NOT NULL DEFAULT '',
-    source_row TEXT NOT NULL DEFAULT '',
+CREATE TABLE IF NOT EXISTS batch_records (
+    batch INTEGER PRIMARY KEY REFERENCES batches(id), data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS record_answers (
+    batch INTEGER NOT NULL REFERENCES batches(id), position INTEGER NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('PENDING', 'ACCEPTED', 'REFUSED', 'SUPERSEDED')),
     code TEXT NOT NULL DEFAULT '', message TEXT NOT NULL DEFAULT '', updated TEXT NOT NULL,
-    PRIMARY KEY (batch, key)
+    PRIMARY KEY (batch, position)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fact_sets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, operation TEXT NOT NULL, data BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_by_appointment ON records (appointment_id, state);
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT, batch INTEGER NOT NULL REFERENCES batches(id),
     kind TEXT NOT NULL, started TEXT NOT NULL, finished TEXT, target TEXT NOT NULL,
@@ -63,11 +66,18 @@ CREATE TABLE IF NOT EXISTS attempts (
 );
 """
 _DIGITS = re.compile(r"\d{9,}")
+# batches that may hold a record accepted or pending: a superseded one only through an answer
+_MAY_HOLD = "b.state != 'SUPERSEDED' OR b.id IN (SELECT batch FROM record_answers)"
 
 
 def scrub(text: str) -> str:
     """CeR's messages may echo a PESEL or phone: long digit runs never reach the ledger or logs."""
     return _DIGITS.sub(lambda m: "*" * len(m.group()), str(text))[:500]
+
+
+def implied(batch_state: str) -> str:
+    """The state of a record of a batch in ``batch_state`` that has no answer row (schema 3)."""
+    return batch_state if batch_state in ("ACCEPTED", "SUPERSEDED") else "PENDING"
 
 
 def now() -> str:
@@ -135,6 +145,8 @@ class Ledger:
         self.salt = salt
         self._conn = conn
         self.clock = clock or now  # the time every journaled change is stamped with
+        self._scope = "1"  # the batches this view sees (before.py: fewer)
+        self._scope_args: tuple[object, ...] = ()
 
     def close(self) -> None:
         self._conn.close()
@@ -163,26 +175,57 @@ class Ledger:
         return {row[0] for row in self._conn.execute(sql, args)}
 
     # -- what the next run must not render again ---------------------------------------
+    def _records(self, where: str = "1", args: Sequence[object] = ()) -> pa.Table:
+        """Records (:mod:`.records`) of the batches this view sees that ``where`` selects."""
+        from cer_loader.ledger.records import load
+
+        return load(self._conn, f"({self._scope}) AND ({where})", (*self._scope_args, *args))
+
+    def _held_and_visits(self) -> tuple[pa.Array, pa.Array, pa.Array]:
+        """Appointment ids CeR holds or may hold, and (visit digest, appointment id) of every
+        record accepted or pending (:meth:`held_ids`, :meth:`visit_pairs`), as Arrow arrays."""
+        import pyarrow.compute as pc
+
+        from cer_loader.ledger.records import STATES
+
+        t = self._records(_MAY_HOLD)
+        state = t.column("state")
+        accepted = pc.equal(state, STATES.index("ACCEPTED"))
+        pending = pc.equal(state, STATES.index("PENDING"))
+        held = pc.or_(accepted, pc.and_(pending, t.column("in_doubt")))
+        ids = t.column("appointment_id")
+        visits = t.filter(pc.and_(pc.or_(accepted, pending), pc.is_valid(t.column("visit_digest"))))
+        return (ids.filter(held).combine_chunks(), visits.column("visit_digest").combine_chunks(),
+                visits.column("appointment_id").combine_chunks())  # fmt: skip
+
+    def holds_records(self) -> bool:
+        """Whether any record of this view may be accepted or pending (else nothing is held)."""
+        row = self._conn.execute(
+            f"SELECT 1 FROM batches b WHERE ({self._scope}) AND ({_MAY_HOLD}) LIMIT 1",  # noqa: S608
+            self._scope_args,
+        ).fetchone()
+        return row is not None
+
     def accepted_ids(self) -> set[str]:
         """Appointment ids CeR accepted (loaded)."""
-        return self._ids("SELECT appointment_id FROM records WHERE state = 'ACCEPTED'")
+        import pyarrow.compute as pc
+
+        from cer_loader.ledger.records import STATES
+
+        t = self._records(_MAY_HOLD)
+        ok = pc.equal(t.column("state"), STATES.index("ACCEPTED"))
+        return set(t.column("appointment_id").filter(ok).to_pylist())
 
     def held_ids(self) -> set[str]:
         """Accepted ids plus those in a batch that may be at CeR (in flight or unknown)."""
-        return self.accepted_ids() | self._ids(
-            "SELECT r.appointment_id FROM records r JOIN batches b ON b.id = r.batch "
-            "WHERE r.state = 'PENDING' AND b.state IN ('IN_FLIGHT', 'UNKNOWN')"
-        )
+        return set(self._held_and_visits()[0].to_pylist())
 
     def visit_pairs(self) -> tuple[list[str], list[str]]:
         """(visit digests, appointment ids), pair by pair, of records accepted or in a batch not
         superseded: the same visit under another id must not be rendered as a second
         appointment."""
-        rows = self._conn.execute(
-            "SELECT r.visit_digest, r.appointment_id FROM records r "  # repeats are harmless
-            "WHERE r.visit_digest IS NOT NULL AND r.state IN ('ACCEPTED', 'PENDING')"
-        ).fetchall()
-        return [str(d) for d, _ in rows], [str(a) for _, a in rows]
+        _, digests, owners = self._held_and_visits()
+        return digests.to_pylist(), owners.to_pylist()
 
     def batch_files(self) -> set[str]:
         """Payload files of batches not superseded (their files must not be overwritten)."""
@@ -260,6 +303,7 @@ class Ledger:
         stamp = self.clock()
         with self._tx() as c:
             if kind == "send":
+                self._restate(c, batch.id, "IN_FLIGHT", stamp)
                 c.execute(
                     "UPDATE batches SET state = 'IN_FLIGHT', target = ?, updated = ? WHERE id = ?",
                     (target, stamp, batch.id),
@@ -286,15 +330,26 @@ class Ledger:
                 (stamp, outcome, http_status, ",".join(cer_codes), int(duration_s * 1000),
                  request_sha256, scrub(error), attempt),
             )  # fmt: skip
+            answers = [(key, ok, code, scrub(msg)) for key, ok, code, msg in records]
+            self._restate(c, batch.id, state, stamp, answers)
             c.execute(
                 "UPDATE batches SET state = ?, updated = ? WHERE id = ?", (state, stamp, batch.id)
             )
-            c.executemany(
-                "UPDATE records SET state = ?, code = ?, message = ?, updated = ? "
-                "WHERE batch = ? AND key = ?",
-                [("ACCEPTED" if ok else "REFUSED", code, scrub(msg), stamp, batch.id, key)
-                 for key, ok, code, msg in records],
-            )  # fmt: skip
+
+    @staticmethod
+    def _restate(
+        c: sqlite3.Connection, batch: int, state: str, stamp: str,
+        answers: Sequence[tuple[str, bool, str, str]] = (),
+    ) -> None:  # fmt: skip
+        """Before the batch's state becomes ``state``: its records' answers (:mod:`.records`),
+        untouched (no Arrow needed) when none is given and the implied state stays."""
+        row = c.execute("SELECT state FROM batches WHERE id = ?", (batch,)).fetchone()
+        old = str(row[0]) if row else state
+        if not answers and implied(old) == implied(state):
+            return
+        from cer_loader.ledger.records import answer
+
+        answer(c, batch, old, state, stamp, answers)
 
     # -- reading ------------------------------------------------------------------------
     def batches(self, states: Sequence[str] = BATCH_STATES) -> list[BatchRow]:
@@ -310,26 +365,30 @@ class Ledger:
         return next(b for b in self.batches() if b.id == batch_id)
 
     def records(self, batch: BatchRow) -> list[RecordRow]:
-        cur = self._conn.execute(
-            "SELECT key, appointment_id, source_file, source_row, state, code, message "
-            "FROM records WHERE batch = ? ORDER BY rowid",
-            (batch.id,),
-        )
-        return [RecordRow(*row) for row in cur]
+        from cer_loader.ledger.records import STATES, load
+
+        t = load(self._conn, "b.id = ?", (batch.id,))
+        columns = [t.column(n).to_pylist() for n in
+                   ("key", "appointment_id", "source_file", "source_row")]  # fmt: skip
+        states = [STATES[s] for s in t.column("state").to_pylist()]
+        tail = (states, t.column("code").to_pylist(), t.column("message").to_pylist())
+        return [RecordRow(*row) for row in zip(*columns, *tail, strict=True)]
 
     def record_counts(self) -> dict[str, int]:
         """Appointments per state: an id accepted anywhere counts as ACCEPTED only."""
-        cur = self._conn.execute(
-            "SELECT appointment_id, GROUP_CONCAT(state) FROM records GROUP BY appointment_id"
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from cer_loader.ledger.records import STATES
+
+        order = ("ACCEPTED", "PENDING", "REFUSED", "SUPERSEDED")  # the first one seen counts
+        rank = pa.array([order.index(s) for s in STATES], pa.int8())
+        t = self._records()
+        best = pa.table(
+            {"id": t.column("appointment_id"), "rank": pc.take(rank, t.column("state"))}
         )
-        counts = {"ACCEPTED": 0, "REFUSED": 0, "PENDING": 0, "SUPERSEDED": 0}
-        for _, states in cur:
-            seen = set(states.split(","))
-            for s in ("ACCEPTED", "PENDING", "REFUSED", "SUPERSEDED"):
-                if s in seen:
-                    counts[s] += 1
-                    break
-        return counts
+        ranks = best.group_by("id").aggregate([("rank", "min")]).column("rank_min").to_pylist()
+        return {s: ranks.count(i) for i, s in enumerate(order)}
 
     def attempts(self, batch: BatchRow | None = None) -> list[dict[str, object]]:
         sql = (

@@ -135,9 +135,12 @@ def test_the_initial_load_journals_facts_of_each_appointment(tmp_path: Path) -> 
     settings = load_settings(SAMPLE / "cer-loader.toml", {})
     run([SAMPLE / "wizyty_poradnia.csv"], settings, mapping_path=SAMPLE / "mapping.toml",
         out_dir=tmp_path / "out", ledger_path=ledger)  # fmt: skip
+    from cer_loader.ledger.facts import facts_of
+
     with open_ledger(ledger, settings.mus_id) as led:  # type: ignore[union-attr]
-        rows = led._conn.execute("SELECT local_id, schedule_id, start_utc, end_utc, scope_code, patient_digest "
-                                 "FROM facts WHERE operation = 'zasilInicjalnie'").fetchall()  # fmt: skip
+        facts = facts_of(led, "zasilInicjalnie")
+    names = ["local_id", "schedule_id", "start_utc", "end_utc", "scope_code", "patient_digest"]
+    rows = list(zip(*(facts.column(n).to_pylist() for n in names), strict=True))
     assert len(rows) == 27
     first = next(r for r in rows if r[0] == "W00001")
     assert first[1:5] == ("GAB-1", "2027-01-09T13:00:00Z", "2027-01-09T13:20:00Z", "02.1100.001.02")

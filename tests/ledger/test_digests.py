@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -35,6 +34,45 @@ STAMP = "2026-12-01T12:00:00.000+00:00"
 
 
 # -- the oracle: the per-row implementation as it was before the whole-column one ----------
+V2_TABLES = """
+CREATE TABLE records (
+    batch INTEGER NOT NULL REFERENCES batches(id), key TEXT NOT NULL,
+    appointment_id TEXT NOT NULL, visit_digest TEXT, source_file TEXT NOT NULL DEFAULT '',
+    source_row TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL CHECK (state IN ('PENDING', 'ACCEPTED', 'REFUSED', 'SUPERSEDED')),
+    code TEXT NOT NULL DEFAULT '', message TEXT NOT NULL DEFAULT '', updated TEXT NOT NULL,
+    PRIMARY KEY (batch, key)
+);
+CREATE INDEX records_by_appointment ON records (appointment_id, state);
+"""
+
+
+class V2Ledger(Ledger):
+    """A ledger file of schema 2 (a row per record and per fact) as the per-row code wrote and
+    read it; opened by ``open_ledger`` later, it is migrated to schema 3."""
+
+    def __init__(self, path: Path, salt: str) -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.executescript(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE runs (run_id TEXT PRIMARY KEY, started TEXT NOT NULL, "
+            "inputs TEXT NOT NULL, out_dir TEXT NOT NULL);"
+            "CREATE TABLE batches (id INTEGER PRIMARY KEY AUTOINCREMENT, batch_id TEXT NOT NULL, "
+            "run_id TEXT NOT NULL, file TEXT NOT NULL, sha256 TEXT NOT NULL, records INTEGER NOT "
+            "NULL, state TEXT NOT NULL, target TEXT NOT NULL DEFAULT '', created TEXT NOT NULL, "
+            "updated TEXT NOT NULL);" + V2_TABLES
+        )
+        conn.executemany("INSERT INTO meta VALUES (?, ?)", [
+            ("schema_version", "2"), ("mus_id", MUS), ("salt", salt)])  # fmt: skip
+        super().__init__(path, conn, MUS, salt, lambda: STAMP)
+
+    def held_ids(self) -> set[str]:
+        return self._ids("SELECT appointment_id FROM records WHERE state = 'ACCEPTED'") | self._ids(
+            "SELECT r.appointment_id FROM records r JOIN batches b ON b.id = r.batch "
+            "WHERE r.state = 'PENDING' AND b.state IN ('IN_FLIGHT', 'UNKNOWN')"
+        )
+
+
 def old_visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
     patient, scope, start, complete = visit_parts(frame)
     when = start.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -251,14 +289,20 @@ def test_idempotency_keys_are_the_payloads(ids: list[str], mus: str) -> None:
     assert uuid5_texts(KEY_NAMESPACE, f"{mus}|", encoded).to_pylist() == expected
 
 
-def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    conn = sqlite3.connect(path)
-    try:
-        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()  # noqa: S608
-                for t in ("runs", "batches", "records", "facts", "attempts") if t in tables}  # fmt: skip
-    finally:
-        conn.close()
+def dump(led: Ledger) -> dict[str, object]:
+    """Everything the ledger holds, read through its own API (any schema)."""
+    from cer_loader.ledger.facts import facts_of
+    from cer_loader.ledger.records import RECORD_COLUMNS, STATES
+
+    raw = {t: led._conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()  # noqa: S608
+           for t in ("runs", "batches", "attempts")}  # fmt: skip
+    t = led._records()
+    records = list(zip(*(t.column(c).to_pylist() for c in (*RECORD_COLUMNS, "batch", "code")),
+                       [STATES[s] for s in t.column("state").to_pylist()], strict=True))  # fmt: skip
+    pairs = led.visit_pairs()
+    return {**raw, "records": records, "facts": facts_of(led, "zasilInicjalnie").to_pylist(),
+            "held": sorted(led.held_ids()), "visits": sorted(zip(*pairs, strict=True)),
+            "counts": led.record_counts()}  # fmt: skip
 
 
 def payload_of(f: pd.DataFrame, folder: Path, cuts: list[int], tag: str) -> list[PayloadFile]:
@@ -278,30 +322,33 @@ def payload_of(f: pd.DataFrame, folder: Path, cuts: list[int], tag: str) -> list
 def test_journal_leaves_the_ledger_the_per_row_journal_left(
     rows: list[dict[str, object]], cuts: list[int], again: int
 ) -> None:
+    """Two runs journaled by today's code (schema 3) and by the per-row code into a schema-2
+    file, that file then opened (migrated): the same flags, and the same ledger."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        first = open_ledger(folder / "new.sqlite", MUS, clock=lambda: STAMP)
-        assert first is not None
-        first.close()
-        shutil.copy(folder / "new.sqlite", folder / "old.sqlite")  # the same salt
         frame = frame_of(rows)
         second = frame.iloc[again % (len(frame) + 1) :].copy()  # a later run: ids again, and
         moved = second.index[::2]  # the same visits under new ids (visit-loaded-earlier)
         second.loc[moved, "appointment_id"] = "N" + second.loc[moved, "appointment_id"]
         results = {}
-        for name, held, write in (("new", mark_held, None), ("old", old_mark_held, old_journal)):
-            led = open_ledger(folder / f"{name}.sqlite", MUS, clock=lambda: STAMP)
+        for name in ("new", "old"):
+            if name == "new":
+                led: Ledger | None = open_ledger(folder / "new.sqlite", MUS, clock=lambda: STAMP)
+            else:
+                led = V2Ledger(folder / "old.sqlite", results["new"][2])
             assert led is not None
             with led:
                 counts = []
                 for tag, f in (("r1", frame.copy()), ("r2", second.copy())):
-                    held(f, led)
+                    (mark_held if name == "new" else old_mark_held)(f, led)
                     payload = payload_of(f, folder, cuts, tag)
-                    if write is None:
+                    if name == "new":
                         n = journal(led, f, payload, run_id=tag, inputs=["x.csv"], out_dir=folder)
                     else:
-                        n = write(led, f, payload, tag, folder)
+                        n = old_journal(led, f, payload, tag, folder)
                     counts.append((n, list(f["n_loaded_earlier"]),
                                    list(f["n_visit_loaded_earlier"])))  # fmt: skip
-            results[name] = (counts, dump(folder / f"{name}.sqlite"))
-        assert results["new"] == results["old"]
+                salt = led.salt
+            with open_ledger(folder / f"{name}.sqlite", MUS) as again_led:  # type: ignore[union-attr]
+                results[name] = (counts, dump(again_led), salt)
+        assert results["new"][:2] == results["old"][:2]
