@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cer_loader.ledger import blobs
+from cer_loader.ledger.blobs import pack, unpack
 from cer_loader.ledger.digests import (
     arrow_text,
     hex_column,
@@ -78,7 +78,7 @@ def insert_facts(conn: sqlite3.Connection, operation: str, frame: pd.DataFrame) 
     blob (:mod:`.blobs`) in ``fact_sets``."""
     conn.execute(
         "INSERT INTO fact_sets (operation, data) VALUES (?, ?)",
-        (operation, blobs.pack(fact_table(frame))),
+        (operation, pack(fact_table(frame))),
     )
 
 
@@ -96,7 +96,7 @@ def facts_of(ledger: Ledger, operation: str) -> pa.Table:
     sets = ledger._conn.execute("SELECT operation, data FROM fact_sets ORDER BY id").fetchall()
     if not sets:
         return pa.schema([(n, pa.string()) for n in STORED]).empty_table()
-    tables = [blobs.unpack(data) for _, data in sets]
+    tables = [unpack(data) for _, data in sets]
     operations = np.repeat(np.array([op for op, _ in sets], dtype=object),
                            [t.num_rows for t in tables])  # fmt: skip
     whole = pa.concat_tables(tables)
@@ -140,16 +140,23 @@ def record_states(ledger: Ledger) -> dict[str, int]:
     return {s: ranks.count(i) for i, s in enumerate(("ACCEPTED", "UNKNOWN", "PENDING", "REFUSED"))}
 
 
-def patient_digests(keys: pd.Series, salt: str) -> pd.Series:
+def patient_digests(keys: pd.Series, salt: str, *, arrow: bool = False) -> pd.Series:
     """An HMAC-SHA256 (key: the ledger's salt) per patient key ("" stays ""), one per distinct
-    patient: lets an export be compared with what CeR holds without naming anyone."""
+    patient: lets an export be compared with what CeR holds without naming anyone. Distinct
+    keys found by Arrow's hashing; ``arrow``: an Arrow-backed result (no Python string per
+    row), else of the keys' dtype."""
     text = keys.astype(str)
-    codes, uniq = pd.factorize(text)
-    known = pa.array(np.asarray(uniq, dtype=object) != "")
-    names = arrow_text(pd.Series(uniq, dtype=object)) if len(uniq) else pa.array([], pa.string())
-    table = hex_column(keyed_digests(salt, utf8(names.filter(known))), known.to_numpy(False))
-    table = pc.fill_null(table, "").to_numpy(zero_copy_only=False)
-    return pd.Series(table[codes] if len(codes) else [], index=keys.index, dtype=text.dtype)
+    coded = pc.dictionary_encode(arrow_text(text)) if len(text) else None
+    if coded is None:
+        return pd.Series([], index=keys.index, dtype=text.dtype)
+    uniq = coded.dictionary
+    known = pc.not_equal(uniq, "")
+    table = hex_column(keyed_digests(salt, utf8(uniq.filter(known))), known.to_numpy(False))
+    digests = pc.take(pc.fill_null(table, ""), coded.indices)
+    if arrow:
+        return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=keys.index)
+    values = digests.to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=keys.index, dtype=text.dtype)
 
 
 def appointment_facts(
@@ -169,5 +176,5 @@ def appointment_facts(
         "key": keys, "local_id": rows["appointment_id"].array, "schedule_id": rows["schedule_id"].array,
         "start": start.array, "end": end.array, "scope_code": rows["scope_code"].array,
         "category": rows["n_category"].str.upper().array,
-        "patient_digest": patient_digests(patient_key(rows), salt).array,
+        "patient_digest": patient_digests(patient_key(rows), salt, arrow=True).array,
     })  # fmt: skip

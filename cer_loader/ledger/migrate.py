@@ -16,9 +16,9 @@ import sqlite3
 
 import pyarrow as pa
 
-from cer_loader.ledger import blobs
+from cer_loader.ledger.blobs import pack
 from cer_loader.ledger.records import RECORD_COLUMNS, insert
-from cer_loader.ledger.store import implied
+from cer_loader.ledger.states import implied
 
 FACT_COLUMNS = ["key", "local_id", "schedule_id", "start_utc", "end_utc", "scope_code",
                 "category", "patient_digest"]  # fmt: skip
@@ -74,5 +74,5 @@ def _facts(conn: sqlite3.Connection) -> None:
         table = pa.table([pa.array(list(c), pa.string()) for c in columns], names=FACT_COLUMNS)
         conn.execute(
             "INSERT INTO fact_sets (operation, data) VALUES (?, ?)",
-            (operation, blobs.pack(table)),
+            (operation, pack(table)),
         )

@@ -18,11 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cer_loader.ledger import blobs
-from cer_loader.ledger.store import implied
+from cer_loader.ledger.blobs import pack, unpack
+from cer_loader.ledger.states import STATES, implied
 
 RECORD_COLUMNS = ("key", "appointment_id", "visit_digest", "source_file", "source_row")
-STATES = ("PENDING", "ACCEPTED", "REFUSED", "SUPERSEDED")  # a record's state: its index here
 IN_DOUBT = ("IN_FLIGHT", "UNKNOWN")  # batch states: may be at CeR, no answer known
 _TEXT = pa.schema([(name, pa.string()) for name in RECORD_COLUMNS])
 SCHEMA = _TEXT.append(pa.field("batch", pa.int64())).append(pa.field("position", pa.int32()))
@@ -43,7 +42,7 @@ def insert(
             at += n
             if n and pc.count_distinct(part.column("key")).as_py() != n:
                 raise sqlite3.IntegrityError("UNIQUE constraint failed: records.batch, records.key")
-            yield batch, blobs.pack(part)
+            yield batch, pack(part)
 
     conn.executemany("INSERT INTO batch_records (batch, data) VALUES (?, ?)", rows())
 
@@ -74,7 +73,7 @@ def load(conn: sqlite3.Connection, where: str = "1", args: Sequence[object] = ()
 def _part(
     batch: int, batch_state: str, data: bytes, given: list[tuple[int, str, str, str]]
 ) -> pa.Table:
-    records = blobs.unpack(data)
+    records = unpack(data)
     n = records.num_rows
     state = np.full(n, STATES.index(implied(batch_state)), dtype=np.int8)
     empty = pc.fill_null(pa.nulls(n, pa.string()), "")
@@ -140,11 +139,13 @@ def supersede(conn: sqlite3.Connection, stamp: str, first_new: int, new_ids: pa.
     ).fetchall()
     if not earlier:
         return 0
-    ids = pc.unique(new_ids)
-    old = [
-        (stamp, batch) for batch, data in earlier
-        if pc.any(pc.is_in(blobs.unpack(data).column("appointment_id"), value_set=ids)).as_py()
-    ]  # fmt: skip
+    held = [unpack(data).column("appointment_id") for _, data in earlier]
+    counts = np.array([len(c) for c in held], dtype=np.int64)
+    ids = pa.chunked_array([c for h in held for c in h.chunks], pa.string())
+    found = pc.is_in(ids, value_set=pc.unique(new_ids)).to_numpy(zero_copy_only=False)
+    which = np.repeat(np.arange(len(counts)), counts)  # the batch of each id
+    hit = np.bincount(which[found.astype(bool)], minlength=len(counts)) > 0
+    old = [(stamp, batch) for (batch, _), h in zip(earlier, hit, strict=True) if h]
     conn.executemany("UPDATE batches SET state = 'SUPERSEDED', updated = ? WHERE id = ?", old)
     conn.executemany(  # a RENDERED batch has no such row; exact all the same
         "UPDATE record_answers SET state = 'SUPERSEDED', updated = ? "

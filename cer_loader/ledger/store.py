@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cer_loader.errors import ReportError
+from cer_loader.ledger.states import implied
 
 if TYPE_CHECKING:  # numpy and Arrow only when journaling (status and submit do without)
     import pyarrow as pa
@@ -73,11 +74,6 @@ _MAY_HOLD = "b.state != 'SUPERSEDED' OR b.id IN (SELECT batch FROM record_answer
 def scrub(text: str) -> str:
     """CeR's messages may echo a PESEL or phone: long digit runs never reach the ledger or logs."""
     return _DIGITS.sub(lambda m: "*" * len(m.group()), str(text))[:500]
-
-
-def implied(batch_state: str) -> str:
-    """The state of a record of a batch in ``batch_state`` that has no answer row (schema 3)."""
-    return batch_state if batch_state in ("ACCEPTED", "SUPERSEDED") else "PENDING"
 
 
 def now() -> str:
