@@ -113,9 +113,8 @@ def open_ledger(
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        # a journal of 1M rows inserts into indexes larger than the default 2 MB page cache:
-        # 128 MiB at most keeps them in memory (durability is the WAL and FULL above)
-        conn.execute("PRAGMA cache_size=-131072")
+        # SQLite's default page cache (2 MB): since schema 3 a run's records are a few hundred
+        # blobs, not 1M index entries, and a larger cache only held pages of them in memory
         old = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'accepted'"
         ).fetchone()

@@ -73,13 +73,18 @@ def fact_table(frame: pd.DataFrame) -> pa.Table:
     return pa.table(columns, names=STORED)
 
 
+SET_ROWS = 100_000  # facts packed into one blob at most: a 1M-row run's set is not built whole
+
+
 def insert_facts(conn: sqlite3.Connection, operation: str, frame: pd.DataFrame) -> None:
     """Write ``frame``'s facts inside the caller's transaction (see :func:`write_facts`): one
-    blob (:mod:`.blobs`) in ``fact_sets``."""
-    conn.execute(
-        "INSERT INTO fact_sets (operation, data) VALUES (?, ?)",
-        (operation, pack(fact_table(frame))),
-    )
+    blob (:mod:`.blobs`) in ``fact_sets`` per :data:`SET_ROWS` rows, in order (the sets are
+    read back in the order written, so they say what one set would)."""
+    for at in range(0, max(len(frame), 1), SET_ROWS):
+        conn.execute(
+            "INSERT INTO fact_sets (operation, data) VALUES (?, ?)",
+            (operation, pack(fact_table(frame.iloc[at : at + SET_ROWS]))),
+        )
 
 
 def write_facts(ledger: Ledger, operation: str, frame: pd.DataFrame) -> None:
