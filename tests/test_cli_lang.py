@@ -112,7 +112,7 @@ def test_every_option_has_help_in_both_languages(command: click.Command) -> None
     assert _squeezed(_EN[command.help].split(".")[0]) in _squeezed(en)
     for word in CLICK_TYPE_WORDS:  # click's default metavars are English words
         assert f" {word}" not in pl, f"{command.name}: metavar {word} in the Polish help"
-    for word in ("PLIK", "KATALOG", "DATA ", "NAZWA", "Opcje", "domyślnie"):
+    for word in ("PLIK", "KATALOG", "ŚCIEŻKA", "DATA ", "NAZWA", "Opcje", "domyślnie"):
         assert word not in en, f"{command.name}: '{word}' in the English help"
 
 

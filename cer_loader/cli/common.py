@@ -68,6 +68,21 @@ def _translated(cmd: click.Command) -> Iterator[None]:
                     setattr(o, k, v)
 
 
+@contextmanager
+def _type_metavars(cmd: click.Command, ctx: click.Context) -> Iterator[None]:
+    """Options without a metavar of their own show their type's name, which click translated
+    when the type was built (at import, in Polish): in the current language while ``cmd``
+    formats its help."""
+    unset = [o for o in cmd.params if isinstance(o, click.Option) and o.metavar is None]
+    try:
+        for o in unset:
+            o.metavar = usage(o.make_metavar(ctx))
+        yield
+    finally:
+        for o in unset:
+            o.metavar = None
+
+
 class Argument(click.Argument):
     """An argument whose metavar (in usage errors too) follows ``--lang``."""
 
@@ -79,7 +94,7 @@ class _Bilingual:
     """Help, usage line and metavars of a command or group follow ``--lang``."""
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with _translated(self):  # type: ignore[arg-type]
+        with _translated(self), _type_metavars(self, ctx):  # type: ignore[arg-type]
             super().format_help(ctx, formatter)  # type: ignore[misc]
 
     def collect_usage_pieces(self, ctx: click.Context) -> list[str]:

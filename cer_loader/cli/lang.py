@@ -86,6 +86,7 @@ _USAGE_EN = {
     "PLIK...": "FILE...",
     "PLIK": "FILE",
     "KATALOG": "DIR",
+    "ŚCIEŻKA": "PATH",  # click.Path's own name, made Polish when the type was built
     "DATA": "DATE",
     "UDZIAŁ": "SHARE",
     "SEKUNDY": "SECONDS",
