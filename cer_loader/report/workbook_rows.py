@@ -168,7 +168,9 @@ def _marked(cell: str, ref: str, col: Column, mark: tuple[Format, Format]) -> st
         old = f'{head}{fmt._get_xf_index()}"'
         if cell.startswith(old):
             return f'{head}{new._get_xf_index()}"{cell[len(old) :]}'
-    raise ValueError(cell[:40])  # cannot happen: every cell of col has one of its formats
+    # cannot happen (every cell of col has one of its formats); the cell text is not quoted:
+    # it holds the row's data
+    raise ValueError(f"cell {ref}: none of its column's formats")
 
 
 def _row_attributes(ws: Worksheet, points: float) -> str:
