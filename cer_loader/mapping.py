@@ -251,11 +251,12 @@ def resolve_columns(mapping: Mapping, table: SourceTable) -> dict[str, str]:
     present = set(table.headers)
     for name, header in mapping.columns.items():
         if header not in present:
+            # with no header line the file's "headers" are its first row: masked, as above
+            data_like = looks_like_data(table.headers)
+            names = ", ".join(shown(h, data_like) for h in table.headers)
             raise ConfigError(
-                f"pole {name}: kolumny '{header}' nie ma w pliku {table.path.name} "
-                f"(są: {', '.join(table.headers)})",
-                f"field {name}: column '{header}' is not in {table.path.name} "
-                f"(it has: {', '.join(table.headers)})",
+                f"pole {name}: kolumny '{header}' nie ma w pliku {table.path.name} (są: {names})",
+                f"field {name}: column '{header}' is not in {table.path.name} (it has: {names})",
                 path=mapping.path,
             )
     return dict(mapping.columns)

@@ -116,3 +116,14 @@ def test_no_recognised_column_is_exit_2_on_the_command_line(tmp_path: Path) -> N
     )
     assert result.exit_code == 2, result.output
     assert "Kol A, Kol B" in result.output and "cer-loader inspect" in result.output
+
+
+def test_mapped_column_missing_from_a_file_without_header_line_prints_no_patient_data() -> None:
+    """A mapping naming a header the file lacks lists the file's headers: masked when they are
+    a data row (a PESEL, a surname), as the no-recognised-column error does."""
+    table = _table(["44051401359", "Zażółćkowska", "2027-01-12"])
+    with pytest.raises(ConfigError) as info:
+        apply_mapping(table, Mapping(columns={"patient_pesel": "PESEL"}))
+    said = info.value.message + info.value.message_en
+    assert "kolumny 'PESEL' nie ma w pliku" in said
+    assert "44051401359" not in said and "Zażółćkowska" not in said and "Z***********" in said
