@@ -100,6 +100,6 @@ def test_one_name_in_two_formats_keeps_the_first_mapping(tmp_path: Path) -> None
         cli, ["sample", "--rows", "20", "--format", "hl7", "--out", str(tmp_path / "wizyty.hl7")]
     )
     assert res.exit_code == 2
-    assert "wizyty.mapping.toml istnieje" in res.output
+    assert "wizyty.mapping.toml już istnieje i różni się" in res.output
     assert first.mapping.read_bytes() == kept and not (tmp_path / "wizyty.hl7").exists()
     assert write_sample(tmp_path / "wizyty.csv", "csv", 30).mapping.read_bytes() == kept

@@ -78,7 +78,7 @@ def _initial_load_fix(facts: Facts) -> str:
     if _n(facts, op, "PENDING") or _n(facts, op, "UNKNOWN"):
         return "cer-loader submit DIR"
     if _n(facts, op, "REFUSED"):
-        return "cer-loader run DIR/report.xlsx --out DIR2 --submit"
+        return "cer-loader run DIR/report.xlsx --out DIR2 --submit (najpierw popraw odrzucone wiersze w report.xlsx)"
     return "cer-loader run EKSPORT --out DIR --submit"
 
 

@@ -157,10 +157,12 @@ def write_sample(out: Path, fmt: str, rows: int, defects: float = 0.01, seed: in
     mapping, config = Path(f"{stem}.mapping.toml"), Path(f"{stem}.cer-loader.toml")
     text = _mapping(fmt)
     if mapping.is_file() and mapping.read_text(encoding="utf-8", errors="replace") != text:
-        # the same name in another format: its mapping would be replaced under its export
+        # another format's mapping, or one edited since: it would be replaced under its export
         raise UsageError(
-            f"{mapping} istnieje i należy do pliku innego formatu: podaj inną nazwę (--out)",
-            f"{mapping} exists and belongs to a file of another format: choose another name (--out)",
+            f"{mapping} już istnieje i różni się od mapowania próbki w formacie {fmt} (plik "
+            "innego formatu albo poprawiony ręcznie): podaj inną nazwę (--out) albo usuń ten plik",
+            f"{mapping} exists and differs from the {fmt} sample's mapping (another format's, or "
+            "edited by hand): choose another name (--out) or remove that file",
         )
     cols = generate(rows, seed, defects)
     out.parent.mkdir(parents=True, exist_ok=True)
