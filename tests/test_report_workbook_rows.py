@@ -110,3 +110,19 @@ def test_rich_text_lookalike_is_escaped_not_copied_raw(tmp_path):
     workbook.write_steward_workbook(path, done.result, done.summary, Mapping())
     sheet = _sheets(path)["xl/worksheets/sheet1.xml"].decode()
     assert "<f>" not in sheet and "&lt;f&gt;HYPERLINK" in sheet
+
+
+def test_missing_internals_stop_with_a_clear_error(tmp_path: Path) -> None:
+    """A worksheet without the constant-memory stream (another xlsxwriter) is refused, never
+    written wrong."""
+    import xlsxwriter
+
+    from cer_loader.errors import ReportError
+    from cer_loader.report.workbook_rows import write_rows
+
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))  # not constant_memory
+    ws, fmt = wb.add_worksheet(), wb.add_format()
+    with pytest.raises(ReportError) as info:
+        write_rows(ws, 1, [Column(["a"], fmt, fmt)], [15.0], {}, (fmt, fmt))
+    assert "xlsxwriter" in info.value.message and "pip install" in info.value.message_en
+    wb.close()

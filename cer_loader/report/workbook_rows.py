@@ -10,8 +10,9 @@ byte), with one difference: a value that looks like rich text (``<r>…</r>``) i
 any other, where xlsxwriter copies it raw into the sheet (a cell could forge a formula).
 
 This leans on xlsxwriter's constant-memory internals (``_write_single_row``, ``fh``,
-``previous_row``, ``_check_dimensions``); :func:`supported` checks they are there, and
-pyproject pins the major version.
+``previous_row``, ``_check_dimensions``); :func:`supported` checks they are there (without
+them :func:`write_rows` stops with a clear error rather than write a wrong sheet), and pyproject
+pins the major version.
 
 :class:`FastWorkbook` zips the parts at zlib's level 1 where xlsxwriter uses the default 6: the
 sheet of 100k rows is ~145 MB of XML, which level 6 deflates in ~2.4 CPU seconds and level 1 in
@@ -34,11 +35,14 @@ import xlsxwriter.workbook
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
+from cer_loader.errors import ReportError
+from cer_loader.sanitize import FORMULA_PREFIXES
+
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
     from xlsxwriter.worksheet import Worksheet
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # as sanitize.has_formula_prefix
+FORMULA_START = FORMULA_PREFIXES  # cells starting so get the quote-prefix format
 _CONTROL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _SPECIAL = ("&", "<", ">", "\r", "_x")  # XML escapes, and xlsxwriter's control escapes
 # a first character that needs a look: a formula prefix, or whitespace (the xml:space attribute)
@@ -195,6 +199,16 @@ def write_rows(
     n = len(heights)
     if n == 0:
         return
+    if not supported(ws):  # a per-cell fallback would copy rich-text lookalikes raw (above)
+        import xlsxwriter
+
+        version = getattr(xlsxwriter, "__version__", "?")
+        raise ReportError(
+            f"ta wersja xlsxwriter ({version}) nie ma wewnętrznych funkcji, na których opiera się "
+            "arkusz do poprawy: zainstaluj wersję z pyproject.toml (pip install -e .)",
+            f"this xlsxwriter ({version}) lacks the internals the steward workbook relies on: "
+            "install the version pyproject.toml names (pip install -e .)",
+        )
     ws._write_single_row(first)  # flush the rows xlsxwriter holds (the header)
     ws._check_dimensions(first, 0)
     ws._check_dimensions(first + n - 1, len(columns) - 1)
