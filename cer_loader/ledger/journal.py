@@ -15,11 +15,11 @@ from lxml import etree
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
 from cer_loader.ledger import visit_digests
 from cer_loader.ledger.bulk import BatchHead, record_table
-from cer_loader.ledger.digests import arrow_text, text_list, utf8, uuid5_texts
+from cer_loader.ledger.digests import arrow_text, text_list
 from cer_loader.ledger.facts import appointment_facts, insert_facts
 from cer_loader.ledger.store import Ledger
 from cer_loader.render import PayloadFile
-from cer_loader.render.columns import KEY_NAMESPACE
+from cer_loader.render.columns import key_array
 
 # the columns appointment_facts reads (validate.identity.patient_key: the patient's parts)
 FACT_SOURCES = [
@@ -55,12 +55,9 @@ def mark_held(frame: pd.DataFrame, ledger: Ledger) -> None:
 
 
 def idempotency_keys(mus_id: str, appointment_ids: pd.Series) -> pa.StringArray:
-    """The records' idempotency keys, the payload's (``render.columns.key_array``: UUID v5 of
-    ``"{MUŚ}|{appointment_id}"``), computed a column at a time (:mod:`.digests`)."""
-    names = arrow_text(appointment_ids)
-    if names.null_count:  # the payload's text of a missing id
-        return uuid5_texts(KEY_NAMESPACE, f"{mus_id}|", [str(a).encode() for a in appointment_ids])
-    return uuid5_texts(KEY_NAMESPACE, f"{mus_id}|", utf8(names))
+    """The records' idempotency keys: the payload's own (``render.columns.key_array``), so the
+    key the ledger holds is the ``kluczIdempotencji`` CeR answers about, missing ids included."""
+    return key_array(mus_id, appointment_ids)
 
 
 def batch_id_of(path: Path) -> str:
