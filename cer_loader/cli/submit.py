@@ -98,11 +98,11 @@ def choose_target(
     ``emulator``; production only with the flag and the MUŚ id typed. Every sending command
     (submit, run --submit, the go-live operations) chooses here."""
     from cer_loader.errors import ConfigError, UsageError
-    from cer_loader.resources import load_toml
+    from cer_loader.settings import load_config
     from cer_loader.submit.targets import load_targets
 
     t = TEXT[lang]
-    doc = load_toml(config, "konfiguracja", "configuration") if config else {}
+    doc = load_config(config) if config else {}  # checked: no secret, no unknown key
     targets = load_targets(doc, config.parent if config else Path.cwd())
     if name in targets:
         target, label = targets[name], name
