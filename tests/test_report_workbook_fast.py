@@ -17,7 +17,7 @@ from test_report_workbook_rows import NASTY, _rejected
 
 from cer_loader.mapping import Mapping
 from cer_loader.report import workbook
-from cer_loader.sanitize import clean_column
+from cer_loader.report.workbook_text import text_column
 
 FIXED = dt.datetime(2027, 1, 2, tzinfo=dt.UTC)
 
@@ -49,9 +49,4 @@ def test_every_part_is_what_xlsxwriter_itself_writes(
 
 @given(st.lists(st.text(max_size=400) | st.sampled_from(NASTY), max_size=30))
 def test_heights_of_a_column_are_those_of_each_text(texts: list[str]) -> None:
-    assert workbook._heights(texts) == [workbook._height(t) for t in texts]
-
-
-@given(st.lists(st.text(max_size=20) | st.sampled_from(["a\x00b", "\x7f", "\ud800x"]), max_size=20))
-def test_cleaning_a_column_at_once_is_cleaning_each_text(texts: list[str]) -> None:
-    assert workbook._clean(texts) == clean_column(texts)
+    assert workbook._heights(text_column(texts)) == [workbook._height(t) for t in texts]

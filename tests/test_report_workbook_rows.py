@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from cer_loader.mapping import Mapping
 from cer_loader.pipeline import run
 from cer_loader.report import workbook
 from cer_loader.report.workbook_rows import Column
+from cer_loader.report.workbook_text import text_column
 from cer_loader.sanitize import clean, has_formula_prefix
 from cer_loader.settings import Settings
 
@@ -25,20 +27,23 @@ from rowkit import BASE
 NASTY = [
     "=HYPERLINK(\"http://x\")", "+48 600", "-5", "@SUM(A1)", " lead", "trail ", "a\u3000",
     "\u00a0nbsp", "x & y < z > w", "_x0041_ literal", "line\nbreak", "cr\rhere", "tab\tin",
-    'quote " s="9" ', "ąęśżźć ŁÓ", "😀 astral", "", "long " * 3000,
+    'quote " s="9" ', "ąęśżźć ŁÓ", "😀 astral", "", "long " * 3000, "Łódź", "\u2003em ",
+    "x\u2029", "\x85 C1", "&amp; already", "_X0041_ upper",
 ]  # fmt: skip
 
 
 def per_cell(
     ws: Any, first: int, columns: Sequence[Column], heights: Sequence[float],
-    marks: dict[int, set[int]], mark: tuple[Any, Any],
+    marks: tuple[Any, Any], mark: tuple[Any, Any],
 ) -> None:  # fmt: skip
     """The oracle: what _write_issue_sheet did before, a cell at a time through xlsxwriter."""
+    marked_cells = set(zip(marks[0].tolist(), marks[1].tolist(), strict=True))
+    texts = [col.texts.to_pylist() for col in columns]
     for i, height in enumerate(heights):
         r = first + i
         ws.set_row(r, height)
         for j, col in enumerate(columns):
-            text, marked = col.texts[i], j in marks.get(i, set())
+            text, marked = texts[j][i], (i, j) in marked_cells
             pair = mark if marked else (col.plain, col.quoted)
             if text:
                 ws.write_string(r, j, text, pair[has_formula_prefix(text)])
@@ -122,7 +127,8 @@ def test_missing_internals_stop_with_a_clear_error(tmp_path: Path) -> None:
 
     wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))  # not constant_memory
     ws, fmt = wb.add_worksheet(), wb.add_format()
+    none = np.zeros(0, dtype=np.int64)
     with pytest.raises(ReportError) as info:
-        write_rows(ws, 1, [Column(["a"], fmt, fmt)], [15.0], {}, (fmt, fmt))
+        write_rows(ws, 1, [Column(text_column(["a"]), fmt, fmt)], [15.0], (none, none), (fmt, fmt))
     assert "xlsxwriter" in info.value.message and "pip install" in info.value.message_en
     wb.close()

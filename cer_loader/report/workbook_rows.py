@@ -1,13 +1,14 @@
 """The data rows of a steward-workbook sheet, written column-wise into xlsxwriter's row stream.
 
 xlsxwriter costs ~10 µs of Python per cell (``write_string`` → a cell tuple → ``_write_cell``
-→ attribute escaping), ~25 cells a row: 2k rows/s. Here every cell of a column is turned into
-its ``<c>`` element by one comprehension (escaping decided once per column by one scan of the
-joined column, per cell only where that scan found something), rows are joined and handed to
-the worksheet's ``constant_memory`` row file in blocks. The XML is what xlsxwriter writes for
-the same ``write_string`` / ``write_blank`` / ``set_row`` calls (a test compares them byte for
-byte), with one difference: a value that looks like rich text (``<r>…</r>``) is escaped like
-any other, where xlsxwriter copies it raw into the sheet (a cell could forge a formula).
+→ attribute escaping), ~25 cells a row: 2k rows/s. Here a column is one Arrow array
+(:mod:`cer_loader.report.workbook_text` escapes it), every cell of a block of rows becomes its
+``<c>`` element in one Arrow call per column, a row's cells are joined in one more, and the
+block's UTF-8 bytes go to the worksheet's ``constant_memory`` row file as they are: no Python
+per cell or per row. The XML is what xlsxwriter writes for the same ``write_string`` /
+``write_blank`` / ``set_row`` calls (a test compares them byte for byte), with one difference:
+a value that looks like rich text (``<r>…</r>``) is escaped like any other, where xlsxwriter
+copies it raw into the sheet (a cell could forge a formula).
 
 This leans on xlsxwriter's constant-memory internals (``_write_single_row``, ``fh``,
 ``previous_row``, ``_check_dimensions``); :func:`supported` checks they are there (without
@@ -24,32 +25,34 @@ xlsxwriter decodes and encodes them again in 64 KB pieces.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter.workbook
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
 from cer_loader.errors import ReportError
-from cer_loader.sanitize import FORMULA_PREFIXES
+from cer_loader.report.workbook_text import (
+    OPEN,
+    OPEN_SPACE,
+    TEXT,
+    inline_texts,
+    scalar,
+    utf8_bytes,
+)
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
     from xlsxwriter.worksheet import Worksheet
 
-FORMULA_START = FORMULA_PREFIXES  # cells starting so get the quote-prefix format
-_CONTROL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
-_SPECIAL = ("&", "<", ">", "\r", "_x")  # XML escapes, and xlsxwriter's control escapes
-# a first character that needs a look: a formula prefix, or whitespace (the xml:space attribute)
-_WHITE = frozenset(chr(c) for c in range(0x3001) if chr(c).isspace())  # all of str.isspace
-_EDGE = frozenset(FORMULA_START) | _WHITE
-BLOCK = 5_000  # rows joined and written at once
-_UTF16_HALF = 32_767 // 2  # shorter strings cannot pass Excel's limit of UTF-16 units
+BLOCK = 10_000  # rows joined and written at once
 _INTERNALS = ("_write_single_row", "_check_dimensions", "fh", "previous_row", "table")
 
 
@@ -97,9 +100,10 @@ class FastWorksheet(xlsxwriter.worksheet.Worksheet):
 
 @dataclass(frozen=True)
 class Column:
-    """One column of cells: texts (already sanitised), plain and quote-prefixed formats."""
+    """One column of cells: texts (a ``workbook_text.text_column``), plain and quote-prefixed
+    formats."""
 
-    texts: Sequence[str]
+    texts: pa.Array
     plain: Format
     quoted: Format
 
@@ -111,72 +115,6 @@ def supported(ws: Worksheet) -> bool:
     )
 
 
-def _text_xml(text: str) -> str:
-    """``<t>…</t>`` for one text, as xlsxwriter's inline-string writer escapes it."""
-    if len(text) > _UTF16_HALF:
-        text = _utf16_cut(text)
-    if "_x" in text:
-        text = _CONTROL_ESCAPE.sub(r"_x005F\1", text)
-    if "\r" in text:
-        text = text.replace("\r", "_x000D_")
-    preserve = text[:1].isspace() or text[-1:].isspace()
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<t xml:space="preserve">{text}</t>' if preserve else f"<t>{text}</t>"
-
-
-def _utf16_cut(text: str) -> str:
-    """At most 32,767 UTF-16 units (characters beyond U+FFFF count twice), as xlsxwriter cuts."""
-    units = 0
-    for i, ch in enumerate(text):
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > 32_767:
-            return text[:i]
-    return text
-
-
-def column_cells(letter: str, rows: Sequence[str], col: Column) -> list[str]:
-    """The ``<c>`` element of every cell of one column ("" for an empty cell)."""
-    xf, xq = col.plain._get_xf_index(), col.quoted._get_xf_index()
-    texts = col.texts
-    head = f'<c r="{letter}'
-    mid = f'" s="{xf}" t="inlineStr"><is>'
-    mid_q = f'" s="{xq}" t="inlineStr"><is>'
-    joined = "\x00".join(texts)  # sanitised texts hold no NUL
-    if (
-        not any(c in joined for c in _SPECIAL)
-        and not {t[:1] for t in texts} & _EDGE
-        and not {t[-1:] for t in texts} & _WHITE
-        and max(map(len, texts), default=0) <= _UTF16_HALF
-    ):
-        # the common column: nothing to escape, no formula prefix, no edge whitespace
-        return [
-            f"{head}{r}{mid}<t>{t}</t></is></c>" if t else ""
-            for r, t in zip(rows, texts, strict=True)
-        ]
-    return [
-        (f"{head}{r}{mid_q}" if t.startswith(FORMULA_START) else f"{head}{r}{mid}")
-        + _text_xml(t)
-        + "</is></c>"
-        if t
-        else ""
-        for r, t in zip(rows, texts, strict=True)
-    ]
-
-
-def _marked(cell: str, ref: str, col: Column, mark: tuple[Format, Format]) -> str:
-    """A built cell of ``col`` (or an empty one) with the ``mark`` format instead."""
-    if not cell:
-        return f'<c r="{ref}" s="{mark[0]._get_xf_index()}"/>'
-    head = f'<c r="{ref}" s="'
-    for fmt, new in zip((col.plain, col.quoted), mark, strict=True):
-        old = f'{head}{fmt._get_xf_index()}"'
-        if cell.startswith(old):
-            return f'{head}{new._get_xf_index()}"{cell[len(old) :]}'
-    # cannot happen (every cell of col has one of its formats); the cell text is not quoted:
-    # it holds the row's data
-    raise ValueError(f"cell {ref}: none of its column's formats")
-
-
 def _row_attributes(ws: Worksheet, points: float) -> str:
     """What ``set_row(r, points)`` makes xlsxwriter write in ``<row>`` after ``r``."""
     pixels = int(points * 4.0 / 3.0 + 0.5)
@@ -185,17 +123,56 @@ def _row_attributes(ws: Worksheet, points: float) -> str:
     return ""
 
 
+class _Cells:
+    """One column's cells, escaped once, as the pieces of each ``<c>`` element:
+    ``<c r="`` + letter (``head``), the row number, ``middle`` (style, type and ``<t>``), the
+    escaped text, ``tail``; an empty cell is ``<c r="…" s="…"/>`` when marked, else nothing.
+    The middle and tail of a cell are one of :data:`_KINDS` strings, picked per cell."""
+
+    def __init__(self, letter: str, col: Column, marked: np.ndarray, mark: tuple[Format, Format]):
+        t = inline_texts(col.texts)
+        xf = [col.plain._get_xf_index(), col.quoted._get_xf_index()]
+        xf += [mark[0]._get_xf_index(), mark[1]._get_xf_index()]
+        # kind: 2 × style (plain, quoted, marked, marked quoted) + preserve; 8 blank; 9 none
+        kind = (2 * (2 * marked + t.quoted) + t.preserve).astype(np.int64)
+        kind[t.empty] = np.where(marked[t.empty], 8, 9)
+        self.kind, self.body, self.vanish = kind, t.body, kind == 9
+        self.head = f'<c r="{letter}'
+        middles = [f'" s="{xf[k // 2]}" t="inlineStr"><is>{(OPEN, OPEN_SPACE)[k % 2]}'
+                   for k in range(8)]  # fmt: skip
+        self.middles = pa.array([*middles, f'" s="{xf[2]}"/>', ""], type=TEXT)
+        self.tails = pa.array([_CLOSE] * 8 + ["", ""], type=TEXT)
+        self.heads = pa.array([self.head] * 9 + [""], type=TEXT)
+
+    def pieces(self, start: int, stop: int, rows: pa.Array) -> list[pa.Array | pa.Scalar]:
+        kind = self.kind[start:stop]
+        body = self.body.slice(start, stop - start)
+        if (kind < 8).all():  # every cell holds text
+            middle = self.middles.take(pa.array(kind))
+            return [scalar(self.head), rows, middle, body, scalar(_CLOSE)]
+        which = pa.array(kind)
+        vanish = self.vanish[start:stop]
+        row = pc.if_else(pa.array(vanish), _NOTHING, rows) if vanish.any() else rows
+        return [self.heads.take(which), row, self.middles.take(which), body,
+                self.tails.take(which)]  # fmt: skip
+
+
+_CLOSE = "</t></is></c>"
+_NOTHING, _ROW, _ROW_END = scalar(""), scalar('<row r="'), scalar("</row>")
+
+
 def write_rows(
     ws: Worksheet,
     first: int,
     columns: Sequence[Column],
     heights: Sequence[float],
-    marks: dict[int, set[int]],
+    marks: tuple[np.ndarray, np.ndarray],
     mark: tuple[Format, Format],
 ) -> None:
     """Rows ``first`` … ``first + n - 1`` of ``ws``: ``columns[j]`` in column j, each row
-    ``heights[i]`` points high; ``marks`` (row offset → columns) get the ``mark`` format, a
-    blank cell too. Every earlier row must have been written; no later row may be yet."""
+    ``heights[i]`` points high; the cells ``marks`` names (row offsets, columns) get the
+    ``mark`` format, a blank cell too. Every earlier row must have been written; no later row
+    may be yet."""
     n = len(heights)
     if n == 0:
         return
@@ -212,30 +189,29 @@ def write_rows(
     ws._write_single_row(first)  # flush the rows xlsxwriter holds (the header)
     ws._check_dimensions(first, 0)
     ws._check_dimensions(first + n - 1, len(columns) - 1)
-    letters = [xl_col_to_name(j) for j in range(len(columns))]
-    attrs = {h: _row_attributes(ws, h) for h in set(heights)}
+    mark_rows, mark_cols = (np.asarray(a, dtype=np.int64) for a in marks)
+    cells = []
+    for j, col in enumerate(columns):
+        marked = np.zeros(n, dtype=bool)
+        marked[mark_rows[mark_cols == j]] = True
+        cells.append(_Cells(xl_col_to_name(j), col, marked, mark))
+    levels, which = np.unique(np.asarray(heights, dtype=np.float64), return_inverse=True)
+    attrs = pa.array([_row_attributes(ws, h) for h in levels.tolist()], type=TEXT)
+    attrs = attrs.take(pa.array(which.astype(np.int64)))
     fh = ws.fh
+    as_bytes = hasattr(fh, "buffer") and os.linesep == "\n"  # text mode would write the same
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
-        rows = [str(first + 1 + i) for i in range(start, stop)]
-        cells = [
-            column_cells(letters[j], rows, Column(c.texts[start:stop], c.plain, c.quoted))
-            for j, c in enumerate(columns)
-        ]
-        for i in range(start, stop):
-            marked = marks.get(i)
-            if marked:
-                k = i - start
-                for j in marked:
-                    cells[j][k] = _marked(cells[j][k], letters[j] + rows[k], columns[j], mark)
-        opens = [f'<row r="{r}"{attrs[h]}>' for r, h in zip(rows, heights[start:stop], strict=True)]
-        fh.write(
-            "".join(
-                [
-                    f"{o}{''.join(row)}</row>"
-                    for o, row in zip(opens, zip(*cells, strict=True), strict=True)
-                ]
-            )
-        )
+        rows = pa.array(np.arange(first + 1 + start, first + 1 + stop)).cast(TEXT)
+        joined = pc.binary_join_element_wise(
+            _ROW, rows, scalar('"'), attrs.slice(start, stop - start), scalar(">"),
+            *(p for c in cells for p in c.pieces(start, stop, rows)), _ROW_END, _NOTHING,
+        )  # fmt: skip
+        data = utf8_bytes(joined)
+        if as_bytes:
+            fh.flush()
+            fh.buffer.write(data)
+        else:
+            fh.write(bytes(data).decode("utf-8"))
     ws.previous_row = first + n  # the row after the last: nothing left for xlsxwriter to flush
     ws.table.clear()
