@@ -36,6 +36,7 @@ from cer_loader.ledger import Ledger, default_ledger_path, new_run_id, open_ledg
 from cer_loader.ledger.before import before_run
 from cer_loader.ledger.journal import journal, mark_held
 from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_canonical
+from cer_loader.memory import release
 from cer_loader.normalize import normalize
 from cer_loader.preflight import check_inputs, check_outputs
 from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
@@ -176,6 +177,7 @@ def run(
     frame = normalize(
         canon, ids, lambda share: progress("validate", int(rows * share * NORM), rows)
     )
+    del canon  # normalize keeps the columns it needs: the mapped frame is not read again
     state_file = _ledger_path(given_ledger, tables, settings.mus_id, config)
     state = open_ledger(state_file, settings.mus_id, create=render and out is not None)
     payload: list[PayloadFile] = list(replay.payload) if replay else []
@@ -255,6 +257,7 @@ class _Journal:
 
     def _journal(self, finished: bool) -> None:
         assert self.state is not None and self.out is not None
+        release()  # what rendering and the reports freed goes back before the journal
         try:
             journal(self.state, self.frame, self.payload, run_id=self.run_id,
                     inputs=self.inputs, out_dir=self.out, finished=finished)  # fmt: skip
@@ -313,6 +316,7 @@ def _render(
         done[0] += n
         progress("render", done[0], len(new))
 
+    release()  # what reading and validating freed goes back before the workers start
     return render_batches(
         frame[RENDER_COLUMNS], settings, ids, payload_dir, progress=tick, run_id=run_id, rows=new
     )  # only the columns rendering reads, its rows taken a chunk at a time (no 1M-row copy)

@@ -29,14 +29,11 @@ class BatchHead:
     records: int
 
 
-def insert_run(
+def start_run(
     conn: sqlite3.Connection, stamp: str, run_id: str, inputs: Iterable[str], out_dir: str,
-    heads: Sequence[BatchHead], records: pa.Table,
-) -> int:  # fmt: skip
-    """Insert the run, its batches and ``records`` (columns :data:`RECORD_COLUMNS`, in batch
-    order); returns how many earlier batches were superseded."""
-    if records.num_rows != sum(h.records for h in heads):
-        raise ValueError("the record columns do not match the batches' record counts")
+    heads: Sequence[BatchHead],
+) -> list[int]:  # fmt: skip
+    """Insert the run and its batches (RENDERED, without records yet); their row ids, in order."""
     conn.execute(
         "INSERT INTO runs (run_id, started, inputs, out_dir) VALUES (?, ?, ?, ?)",
         (run_id, stamp, "\n".join(inputs), out_dir),
@@ -49,6 +46,25 @@ def insert_run(
             (h.batch_id, run_id, h.file, h.sha256, h.records, stamp, stamp),
         )
         ids.append(int(cur.lastrowid or 0))
+    return ids
+
+
+def end_run(conn: sqlite3.Connection, stamp: str, run_id: str) -> None:
+    """The run is complete (its reports in place)."""
+    conn.execute("INSERT INTO run_ends (run_id, finished) VALUES (?, ?)", (run_id, stamp))
+
+
+def insert_run(
+    conn: sqlite3.Connection, stamp: str, run_id: str, inputs: Iterable[str], out_dir: str,
+    heads: Sequence[BatchHead], records: pa.Table,
+) -> int:  # fmt: skip
+    """Insert the run, its batches and ``records`` (columns :data:`RECORD_COLUMNS`, in batch
+    order); returns how many earlier batches were superseded. (``ledger.journal`` does the
+    same a part of the run at a time: :func:`start_run`, ``records.insert`` per part,
+    ``records.supersede``.)"""
+    if records.num_rows != sum(h.records for h in heads):
+        raise ValueError("the record columns do not match the batches' record counts")
+    ids = start_run(conn, stamp, run_id, inputs, out_dir, heads)
     if not ids:
         return 0
     insert(conn, ids, [h.records for h in heads], records)

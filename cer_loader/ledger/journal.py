@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,9 +13,10 @@ from lxml import etree
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
 from cer_loader.ledger import visit_digests
-from cer_loader.ledger.bulk import BatchHead, record_table
+from cer_loader.ledger.bulk import BatchHead, end_run, record_table, start_run
 from cer_loader.ledger.digests import arrow_text, text_list
 from cer_loader.ledger.facts import appointment_facts, insert_facts
+from cer_loader.ledger.records import insert, supersede
 from cer_loader.ledger.store import Ledger
 from cer_loader.render import PayloadFile
 from cer_loader.render.columns import key_array
@@ -70,16 +70,28 @@ def batch_id_of(path: Path) -> str:
     return path.stem
 
 
-def journal(
-    ledger: Ledger, frame: pd.DataFrame, payload: Sequence[PayloadFile], *, run_id: str,
-    inputs: Sequence[str], out_dir: Path, finished: bool = True,
-) -> int:  # fmt: skip
-    """Record the run's batches (RENDERED), their records and the records' facts in one
-    transaction; returns how many unsent earlier batches were superseded because their ids
-    were rendered again. ``finished``: the run is complete (its reports in place) in the same
-    transaction; else ``Ledger.finish_run`` later. Whole columns: the rows of every batch
-    taken from ``frame`` at once."""
-    labels = [label for p in payload for label in p.labels]
+GROUP_ROWS = 100_000  # records journaled at a time (whole batches): bounds the journal's memory
+
+
+def _groups(payload: Sequence[PayloadFile], limit: int) -> Iterator[list[PayloadFile]]:
+    """The batches in order, in groups of at most ``limit`` records (a bigger batch alone)."""
+    group: list[PayloadFile] = []
+    size = 0
+    for p in payload:
+        if group and size + len(p.labels) > limit:
+            yield group
+            group, size = [], 0
+        group.append(p)
+        size += len(p.labels)
+    if group:
+        yield group
+
+
+def _columns(
+    ledger: Ledger, frame: pd.DataFrame, group: Sequence[PayloadFile]
+) -> tuple[pa.Table, pd.DataFrame]:
+    """The record columns and the facts of one group of batches' rows."""
+    labels = [label for p in group for label in p.labels]
     needed = [*FACT_SOURCES, "n_visit_digest", SOURCE_FILE, SOURCE_ROW]
     rows = frame.loc[labels, [c for c in needed if c in frame.columns]]  # one take, no wide copy
     if "n_visit_digest" not in rows.columns:  # mark_held had no ledger visit to compare with
@@ -90,17 +102,40 @@ def journal(
         pa.array(text_list(rows[SOURCE_FILE]), pa.string()),
         pa.array(text_list(rows[SOURCE_ROW]), pa.string()),
     )  # fmt: skip
+    # schedule, start, scope: what go-live's overlap check and reconcile compare
+    return records, appointment_facts(rows, keys, ledger.salt)
+
+
+def journal(
+    ledger: Ledger, frame: pd.DataFrame, payload: Sequence[PayloadFile], *, run_id: str,
+    inputs: Sequence[str], out_dir: Path, finished: bool = True,
+) -> int:  # fmt: skip
+    """Record the run's batches (RENDERED), their records and the records' facts in one
+    transaction; returns how many unsent earlier batches were superseded because their ids
+    were rendered again. ``finished``: the run is complete (its reports in place) in the same
+    transaction; else ``Ledger.finish_run`` later. Whole columns, :data:`GROUP_ROWS` records
+    (whole batches) at a time: what a group's rows make (digests, keys, facts) is written and
+    let go before the next group is taken from ``frame``, so a 1M-row run never holds the
+    columns of all its records at once."""
     heads = [
         BatchHead(batch_id_of(p.path), str(p.path.resolve()), p.sha256, len(p.labels))
         for p in payload
     ]
-    # schedule, start, scope: what go-live's overlap check and reconcile compare
-    facts = appointment_facts(rows, keys, ledger.salt) if labels else None
-
-    def with_facts(conn: sqlite3.Connection) -> None:
-        if facts is not None:
+    stamp = ledger.clock()
+    with ledger._tx() as conn:
+        ids = start_run(conn, stamp, run_id, inputs, str(out_dir.resolve()), heads)
+        appointment_ids: list[pa.Array] = []
+        at = 0
+        for group in _groups(payload, GROUP_ROWS):
+            records, facts = _columns(ledger, frame, group)
+            insert(conn, ids[at : at + len(group)], [len(p.labels) for p in group], records)
             insert_facts(conn, "zasilInicjalnie", facts)
-
-    return ledger.record_columns(
-        run_id, inputs, str(out_dir.resolve()), heads, records, then=with_facts, finished=finished
-    )
+            appointment_ids.append(records.column("appointment_id").combine_chunks())
+            at += len(group)
+        superseded = 0
+        if ids:
+            taken = pa.chunked_array(appointment_ids, pa.string()).combine_chunks()
+            superseded = supersede(conn, stamp, ids[0], taken)
+        if finished:
+            end_run(conn, stamp, run_id)
+    return superseded

@@ -256,13 +256,13 @@ class Ledger:
     ) -> int:  # fmt: skip
         """:meth:`record_batches` with the records as whole columns (:mod:`.bulk`), in batch
         order; ``then`` writes what goes with them (the facts) in the same transaction."""
-        from cer_loader.ledger.bulk import insert_run
+        from cer_loader.ledger.bulk import end_run, insert_run
 
         stamp = self.clock()
         with self._tx() as c:
             superseded = insert_run(c, stamp, run_id, inputs, out_dir, heads, records)
             if finished:
-                c.execute("INSERT INTO run_ends (run_id, finished) VALUES (?, ?)", (run_id, stamp))
+                end_run(c, stamp, run_id)
             if then is not None:
                 then(c)
         return superseded

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
 from cer_loader.ledger import Ledger, NewBatch, NewRecord, open_ledger, visit_digests
+from cer_loader.ledger import journal as journal_module
 from cer_loader.ledger.digests import keyed_digests, utc_text, uuid5_texts
 from cer_loader.ledger.facts import COLUMNS, SCHEMA, patient_digests
 from cer_loader.ledger.journal import batch_id_of, idempotency_keys, journal, mark_held
@@ -317,13 +318,22 @@ def payload_of(f: pd.DataFrame, folder: Path, cuts: list[int], tag: str) -> list
 
 
 @given(rows=st.lists(ROW, max_size=30), cuts=st.lists(st.integers(0, 30), max_size=4),
-       again=st.integers(0, 30))  # fmt: skip
+       again=st.integers(0, 30), group=st.sampled_from([1, 4, journal_module.GROUP_ROWS]))  # fmt: skip
 @settings(SLOW_OK, max_examples=30)
 def test_journal_leaves_the_ledger_the_per_row_journal_left(
-    rows: list[dict[str, object]], cuts: list[int], again: int
+    rows: list[dict[str, object]], cuts: list[int], again: int, group: int
 ) -> None:
-    """Two runs journaled by today's code (schema 3) and by the per-row code into a schema-2
-    file, that file then opened (migrated): the same flags, and the same ledger."""
+    """Two runs journaled by today's code (schema 3; ``group``: the records it journals at a
+    time, so batches are taken from the frame in several groups) and by the per-row code into a
+    schema-2 file, that file then opened (migrated): the same flags, and the same ledger."""
+    default, journal_module.GROUP_ROWS = journal_module.GROUP_ROWS, group
+    try:
+        _journal_twice(rows, cuts, again)
+    finally:
+        journal_module.GROUP_ROWS = default
+
+
+def _journal_twice(rows: list[dict[str, object]], cuts: list[int], again: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         frame = frame_of(rows)
