@@ -99,14 +99,18 @@ def hl7_messages_per_s(tmp: Path, rows: int) -> float:
     return rows / (time.perf_counter() - t0)
 
 
-def bench(rows: int, tmp: Path, workers: int | None, friction: bool) -> dict[str, Any]:
+def bench(
+    rows: int, tmp: Path, workers: int | None, friction: bool, method: str | None = None
+) -> dict[str, Any]:
     from cer_loader.samples.writers import write_sample
 
     t0 = time.perf_counter()
     w = write_sample(tmp / f"wizyty_{rows}.csv", "csv", rows, 0.01, seed=1)
     generated = time.perf_counter() - t0
     base = [sys.executable, str(HERE / "stages.py"), str(w.data), str(w.mapping), str(w.config)]
-    extra = ["--workers", str(workers)] if workers else []
+    extra = (["--workers", str(workers)] if workers else []) + (
+        ["--method", method] if method else []
+    )
     run, wall, rss, pss = measured([*base, str(tmp / f"out_{rows}"), *extra])
     val, val_wall, val_rss, _ = measured([*base, str(tmp / f"val_{rows}"), "--validate-only"])
     row: dict[str, Any] = {
@@ -157,6 +161,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
     ap.add_argument("--workers", type=int, default=None, help="render workers (default: CPUs)")
+    ap.add_argument("--method", choices=["thread", "forkserver", "spawn"],
+                    help="how render workers run (default: threads for a bulk template)")  # fmt: skip
     ap.add_argument("--no-frictionless", action="store_true")
     ap.add_argument("--keep", type=Path, help="keep inputs and outputs in this folder")
     args = ap.parse_args()
@@ -166,10 +172,11 @@ def main() -> None:
         tmp.mkdir(parents=True, exist_ok=True)
         results = []
         for n in args.rows:
-            results.append(bench(n, tmp, args.workers, not args.no_frictionless))
+            results.append(bench(n, tmp, args.workers, not args.no_frictionless, args.method))
             print(f"{n:,} rows done:\n{table(results)}", file=sys.stderr, flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\n`python benchmarks/run.py --rows {' '.join(map(str, args.rows))}` — "
+    how = f" --method {args.method}" if args.method else ""
+    print(f"\n`python benchmarks/run.py --rows {' '.join(map(str, args.rows))}{how}` — "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {load:.1f} at the end, Python {platform.python_version()}\n")  # fmt: skip
     print(table(results))

@@ -6,6 +6,7 @@ printed as one JSON line: seconds per stage, the run's CPU seconds in this proce
 accepted, rejected.
 
     python benchmarks/stages.py FILE MAPPING CONFIG OUT [--validate-only] [--workers N]
+        [--method thread|forkserver|spawn]
 """
 
 from __future__ import annotations
@@ -51,10 +52,14 @@ def instrument(times: dict[str, float]) -> None:
 def main(argv: list[str]) -> None:
     data, mapping, config, out = (Path(a) for a in argv[:4])
     validate_only = "--validate-only" in argv
+    given: dict[str, Any] = {}
     if "--workers" in argv:
-        workers = int(argv[argv.index("--workers") + 1])
+        given["workers"] = int(argv[argv.index("--workers") + 1])
+    if "--method" in argv:  # thread, forkserver, spawn (default: render.default_method)
+        given["method"] = argv[argv.index("--method") + 1]
+    if given:
         original = render.render_batches
-        pipeline.render_batches = functools.partial(original, workers=workers)  # type: ignore[assignment]
+        pipeline.render_batches = functools.partial(original, **given)  # type: ignore[assignment]
     times: dict[str, float] = {}
     instrument(times)
     settings = load_settings(config, {})

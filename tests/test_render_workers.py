@@ -1,4 +1,4 @@
-"""Render workers: any start method (``spawn`` included), any number of workers, one run or ten
+"""Render workers: threads or processes (``spawn`` included), any number, one run or ten
 parts — the same payload; and bulk rendering gives the plain Jinja bytes on realistic rows."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from lxml import etree
 
 from cer_loader import render
 from cer_loader.catalogues.identifiers import load_identifiers
+from cer_loader.errors import RenderError
 from cer_loader.mapping import Mapping, apply_mapping
 from cer_loader.normalize import normalize
 from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
@@ -54,13 +55,47 @@ def records(files: list[PayloadFile]) -> list[bytes]:
     return out
 
 
-def test_spawned_workers_give_the_in_process_bytes(frame: pd.DataFrame, tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["spawn", "forkserver", "thread"])
+def test_workers_of_any_kind_give_the_in_process_bytes(
+    frame: pd.DataFrame, tmp_path: Path, method: str
+) -> None:
     s = settings(batch_size=7)
     alone = render_batches(frame, s, IDS, tmp_path / "one", workers=1)
-    spawned = render_batches(frame, s, IDS, tmp_path / "spawn", workers=2, method="spawn")
+    other = render_batches(frame, s, IDS, tmp_path / method, workers=3, method=method)
     assert len(alone) == 9
-    assert contents(spawned) == contents(alone)
-    assert [p.labels for p in spawned] == [p.labels for p in alone]
+    assert contents(other) == contents(alone)
+    assert [p.labels for p in other] == [p.labels for p in alone]
+
+
+def test_bulk_templates_render_in_threads_plain_ones_in_processes(tmp_path: Path) -> None:
+    """The shipped template goes to threads (the bulk renderer does not hold the GIL); a
+    template only plain Jinja renders (a filter) goes to processes."""
+    assert render.default_method(settings()) == "thread"
+    assert render.default_method(settings(), use_bulk=False) == render.start_method()
+    site = tmp_path / "site"
+    site.mkdir()
+    source = (data_dir("templates") / render.TEMPLATE_NAME).read_text(encoding="utf-8")
+    (site / render.TEMPLATE_NAME).write_text(
+        source.replace("{{ r.appointment_id }}", "{{ r.appointment_id | upper }}"), "utf-8"
+    )
+    assert render.default_method(settings(template_dir=site)) == render.start_method()
+
+
+def test_threads_report_each_batch_its_own_schema_error(
+    frame: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Render threads validate at once; the error a failing batch reports is its own (each
+    thread has its own schema, whose error log validation clears and fills)."""
+    bad = frame.copy()
+    bad.loc[bad.index[40], "scope_code"] = "NIE-KOD"  # batch 6 of 9 breaks a pattern,
+    bad.loc[bad.index[50], "n_phone"] = "+0123"  # batch 8 another, validated beside it
+    with pytest.raises(RenderError) as raised:
+        render_batches(bad, settings(batch_size=7), IDS, tmp_path / "bad", workers=3,
+                       method="thread")  # fmt: skip
+    assert "paczka 6 " in raised.value.message  # the first failing batch, in order
+    assert "kodZakresu" in raised.value.message
+    assert "telefon" not in raised.value.message
+    assert not list((tmp_path / "bad").iterdir())  # no payload left of a failed run
 
 
 def test_bulk_and_plain_jinja_and_worker_counts_agree(frame: pd.DataFrame, tmp_path: Path) -> None:
@@ -97,3 +132,24 @@ def test_rows_given_render_as_their_selection(
     assert contents(given) == contents(taken)
     assert [p.labels for p in given] == [p.labels for p in taken]
     assert render_batches(frame, s, IDS, tmp_path / "none", rows=picked[:0]) == []
+
+
+@pytest.mark.parametrize("method", ["thread", "forkserver"])
+def test_ctrl_c_while_workers_render_leaves_no_file(
+    frame: pd.DataFrame, tmp_path: Path, method: str
+) -> None:
+    """Ctrl-C in the caller while batches are being rendered: the workers' batches in flight
+    finish or are cancelled, and no pending or final payload file stays."""
+    seen: list[int] = []
+
+    def interrupt(n: int) -> None:
+        seen.append(n)
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        render_batches(frame, settings(batch_size=4), IDS, out, progress=interrupt, workers=2,
+                       method=method)  # fmt: skip
+    assert len(seen) == 2
+    assert sorted(p.name for p in out.iterdir()) == []

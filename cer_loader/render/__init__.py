@@ -7,10 +7,16 @@ values is rendered in bulk, on whole columns (``bulk.py``); the bytes are the sa
 Jinja's. Every rendered batch is parsed with the hardened parser and validated against the XSD
 before it is written under its final name (``check.py``).
 
-The main process only cuts the frame into batches: each batch's slice of
-:data:`RENDER_COLUMNS` goes to a worker as an Arrow IPC stream; the worker computes the payload
-values, renders, checks and writes the batch's pending file (``workers.py``). Nothing here
-imports pandas, so the workers stay small.
+The caller's thread only cuts the frame into batches; each batch's slice of
+:data:`RENDER_COLUMNS` goes to a worker, which computes the payload values, renders, checks and
+writes the batch's pending file (``workers.py``). A template the bulk renderer takes is
+rendered by worker *threads* in this process: the bulk renderer works in Arrow, lxml parses
+(with a parser per thread) and validates without the GIL, so two threads keep two cores busy,
+and there are no worker processes to hold a second copy of Python, pyarrow and lxml (at 1M
+rows on 2 cores: about the same time as two processes, and ~430 MB less memory). A template
+only plain Jinja can render is Python on every record: it goes to worker *processes*
+(``forkserver``, else ``spawn``), each batch as an Arrow IPC stream; nothing they import
+imports pandas, so they stay small.
 
 Modules: ``columns`` (the record values as whole columns, idempotency keys), ``bulk`` (the
 column-wise renderer), ``batch`` (template loading, one batch's bytes), ``check`` (the XSD
@@ -23,7 +29,7 @@ import multiprocessing as mp
 import os
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -48,7 +54,7 @@ if TYPE_CHECKING:
     from cer_loader.settings import Settings
 
 __all__ = [
-    "KEY_NAMESPACE", "RENDER_COLUMNS", "TEMPLATE_NAME", "PayloadFile", "environment",
+    "KEY_NAMESPACE", "RENDER_COLUMNS", "TEMPLATE_NAME", "PayloadFile", "default_method", "environment",
     "idempotency_keys", "key_array", "payload_table", "render_batches",
 ]  # fmt: skip
 
@@ -91,7 +97,10 @@ def _pending(final: Path) -> Path:
 def _jobs(
     f: pd.DataFrame, settings: Settings, ids: IdentifierConfig, ctx: dict[str, Any],
     use_bulk: bool, out_dir: Path, run_id: str = "", rows: pd.Index | None = None,
+    ipc: bool = True,
 ) -> Iterator[tuple[Job, pd.Index]]:  # fmt: skip
+    """The batches' jobs, their columns as an Arrow IPC stream (``ipc``: for a worker
+    process) or as the table slice itself (for a thread of this process)."""
     size = settings.batch_size
     total = len(f) if rows is None else len(rows)
     count = (total + size - 1) // size
@@ -113,13 +122,19 @@ def _jobs(
             part = table.slice(first, size)
             final = out_dir / f"zasilInicjalnie_{n + 1:04d}.xml"
             job = Job(n, count, settings.template_dir, settings.xsd, ctx, prefix, known,
-                      to_ipc(part), _pending(final), use_bulk)  # fmt: skip
+                      to_ipc(part) if ipc else part, _pending(final), use_bulk)  # fmt: skip
             yield job, chunk.index[first : first + part.num_rows]
 
 
 def start_method() -> str:
     """``forkserver`` where the platform has it (small, clean workers), else ``spawn``."""
     return "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+
+
+def default_method(settings: Settings, use_bulk: bool = True) -> str:
+    """``thread`` when the bulk renderer takes the template, else :func:`start_method`."""
+    bulk = use_bulk and tools(settings.template_dir, settings.xsd)[1] is not None
+    return "thread" if bulk else start_method()
 
 
 Outcome = Done | tuple[int, Problem]
@@ -141,8 +156,9 @@ def render_batches(
     """Write ``out_dir/zasilInicjalnie_NNNN.xml`` files; return what was written.
 
     ``f`` needs only :data:`RENDER_COLUMNS`. Batches are rendered and checked in parallel
-    (``workers`` processes, default: the CPU count, at most 4 — one for small runs — started
-    with ``method``, default :func:`start_method`), each into a temporary 0600 file; only when
+    (``workers`` of them, default: the CPU count, at most 4 — one for small runs, rendered in
+    the caller's thread — as ``method``: ``thread`` or a process start method, default
+    :func:`default_method`), each into a temporary 0600 file; only when
     every batch has passed the XSD are they renamed to their final names, so a failing run
     leaves no partial payload. ``use_bulk=False`` forces plain Jinja (the reference the bulk
     renderer is tested against). ``run_id`` (the pipeline passes its run's) is part of every
@@ -165,7 +181,9 @@ def render_batches(
     if workers is None:  # a pool pays off only when there is real work to share
         workers = (os.cpu_count() or 1) if total >= SMALL_RUN else 1
     workers = min(workers, 4, count)
-    jobs = _jobs(f, settings, ids, ctx, use_bulk, out_dir, run_id, rows)
+    method = method or default_method(settings, use_bulk)
+    ipc = workers > 1 and method != "thread"
+    jobs = _jobs(f, settings, ids, ctx, use_bulk, out_dir, run_id, rows, ipc)
     submitted: list[Path] = []  # pending files a job may have written
     written: list[PayloadFile] = []
 
@@ -179,10 +197,14 @@ def render_batches(
 
     try:
         if workers > 1:
-            context = mp.get_context(method or start_method())
-            if context.get_start_method() == "forkserver":  # workers fork with these loaded
-                context.set_forkserver_preload(["cer_loader.render.workers"])
-            pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lean)
+            pool: Executor
+            if method == "thread":
+                pool = ThreadPoolExecutor(workers, thread_name_prefix="render")
+            else:
+                context = mp.get_context(method)
+                if context.get_start_method() == "forkserver":  # workers fork with these loaded
+                    context.set_forkserver_preload(["cer_loader.render.workers"])
+                pool = ProcessPoolExecutor(workers, mp_context=context, initializer=lean)
             with pool:
                 try:
                     queue: deque[tuple[Future[Outcome], pd.Index]] = deque()

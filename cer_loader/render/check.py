@@ -15,7 +15,7 @@ constraint it declares: we cannot know what its constraints select.
 
 from __future__ import annotations
 
-import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from lxml import etree
 
 from cer_loader.render.batch import Problem, template_source, tools
 from cer_loader.resources import data_dir
-from cer_loader.xmlsafe import masked_schema_error, parse_bytes, parser
+from cer_loader.xmlsafe import load_xsd, masked_schema_error, parse_bytes, parser
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 KEY_UNIQUE = "jedenKluczIdempotencji"  # the shipped schema's uniqueness of the keys
@@ -48,9 +48,25 @@ def _shipped(template_dir: Path, xsd: Path) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=4)
+_local = threading.local()
+
+
 def checker(template_dir: Path, xsd: Path) -> Checker:
-    schema = tools(template_dir, xsd)[2]
+    """This thread's checker for the pair, made once per thread: an ``XMLSchema`` keeps one
+    error log that every validation clears and fills, so render threads sharing one would
+    read each other's errors (the compiled schema costs a few milliseconds)."""
+    made: dict[tuple[Path, Path], Checker] | None = getattr(_local, "checkers", None)
+    if made is None:
+        made = _local.checkers = {}
+    key = (template_dir, xsd)
+    if key not in made:
+        made[key] = _checker(template_dir, xsd)
+    return made[key]
+
+
+def _checker(template_dir: Path, xsd: Path) -> Checker:
+    tools(template_dir, xsd)  # the pair loads (or its error is raised) as the renderer sees it
+    schema = load_xsd(xsd)
     if not _shipped(template_dir, xsd):
         return Checker(schema, None)
     doc = etree.parse(str(xsd), parser())

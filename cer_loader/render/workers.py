@@ -37,7 +37,8 @@ class Job:
     ctx: dict[str, Any]
     id_prefix: str  # the batch id before its number: "{MUŚ}-{yyyymmdd}-" (+ "{run id}-")
     ids: tuple[str, dict[str, str]]  # PESEL OID, document type -> OID root
-    columns: bytes  # this batch's RENDER_COLUMNS, an Arrow IPC stream
+    columns: bytes | pa.Table  # this batch's RENDER_COLUMNS: an Arrow IPC stream (for a worker
+    # process) or the table slice (for a thread of the process that made it)
     out: Path  # the pending file to write
     use_bulk: bool = True
 
@@ -82,7 +83,8 @@ def from_ipc(data: bytes) -> pa.Table:
 
 def batch_values(job: Job) -> tuple[pa.Table, dict[str, Any]]:
     """The batch's payload columns and its ``batch`` variable (id, number, count)."""
-    table = payload_table(from_ipc(job.columns), job.ctx["mus_id"], *job.ids)
+    given = job.columns if isinstance(job.columns, pa.Table) else from_ipc(job.columns)
+    table = payload_table(given, job.ctx["mus_id"], *job.ids)
     keys = "\n".join(table.column("key").to_pylist())
     digest = hashlib.sha256(keys.encode("ascii")).hexdigest()[:12]
     batch = {"id": f"{job.id_prefix}{job.number + 1:04d}-{digest}", "number": job.number + 1,
