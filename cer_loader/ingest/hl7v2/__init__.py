@@ -9,6 +9,11 @@ Pipeline, each step in its own module::
           ─ fields  (default map with fallbacks + ``field_paths``, provenance; timing, patient),
                     run only for the messages that make up a loaded appointment
 
+The common message, a single SIU S12 booking whose ids no other message uses, is read for the
+whole dump at once on Arrow columns (``bulk``: charset, split, header and field map) and skipped
+by the per-message fold; the rows are joined in fold order (``bulk_join``), and the result is
+the same as with every message read one by one (``fast=False``, tested).
+
 Accounting: ``total_records`` = messages; every message that does not end as a loaded row
 (duplicate, folded-in update, not loaded, not scheduling, unparseable) is a skipped row, so
 ``total_records == skipped_rows + len(frame)``. ``details["msh_segments"]`` is an independent
@@ -29,6 +34,8 @@ import pandas as pd
 
 from cer_loader.errors import CensusMismatchError, ConfigError, InputError
 from cer_loader.fields import FIELD_NAMES
+from cer_loader.ingest.hl7v2.bulk import Taken, take
+from cer_loader.ingest.hl7v2.bulk_join import collides, merge
 from cer_loader.ingest.hl7v2.charset import Refused, codec_for, decode, msh18, printable
 from cer_loader.ingest.hl7v2.events import (
     NOT_LOADED_COLUMNS,
@@ -125,17 +132,23 @@ def read_hl7(
     collecting = gc.isenabled()
     gc.disable()  # the fold allocates millions of small acyclic objects: ~15% faster without GC
     try:
-        fold, stats, warnings = _fold(
-            dump.messages,
-            charset,
-            default_charset,
-            updates_book,
-            limits.max_message_bytes,
-            fp,
-            fast,
+        args = (dump.messages, charset, default_charset, updates_book, limits.max_message_bytes)
+        taken = (
+            take(dump.messages, charset, default_charset, limits.max_message_bytes, plan)
+            if fast
+            else None
         )
-        frame, nums, refs, not_loaded = _frames(fold, plan, fp, fast, workers)
+        if taken is not None and len(taken.index):
+            fold, stats, warnings = _fold(*args, fp, fast, taken)
+            if collides(taken, fold, stats):
+                taken = None
+        else:
+            taken = None
+        if taken is None:
+            fold, stats, warnings = _fold(*args, fp, fast)
+        frame, nums, refs, not_loaded = _frames(fold, plan, fp, fast, workers, taken)
         appointments, out_of_order = len(fold.appointments), fold.out_of_order
+        appointments += len(taken.index) if taken is not None else 0
         # the fold (an event and an appointment per message) is acyclic: freed here by reference
         # counting, so the first collection after re-enabling the GC does not have to walk it
         del fold
@@ -209,23 +222,41 @@ def _fold(
     max_message_bytes: int = Limits.max_message_bytes,
     fp: FileProgress | None = None,
     fast: bool = True,
+    taken: Taken | None = None,
 ) -> tuple[Fold, dict, list[Notice]]:
-    """Decode and fold every message; one bad message is listed, never sinks the dump."""
+    """Decode and fold every message; one bad message is listed, never sinks the dump.
+
+    ``taken``: messages the column path read (``bulk``), skipped here; their charsets and
+    notes are counted in with the others'."""
     fold = Fold(updates_book=updates_book)
     seen: set[tuple[str, str, int]] = set()  # (sender, control id, content): true replays
     ids: set[tuple[str, str]] = set()  # (sender, control id) seen so far
     charsets: Counter[str] = Counter()
+    first_codec: dict[str, int] = {}
     notes: dict[tuple[Outcome, tuple[tuple[str, Any], ...]], list[int]] = {}
     reused: list[str] = []
     duplicates = 0
 
     def note(outcome: Outcome, index: int, **values: Any) -> None:
-        notes.setdefault((outcome, tuple(values.items())), [0, index])[0] += 1
+        got = notes.setdefault((outcome, tuple(values.items())), [0, index])
+        got[0] += 1
+        got[1] = min(got[1], index)
 
+    skip = [False] * len(messages)
+    if taken is not None:
+        for index, codec, why in zip(taken.index.tolist(), taken.codec, taken.note, strict=True):
+            skip[index - 1] = True
+            charsets[codec] += 1
+            first_codec.setdefault(codec, index)
+            if why:
+                declared, used = why.split("->")
+                note(HL7_CHARSET_SWITCH, index, declared=declared, used=used)
     at = fp.at if fp is not None and fp.tell is not None else None
     for index, raw in enumerate(messages, 1):
         if at is not None and not index % EVERY:
             at(int(index * FOLD_SHARE))
+        if skip[index - 1]:
+            continue
         if len(raw) > max_message_bytes:
             fold.others.append(_refused(raw, index, "too-large"))
             note(HL7_TOO_LARGE, index, limit=max_message_bytes)
@@ -249,6 +280,8 @@ def _fold(
             note(HL7_UNREADABLE, index, error=type(exc).__name__)
             continue
         charsets[dec.codec] += 1
+        if dec.codec not in first_codec or first_codec[dec.codec] > index:
+            first_codec[dec.codec] = index
         if dec.note:
             kind, _, what = dec.note.partition(":")
             if kind == "invalid-bytes":
@@ -272,19 +305,17 @@ def _fold(
         fold.apply(ev)
     warnings = [
         Notice(outcome, {**dict(values), "count": count, "first": first})
-        for (outcome, values), (count, first) in notes.items()
+        for (outcome, values), (count, first) in sorted(notes.items(), key=lambda kv: kv[1][1])
     ]
+    charsets = Counter({c: charsets[c] for c in sorted(charsets, key=first_codec.__getitem__)})
     if reused:
         warnings.append(
             Notice(
                 HL7_CONTROL_ID_REUSED, {"count": len(reused), "examples": ", #".join(reused[:5])}
             )
         )
-    return (
-        fold,
-        {"duplicates": duplicates, "charsets": charsets, "reused_ids": len(reused)},
-        warnings,
-    )
+    stats = {"duplicates": duplicates, "charsets": charsets, "reused_ids": len(reused), "ids": ids}
+    return fold, stats, warnings
 
 
 def _refused(raw: bytes, index: int, why: str) -> Event:
@@ -302,11 +333,16 @@ def _frames(
     fp: FileProgress | None = None,
     fast: bool = True,
     workers: int | None = None,
+    taken: Taken | None = None,
 ) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
     at = fp.at if fp is not None and fp.tell is not None else None
     base = fp.expected * FOLD_SHARE if fp is not None else 0.0
     step = (fp.expected - base) / max(len(fold.appointments), 1) if fp is not None else 0.0
+    first = {appt.last.index: appt.first for appt in fold.appointments if appt.last}
     cols, nums, refs, gone = rows(fold.appointments, plan, fast, workers, at, base, step)
+    if taken is not None:
+        cols, nums, refs = merge(cols, nums, refs, [first[k] for k in nums], taken)
+        gone += taken.gone
     for ev in fold.others:
         why = ev.reason or ("not-scheduling" if ev.kind == "other" else "unparseable")
         gone.append(("", why, ev.index, ev.control_id, ev.event))

@@ -120,6 +120,7 @@ class Appointment:
     siu_update: bool = False
     last: Event | None = None
     when: str = ""
+    first: int = 0  # the number of the message that made it: its place among appointments
 
     def release(self) -> None:
         """Drop the kept message texts once ``final_fields`` has read them."""
@@ -168,7 +169,7 @@ class Fold:
             if cand is not None and not (fkey and cand.has_filler):
                 appt = cand
         if appt is None:
-            appt = Appointment()
+            appt = Appointment(first=ev.index)
             self.appointments.append(appt)
         if fkey and ev.filler:
             self._keys[fkey] = appt
