@@ -1,11 +1,12 @@
 """The steward workbook's faster pieces give what xlsxwriter and the per-text helpers give:
-the zip level and the bytes copy of the streamed rows change no part of the file, the heights
-and the cleaning of whole columns are those of one text at a time."""
+the zip level and the rows deflated as they are written change no part of the file (unzipped),
+the heights of whole columns are those of one text at a time."""
 
 from __future__ import annotations
 
 import datetime as dt
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,9 @@ from hypothesis import strategies as st
 from test_report_workbook_rows import NASTY, _rejected
 
 from cer_loader.mapping import Mapping
-from cer_loader.report import workbook
+from cer_loader.report import workbook, workbook_zip
 from cer_loader.report.workbook_text import text_column
+from cer_loader.report.workbook_zip import crc32_combine
 
 FIXED = dt.datetime(2027, 1, 2, tzinfo=dt.UTC)
 
@@ -50,3 +52,34 @@ def test_every_part_is_what_xlsxwriter_itself_writes(
 @given(st.lists(st.text(max_size=400) | st.sampled_from(NASTY), max_size=30))
 def test_heights_of_a_column_are_those_of_each_text(texts: list[str]) -> None:
     assert workbook._heights(text_column(texts)) == [workbook._height(t) for t in texts]
+
+
+@given(st.binary(max_size=3000), st.binary(max_size=3000))
+def test_crc_of_two_parts_joined_is_the_crc_of_the_whole(a: bytes, b: bytes) -> None:
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+@pytest.mark.parametrize("writer", ["spliced", "inflated"])
+def test_deflated_rows_unzip_to_the_sheet_and_pass_the_crc_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer: str
+) -> None:
+    """The rows deflated as written, spliced into the sheet's entry (or, with a zipfile whose
+    writer lacks the attributes used, inflated and deflated again), unzip to the sheet the
+    per-cell xlsxwriter writes; the zip's own CRC check passes."""
+    if writer == "inflated":
+        monkeypatch.setattr(workbook_zip, "_WRITER", ("_no_such_attribute",))
+    done = _rejected(tmp_path, NASTY * 40)
+    fast, plain = tmp_path / "fast.xlsx", tmp_path / "plain.xlsx"
+    workbook.write_steward_workbook(fast, done.result, done.summary, Mapping(), clock=lambda: FIXED)
+    with monkeypatch.context() as m:
+        m.setattr(workbook, "FastWorkbook", xlsxwriter.workbook.Workbook)
+        m.setattr(workbook, "FastWorksheet", xlsxwriter.worksheet.Worksheet)
+        workbook.write_steward_workbook(plain, done.result, done.summary, Mapping(),
+                                        clock=lambda: FIXED)  # fmt: skip
+    with zipfile.ZipFile(fast) as z:
+        assert z.testzip() is None
+        sheet = z.getinfo("xl/worksheets/sheet1.xml")
+        assert sheet.compress_size < sheet.file_size / 3
+    assert _parts(fast) == _parts(plain)
+    assert b"cer-loader rows" not in _parts(fast)["xl/worksheets/sheet1.xml"]
+    assert not list(tmp_path.glob("**/*.tmp"))

@@ -43,8 +43,9 @@ from cer_loader.report.origins import Origins, original_columns, origins_of
 from cer_loader.report.view import ReportView, report_view
 from cer_loader.report.workbook_issues import sheet_rows
 from cer_loader.report.workbook_meta import cell_text, write_meta_sheet, write_summary_sheet
-from cer_loader.report.workbook_rows import Column, FastWorkbook, FastWorksheet, write_rows
+from cer_loader.report.workbook_rows import Column, write_rows
 from cer_loader.report.workbook_text import lengths, text_column
+from cer_loader.report.workbook_zip import FastWorkbook, FastWorksheet
 from cer_loader.sanitize import clean_column, has_formula_prefix
 
 if TYPE_CHECKING:

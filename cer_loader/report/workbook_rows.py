@@ -5,7 +5,8 @@ xlsxwriter costs ~10 µs of Python per cell (``write_string`` → a cell tuple �
 (:mod:`cer_loader.report.workbook_text` escapes it), every cell of a block of rows becomes its
 ``<c>`` element in one Arrow call per column, a row's cells are joined in one more, and the
 block's UTF-8 bytes go to the worksheet's ``constant_memory`` row file as they are: no Python
-per cell or per row. The XML is what xlsxwriter writes for the same ``write_string`` /
+per cell or per row (into a :class:`~cer_loader.report.workbook_zip.FastWorksheet`, deflated as
+they come: :mod:`cer_loader.report.workbook_zip`). The XML is what xlsxwriter writes for the same ``write_string`` /
 ``write_blank`` / ``set_row`` calls (a test compares them byte for byte), with one difference:
 a value that looks like rich text (``<r>…</r>``) is escaped like any other, where xlsxwriter
 copies it raw into the sheet (a cell could forge a formula).
@@ -15,27 +16,18 @@ This leans on xlsxwriter's constant-memory internals (``_write_single_row``, ``f
 them :func:`write_rows` stops with a clear error rather than write a wrong sheet), and pyproject
 pins the major version.
 
-:class:`FastWorkbook` zips the parts at zlib's level 1 where xlsxwriter uses the default 6: the
-sheet of 100k rows is ~145 MB of XML, which level 6 deflates in ~2.4 CPU seconds and level 1 in
-~0.7 (the file grows by about a quarter; every part unzips to the same bytes).
-:class:`FastWorksheet` copies the streamed rows into the sheet's XML as bytes, where
-xlsxwriter decodes and encodes them again in 64 KB pieces.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import xlsxwriter.workbook
-import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
 from cer_loader.errors import ReportError
@@ -47,6 +39,7 @@ from cer_loader.report.workbook_text import (
     scalar,
     utf8_bytes,
 )
+from cer_loader.report.workbook_zip import DeflatedRows, FastWorksheet
 
 if TYPE_CHECKING:
     from xlsxwriter.format import Format
@@ -54,66 +47,6 @@ if TYPE_CHECKING:
 
 BLOCK = 10_000  # rows joined and written at once
 _INTERNALS = ("_write_single_row", "_check_dimensions", "fh", "previous_row", "table")
-
-
-ZIP_LEVEL = 1
-
-
-class _FastZip(zipfile.ZipFile):
-    """A ``ZipFile`` deflating at :data:`ZIP_LEVEL`, a file at a time in 1 MB pieces (``write``
-    copies 8 KB at a time: ~18k compress and write calls for a sheet of 100k rows)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("compresslevel", ZIP_LEVEL)
-        super().__init__(*args, **kwargs)
-
-    def write(
-        self, filename: Any, arcname: Any = None, compress_type: Any = None,
-        compresslevel: Any = None,
-    ) -> None:  # fmt: skip
-        if compress_type is not None or compresslevel is not None or os.path.isdir(filename):
-            super().write(filename, arcname, compress_type, compresslevel)
-            return
-        # what ZipFile.write does for a file, but the size of the pieces
-        strict = getattr(self, "_strict_timestamps", True)
-        zinfo = zipfile.ZipInfo.from_file(filename, arcname, strict_timestamps=strict)
-        zinfo.compress_type = self.compression
-        zinfo._compresslevel = self.compresslevel  # type: ignore[attr-defined]
-        with open(filename, "rb") as src, self.open(zinfo, "w") as dest:
-            shutil.copyfileobj(src, dest, 1 << 20)
-
-
-class FastWorkbook(xlsxwriter.workbook.Workbook):
-    """xlsxwriter's workbook, its parts deflated at :data:`ZIP_LEVEL` when it is closed.
-
-    xlsxwriter opens its ``ZipFile`` without a level; the module's name is pointed at a
-    subclass that sets one while this workbook is stored, and put back at once."""
-
-    def _store_workbook(self) -> None:
-        module = xlsxwriter.workbook
-        saved = module.ZipFile
-        module.ZipFile = _FastZip
-        try:
-            super()._store_workbook()
-        finally:
-            module.ZipFile = saved
-
-
-class FastWorksheet(xlsxwriter.worksheet.Worksheet):
-    """A constant-memory worksheet whose streamed rows reach the sheet's XML as bytes."""
-
-    def _write_optimized_sheet_data(self) -> None:
-        fh, rows = self.fh, self.row_data_fh
-        if self.dim_rowmin is None or rows is None or not hasattr(fh, "buffer"):
-            super()._write_optimized_sheet_data()
-            return
-        self._xml_start_tag("sheetData")
-        rows.close()
-        fh.flush()
-        with open(self.row_data_filename, "rb") as src:
-            shutil.copyfileobj(src, fh.buffer, 1 << 20)
-        os.unlink(self.row_data_filename)
-        self._xml_end_tag("sheetData")
 
 
 @dataclass(frozen=True)
@@ -218,6 +151,9 @@ def write_rows(
     attrs = attrs.take(pa.array(which.astype(np.int64)))
     fh = ws.fh
     as_bytes = hasattr(fh, "buffer") and os.linesep == "\n"  # text mode would write the same
+    sink = None
+    if isinstance(ws, FastWorksheet):  # deflated as they come, spliced into the zip
+        sink = ws.deflated_rows = DeflatedRows(getattr(ws, "tmpdir", None))
     for start in range(0, n, BLOCK):
         stop = min(start + BLOCK, n)
         rows = pa.array(np.arange(first + 1 + start, first + 1 + stop)).cast(TEXT)
@@ -226,7 +162,9 @@ def write_rows(
             *(p for c in cells for p in c.pieces(start, stop, rows)), _ROW_END, _NOTHING,
         )  # fmt: skip
         data = utf8_bytes(joined)
-        if as_bytes:
+        if sink is not None:
+            sink.write(data)
+        elif as_bytes:
             fh.flush()
             fh.buffer.write(data)
         else:
