@@ -177,3 +177,21 @@ def test_safe_bytes_read_alike_as_bytes_and_as_text(codec: str) -> None:
         assert not unsafe(ch) and not ch.isspace() and not ch.isdigit()
         assert real(ch.encode(codec).decode("latin-1"), codec) == ch
     assert table[0xA0] and table[0xDF]  # NBSP, ß
+
+
+def test_chunks_in_threads_read_what_one_chunk_reads(tmp_path: Path) -> None:
+    """Two chunks read in threads (``workers=2``) and one (``workers=1``) give the same rows;
+    an id reused across the chunk boundary keeps both messages off the column path."""
+    msgs = [BASE.format(n=n) + "AIS|1||S1^Porada" for n in range(1, 301)]
+    msgs[249] = msgs[249].replace("C250", "C10")
+    msgs[279] = msgs[279].replace("SCH||A280", "SCH||A20")
+    path = tmp_path / "dump.hl7"
+    path.write_bytes("\r".join(msgs).encode("cp1250"))
+    two, one = read_hl7(path, workers=2), read_hl7(path, workers=1)
+    pd.testing.assert_frame_equal(two.frame, one.frame)
+    assert (two.warnings, two.details) == (one.warnings, one.details)
+    assert one.details["reused_control_ids"] == 1 and len(one.frame) == 299
+    got = take([m.encode() for m in msgs], None, "utf-8", 1 << 20, PLAN, threads=2).index
+    assert 10 not in got and 250 not in got and 20 not in got and 280 not in got
+    assert len(got) == 296
+    read_both(path, workers=2)

@@ -47,7 +47,7 @@ from cer_loader.ingest.hl7v2.fast import fast_header
 from cer_loader.ingest.hl7v2.fast_tokens import plain_header
 from cer_loader.ingest.hl7v2.field_map import FieldPlan, compile_paths
 from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
-from cer_loader.ingest.hl7v2.rows import HL7_SOURCES, rows
+from cer_loader.ingest.hl7v2.rows import HL7_SOURCES, processes, rows
 from cer_loader.ingest.hl7v2.tokens import Message
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.progress import EVERY, FileProgress
@@ -94,7 +94,8 @@ def read_hl7(
     ``fast=False`` reads every message through the general path (``Message``), the oracle the
     fast path (``fast``) is tested against; the result is the same either way. ``workers``: 1
     reads in this process only, 2 shares the field extraction with a forked process; by default
-    2 from ``rows.PARALLEL_FROM`` appointments on two or more cores (``rows``).
+    2 from ``rows.PARALLEL_FROM`` appointments on two or more cores (``rows``); the column path
+    (``bulk``) reads two chunks at a time in threads by the same rule.
     """
     path = Path(path)
     limits = limits or Limits()
@@ -134,7 +135,14 @@ def read_hl7(
     try:
         args = (dump.messages, charset, default_charset, updates_book, limits.max_message_bytes)
         taken = (
-            take(dump.messages, charset, default_charset, limits.max_message_bytes, plan)
+            take(
+                dump.messages,
+                charset,
+                default_charset,
+                limits.max_message_bytes,
+                plan,
+                processes(workers, len(dump.messages)),
+            )
             if fast
             else None
         )

@@ -125,50 +125,75 @@ def read_chunk(messages: list[bytes], charset: str | None, default: str) -> Chun
     }
     out = _expanded(u8, hi)
     view = _as_text(out, offs, hi, n)
-    codec = [""] * n
-    note = [""] * n
     labels = _labels(view)
-    fixed = (codec_for(charset)[0] or default) if charset else None
-    base_default = codec_for(default)[0] or UTF8
-    for k in np.flatnonzero(ok).tolist():
-        if fixed is not None:
-            got = _fixed(messages[k], fixed, n_hi[k], unsafe_in)
-            if got is None:
-                ok[k] = False
-            else:
-                codec[k] = got
-            continue
-        label = labels[k]
-        found, known = codec_for(label)
-        if not known:
-            ok[k] = False
-            continue
-        base = found or base_default
-        if not n_hi[k]:
-            codec[k] = base
-            continue
-        single = base in (CP1250, LATIN2)
-        if not_utf8[k] and (single or base in (UTF8, "utf_8")):
-            prefer = base if single else CP1250
-            guess = CP1250 if c1[k] or cp[k] > iso[k] else LATIN2 if iso[k] > cp[k] else prefer
-            if unsafe_in[guess][k]:
-                ok[k] = False
-                continue
-            codec[k] = guess
-            if guess != base or not single:
-                note[k] = f"{label or '(empty)'}->{guess}"
-            continue
-        got_utf8 = _as_utf8(messages[k], label, charset, default)
-        if got_utf8 is None:
-            ok[k] = False
-        else:
-            codec[k], note[k] = got_utf8
+    if charset:
+        fixed = codec_for(charset)[0] or default
+        codec, note = [""] * n, [""] * n
+        for k in np.flatnonzero(ok).tolist():
+            got = _fixed(messages[k], fixed, n_hi[k])
+            ok[k] = got is not None
+            codec[k] = got or ""
+    else:
+        guess = np.where(c1 | (cp > iso), 1, np.where(iso > cp, 2, 0))  # 0: the preferred one
+        codec, note = _decided(labels, ok, n_hi == 0, not_utf8, guess, unsafe_in, default)
+        maybe = np.flatnonzero(ok & np.array([c == "?" for c in codec], bool)).tolist()
+        for k in maybe:  # bytes that may be UTF-8: ``decode`` itself decides
+            got_utf8 = _as_utf8(messages[k], labels[k], charset, default)
+            ok[k] = got_utf8 is not None
+            codec[k], note[k] = got_utf8 or ("", "")
     exact = _decode_view(out, hi, b, hmsg, codec)
     exact |= n_hi == 0
     return Chunk(view, ok, codec, note, exact, lens)
 
 
-def _fixed(raw: bytes, codec: str, n_hi: int, unsafe_in: dict) -> str | None:
+def _decided(
+    labels: list[str],
+    ok: np.ndarray,
+    ascii: np.ndarray,
+    not_utf8: np.ndarray,
+    guess: np.ndarray,
+    unsafe_in: dict[str, np.ndarray],
+    default: str,
+) -> tuple[list[str], list[str]]:
+    """``decode``'s codec and note per message, decided once per distinct (label, case):
+    ``"?"`` where the bytes may be UTF-8 (the caller asks ``decode``); ``ok`` is cleared where
+    the column path cannot read the message."""
+    base_default = codec_for(default)[0] or UTF8
+    names, lid = np.unique(np.array(labels, dtype=object), return_inverse=True)
+    lid = lid.reshape(-1)
+    case = np.where(ascii, 0, np.where(not_utf8, 1 + guess, 4))  # 1-3: guess (pref, cp, iso)
+    key = lid * 5 + case
+    combos, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    decided = []
+    for combo in combos.tolist():
+        label = str(names[combo // 5])
+        found, known = codec_for(label)
+        base = found or base_default
+        single, utf = base in (CP1250, LATIN2), base in (UTF8, "utf_8")
+        kind = combo % 5
+        if not known:
+            decided.append(("", "", False))
+        elif kind == 0:
+            decided.append((base, "", True))
+        elif kind == 4 or not (single or utf):
+            decided.append(("?", "", single or utf))
+        else:
+            picked = [base if single else CP1250, CP1250, LATIN2][kind - 1]
+            why = f"{label or '(empty)'}->{picked}" if picked != base or not single else ""
+            decided.append((picked, why, True))
+    usable = np.array([d[2] for d in decided], bool)[inverse]
+    picked_cp = np.array([d[0] == CP1250 for d in decided], bool)[inverse]
+    picked_iso = np.array([d[0] == LATIN2 for d in decided], bool)[inverse]
+    ok &= usable
+    ok &= ~(picked_cp & unsafe_in[CP1250]) | ~np.isin(case, (1, 2, 3))
+    ok &= ~(picked_iso & unsafe_in[LATIN2]) | ~np.isin(case, (1, 2, 3))
+    codecs_of, notes_of = [d[0] for d in decided], [d[1] for d in decided]
+    order = inverse.tolist()
+    return [codecs_of[i] for i in order], [notes_of[i] for i in order]
+
+
+def _fixed(raw: bytes, codec: str, n_hi: int) -> str | None:
     """The codec of a message read with an override charset, or None (general path)."""
     if not n_hi:
         return codec

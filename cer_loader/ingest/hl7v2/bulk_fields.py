@@ -57,6 +57,27 @@ def _start_text(v: str) -> str | None:
     return parsed[0] if parsed else None
 
 
+def _timestamps(v: pa.Array) -> pa.Array:
+    """``parse_ts(v)[0]`` per value (null where no timestamp): digits only (10, 12 or 14 of
+    them) on whole columns, any other text through ``parse_ts`` once per distinct value."""
+    digits = mask(pc.match_substring_regex(v, r"^[0-9]{10}(?:[0-9]{2}){0,2}$"))
+    if not digits.any():
+        return mapped(v, _start_text)
+    cut = [pc.utf8_slice_codeunits(v, a, b) for a, b in ((0, 4), (4, 6), (6, 8), (8, 10))]
+    minute = pc.utf8_slice_codeunits(v, 10, 12)
+    second = pc.utf8_slice_codeunits(v, 12, 14)
+    text = concat(
+        concat(cut[0], cut[1], cut[2], sep="-"),
+        concat(cut[3], pc.if_else(pc.equal(minute, ""), "00", minute), sep=":"),
+        sep=" ",
+    )
+    text = pc.if_else(pc.equal(second, ""), text, concat(text, second, sep=":"))
+    if digits.all():
+        return text
+    rest = mapped(pc.if_else(pa.array(digits), "", v), _start_text)
+    return pc.if_else(pa.array(digits), text, rest)
+
+
 def _start(s: Segments, simple: np.ndarray) -> Col:
     n = s.n
     texts = []
@@ -65,7 +86,7 @@ def _start(s: Segments, simple: np.ndarray) -> Col:
         number, _, comp = rest.partition(".")
         v = s.get(name, int(number), int(comp or 1))
         simple &= ascii_only(v)
-        texts.append((mapped(v, _start_text), path))
+        texts.append((_timestamps(v), path))
     value, source = pick(n, [(pc.fill_null(t, ""), p) for t, p in texts])
     simple &= mask(pc.is_valid(value))
     for t, _ in texts:  # every timestamp among the three the same text: no conflict to name

@@ -81,7 +81,7 @@ class Segments:
         self._texts: dict[str, pa.Array] = {}
         self._fields: dict[str, pa.Array] = {}
         self._pos: dict[str, np.ndarray] = {}
-        self._holds: dict[str, bool] = {}
+        self._holds: dict[str, np.ndarray] = {}
 
     def has(self, name: str) -> np.ndarray:
         """bool per message: the segment is there."""
@@ -124,10 +124,11 @@ class Segments:
 
     def holds(self, name: str, sep: str) -> bool:
         """Some message's segment ``name`` holds ``sep``."""
-        key = name + sep
-        if key not in self._holds:
-            self._holds[key] = bool(pc.any(pc.match_substring(self.text(name), sep)).as_py())
-        return self._holds[key]
+        if sep not in self._holds:  # once per separator for every segment name
+            has = pc.match_substring(self._flat, sep).to_numpy(zero_copy_only=False)
+            self._holds[sep] = np.bincount(self._codes[has], minlength=len(self._index)) > 0
+        code = self._index.get(name)
+        return code is not None and bool(self._holds[sep][code])
 
     def get(self, name: str, number: int, comp: int = 1) -> pa.Array:
         """``fast_tokens.get``: repetition 1, component ``comp``, sub-component 1, stripped."""
