@@ -96,7 +96,11 @@ def _columns(
     rows = frame.loc[labels, [c for c in needed if c in frame.columns]]  # one take, no wide copy
     if "n_visit_digest" not in rows.columns:  # mark_held had no ledger visit to compare with
         rows["n_visit_digest"] = visit_digests(rows, ledger.mus_id, ledger.salt)
-    keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
+    made = [p.keys for p in group]
+    if all(k is not None for k in made):  # the keys the batches carry, made once by render
+        keys = pa.chunked_array(made, pa.string()).combine_chunks()
+    else:
+        keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
     records = record_table(
         keys, arrow_text(rows["appointment_id"]), arrow_text(rows["n_visit_digest"]),
         pa.array(text_list(rows[SOURCE_FILE]), pa.string()),

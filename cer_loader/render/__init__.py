@@ -68,6 +68,9 @@ class PayloadFile:
     records: int
     sha256: str
     labels: list[Any]  # frame index labels of the rows in this batch, in order
+    # the records' idempotency keys as the batch carries them (None: not known here, as for a
+    # batch read back from a report; the journal then makes them from the ids)
+    keys: pa.Array | None = None
 
 
 def _raise(n: int, problem: Problem, settings: Settings) -> NoReturn:
@@ -191,7 +194,7 @@ def render_batches(
         if not isinstance(outcome, Done):
             _raise(outcome[0], outcome[1], settings)
         final = out_dir / f"zasilInicjalnie_{outcome.number + 1:04d}.xml"
-        written.append(PayloadFile(final, len(labels), outcome.sha256, list(labels)))
+        written.append(PayloadFile(final, len(labels), outcome.sha256, list(labels), outcome.keys))
         if callable(progress):
             progress(len(labels))
 

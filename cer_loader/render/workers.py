@@ -47,6 +47,7 @@ class Job:
 class Done:
     number: int
     sha256: str  # of the bytes written
+    keys: pa.Array | None = None  # the records' idempotency keys, as written (the journal's)
 
 
 class _WithoutPandas(importlib.abc.MetaPathFinder):
@@ -105,4 +106,4 @@ def run_job(job: Job) -> Done | tuple[int, Problem]:
     if problem is not None:
         return job.number, problem
     write_private(job.out, data)
-    return Done(job.number, hashlib.sha256(data).hexdigest())
+    return Done(job.number, hashlib.sha256(data).hexdigest(), table.column("key").combine_chunks())
