@@ -154,20 +154,26 @@ def write_rows(
     sink = None
     if isinstance(ws, FastWorksheet):  # deflated as they come, spliced into the zip
         sink = ws.deflated_rows = DeflatedRows(getattr(ws, "tmpdir", None))
-    for start in range(0, n, BLOCK):
-        stop = min(start + BLOCK, n)
-        rows = pa.array(np.arange(first + 1 + start, first + 1 + stop)).cast(TEXT)
-        joined = pc.binary_join_element_wise(
-            _ROW, rows, scalar('"'), attrs.slice(start, stop - start), scalar(">"),
-            *(p for c in cells for p in c.pieces(start, stop, rows)), _ROW_END, _NOTHING,
-        )  # fmt: skip
-        data = utf8_bytes(joined)
-        if sink is not None:
-            sink.write(data)
-        elif as_bytes:
-            fh.flush()
-            fh.buffer.write(data)
-        else:
-            fh.write(bytes(data).decode("utf-8"))
+    try:
+        for start in range(0, n, BLOCK):
+            stop = min(start + BLOCK, n)
+            rows = pa.array(np.arange(first + 1 + start, first + 1 + stop)).cast(TEXT)
+            joined = pc.binary_join_element_wise(
+                _ROW, rows, scalar('"'), attrs.slice(start, stop - start), scalar(">"),
+                *(p for c in cells for p in c.pieces(start, stop, rows)), _ROW_END, _NOTHING,
+            )  # fmt: skip
+            data = utf8_bytes(joined)
+            if sink is not None:
+                sink.write(data)
+            elif as_bytes:
+                fh.flush()
+                fh.buffer.write(data)
+            else:
+                fh.write(bytes(data).decode("utf-8"))
+    except BaseException:
+        if sink is not None:  # its file goes now, not when the sheet is collected
+            sink.close()
+            ws.deflated_rows = None
+        raise
     ws.previous_row = first + n  # the row after the last: nothing left for xlsxwriter to flush
     ws.table.clear()
