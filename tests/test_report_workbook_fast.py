@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from test_report_workbook_rows import NASTY, _rejected
 
 from cer_loader.mapping import Mapping
-from cer_loader.report import workbook, workbook_zip
+from cer_loader.report import workbook, workbook_rows, workbook_zip
 from cer_loader.report.workbook_text import text_column
 from cer_loader.report.workbook_zip import crc32_combine
 
@@ -83,3 +83,37 @@ def test_deflated_rows_unzip_to_the_sheet_and_pass_the_crc_check(
     assert _parts(fast) == _parts(plain)
     assert b"cer-loader rows" not in _parts(fast)["xl/worksheets/sheet1.xml"]
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_a_failed_write_leaves_no_temporary_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done = _rejected(tmp_path, NASTY)
+    made: list[workbook_zip.DeflatedRows] = []
+    real = workbook_rows.DeflatedRows
+
+    def tracked(folder: str | None = None) -> workbook_zip.DeflatedRows:
+        made.append(real(folder))
+        return made[-1]
+
+    def broken(joined: object) -> memoryview:
+        raise OSError("disk full")
+
+    books: list[workbook_zip.FastWorkbook] = []
+
+    class Book(workbook_zip.FastWorkbook):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)
+            books.append(self)
+
+    monkeypatch.setattr(workbook_rows, "DeflatedRows", tracked)
+    monkeypatch.setattr(workbook_rows, "utf8_bytes", broken)
+    monkeypatch.setattr(workbook, "FastWorkbook", Book)
+    out = tmp_path / "r.xlsx"
+    with pytest.raises(OSError, match="disk full"):
+        workbook.write_steward_workbook(out, done.result, done.summary, Mapping())
+    assert made and all(rows.file.closed for rows in made)
+    sheets = books[0].worksheets()
+    assert sheets and all(ws.row_data_fh.closed for ws in sheets)
+    assert not any(Path(ws.row_data_filename).exists() for ws in sheets)
+    assert not out.exists() and not list(tmp_path.glob("*.xlsx*"))

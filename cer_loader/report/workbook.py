@@ -222,6 +222,7 @@ def write_steward_workbook(
     created = clock()
     options = {"constant_memory": True, "strings_to_formulas": False, "strings_to_numbers": False,
                "strings_to_urls": False}  # fmt: skip
+    wb = None
     try:
         wb = FastWorkbook(str(tmp), options)
         for sheet, issues, severity in ((FIX_SHEET, result.errors, "error"),
@@ -231,6 +232,8 @@ def write_steward_workbook(
         write_meta_sheet(wb, META_SHEET, result, origins, merged, created)
         wb.close()
     except BaseException:
+        if wb is not None and not wb.fileclosed:
+            wb.discard()  # the sheets' temporary row files, which only close() removes
         if own:
             out.discard()
         raise

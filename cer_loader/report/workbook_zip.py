@@ -195,6 +195,21 @@ class FastWorkbook(xlsxwriter.workbook.Workbook):
             for rows in found.values():
                 rows.close()
 
+    def discard(self) -> None:
+        """Close and remove what the sheets hold on disk, for a workbook never to be closed
+        (xlsxwriter removes its temporary row files only when the workbook is stored)."""
+        for ws in self.worksheets():
+            fh = getattr(ws, "row_data_fh", None)
+            if fh is not None and not fh.closed:
+                fh.close()
+            name = getattr(ws, "row_data_filename", None)
+            if name and os.path.exists(name):
+                os.unlink(name)
+            rows = getattr(ws, "deflated_rows", None)
+            if rows is not None:
+                rows.close()
+        self.fileclosed = True  # nothing left for xlsxwriter's __del__ to warn about
+
 
 class FastWorksheet(xlsxwriter.worksheet.Worksheet):
     """A constant-memory worksheet whose rows after the header may come deflated
