@@ -195,3 +195,24 @@ def test_chunks_in_threads_read_what_one_chunk_reads(tmp_path: Path) -> None:
     assert 10 not in got and 250 not in got and 20 not in got and 280 not in got
     assert len(got) == 296
     read_both(path, workers=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(["MSH|", "MSH^", "MSHX", "MSH", "\r", "\n", "\r\n", "junk", " ", "PID|1"]),
+        max_size=30,
+    )
+)
+def test_split_without_envelopes_is_the_full_split(parts: list[str]) -> None:
+    """The envelope-free fast scan of ``framing.split_dump`` finds what the full one finds."""
+    from cer_loader.ingest.hl7v2.framing import _messages_only, _split_all
+
+    data = "".join(parts).encode()
+    fast, full = _messages_only(data), _split_all(data)
+    assert (fast.messages, fast.offsets, fast.warnings) == (
+        full.messages,
+        full.offsets,
+        full.warnings,
+    )
+    assert (fast.batches, fast.files, fast.envelope) == (full.batches, full.files, full.envelope)

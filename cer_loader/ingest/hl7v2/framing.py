@@ -34,6 +34,8 @@ _FIRST = re.compile(_SEGMENT_START)
 _BOUNDARY = re.compile(rb"\r" + _SEGMENT_START)
 _LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]")
 _NEXT_LINE_MSH = re.compile(rb"\nMSH[^A-Za-z0-9\r\n ]")  # literal prefix: a fast scan
+_MSH_BOUNDARY = re.compile(rb"\rMSH[^A-Za-z0-9\r\n ]")
+_ENVELOPE = (b"FHS", b"BHS", b"BTS", b"FTS")
 MAX_COUNT_DIGITS = 9  # BTS-1 / FTS-1: a longer number is no count (and int() of 5000 digits fails)
 
 
@@ -77,6 +79,13 @@ def _count(segment: bytes) -> int | None | str:
 
 def split_dump(data: bytes) -> Dump:
     """Split de-framed bytes (see ``deframe``) into messages and check batch envelopes."""
+    if not any(name in data for name in _ENVELOPE):
+        return _messages_only(data)
+    return _split_all(data)
+
+
+def _split_all(data: bytes) -> Dump:
+    """``split_dump`` for any data (envelopes included)."""
     head = _FIRST.match(data)
     starts = [(0, (head.group(1) or head.group(2)).decode())] if head else []
     starts += [
@@ -119,6 +128,19 @@ def split_dump(data: bytes) -> Dump:
         dump.warnings.append(Notice(HL7_BATCH_UNCLOSED))
     if file_open:
         dump.warnings.append(Notice(HL7_FILE_UNCLOSED))
+    return dump
+
+
+def _messages_only(data: bytes) -> Dump:
+    """``split_dump`` for data holding no FHS / BHS / BTS / FTS at all (the common dump): the
+    same messages, offsets and junk warning, from one scan for MSH boundaries."""
+    starts = [0] if _LINE_MSH.match(data) else []
+    starts += [m.start() + 1 for m in _MSH_BOUNDARY.finditer(data.replace(b"\n", b"\r"))]
+    dump = Dump(messages=[], offsets=starts)
+    if starts and data[: starts[0]].strip():
+        _junk(dump, 0, data[: starts[0]])
+    ends = [*starts[1:], len(data)] if starts else []
+    dump.messages = [data[a:b].rstrip(b"\r\n") for a, b in zip(starts, ends, strict=True)]
     return dump
 
 
