@@ -113,9 +113,11 @@ def read_hl7(
             "UTF-16 HL7 files are not supported; save the file as UTF-8",
             path=path,
         )
+    digest, size = hashlib.sha256(data).hexdigest(), len(data)
     body = deframe(data)
     dump = split_dump(body)
     census = count_msh(body)
+    del data, body  # the messages are copies: the whole file is not kept beside them
     fp = progress or FileProgress(None)
     fp.expect(len(dump.messages))
     if census != len(dump.messages):
@@ -179,8 +181,8 @@ def read_hl7(
         blank_rows=0,
         skipped_rows=n - len(frame),
         total_records=n,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
+        sha256=digest,
+        size=size,
         canonical=True,
         details={
             "messages": n,

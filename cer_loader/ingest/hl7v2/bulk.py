@@ -139,6 +139,16 @@ def _chunk(messages, start, charset, default, max_bytes, plan) -> _Part | None:
     )
 
 
+def _pylist(values: pa.Array) -> list[str]:
+    """The values as Python text, one object per distinct value where values repeat (a
+    column of a million rows holds a million references, not a million copies)."""
+    enc = pc.dictionary_encode(values)
+    if 2 * len(enc.dictionary) > len(values):
+        return values.to_pylist()
+    book = enc.dictionary.to_pylist()
+    return [book[i] for i in enc.indices.to_numpy().tolist()]
+
+
 def _sources(appt_src: pa.Array, sources: list[pa.Array | None]) -> list[str]:
     """``rows``' source column: ``name=source`` of every field sent, joined by ``;``, built
     once per distinct combination of sources (a dump has few)."""
@@ -166,15 +176,15 @@ def _sources(appt_src: pa.Array, sources: list[pa.Array | None]) -> list[str]:
     return [texts[k] for k in inverse.reshape(-1).tolist()]
 
 
-def _unique(parts: list[_Part]) -> list[np.ndarray]:
+def _unique(parts: list[_Keys]) -> list[np.ndarray]:
     """Per part, bool per domain message: its control, filler and placer keys held once."""
     if not parts:
         return []
-    groups = [[p.keys[0] for p in parts], [p.keys[1] for p in parts], [p.keys[2] for p in parts]]
+    groups = [[p[2][0] for p in parts], [p[2][1] for p in parts], [p[2][2] for p in parts]]
     # filler ids are keys in SCH-2 and ARQ-2, placer ids in SCH-1 and ARQ-1
-    groups[1] += [p.keys[3] for p in parts]
-    groups[2] += [p.keys[4] for p in parts]
-    out = [np.ones(len(p.index), bool) for p in parts]
+    groups[1] += [p[2][3] for p in parts]
+    groups[2] += [p[2][4] for p in parts]
+    out = [np.ones(len(p[0]), bool) for p in parts]
     for kind, arrays in enumerate(groups):
         enc = pc.dictionary_encode(pa.chunked_array(arrays, pa.large_string())).combine_chunks()
         codes = enc.indices.to_numpy()
@@ -183,7 +193,7 @@ def _unique(parts: list[_Part]) -> list[np.ndarray]:
         once = (counts == 1) | blank
         pos = 0
         for k, p in enumerate(parts):
-            n = len(p.index)
+            n = len(p[0])
             out[k] &= once[codes[pos : pos + n]]
             pos += n
         del kind
@@ -202,23 +212,72 @@ def take(
     chunks at a time."""
     size = CHUNK if threads < 2 else max(1, min(CHUNK, -(-len(messages) // 2)))
 
-    def one(start: int) -> _Part | None:
-        return _chunk(messages[start : start + size], start, charset, default, max_bytes, plan)
+    def one(start: int) -> tuple[_Keys, Taken] | None:
+        p = _chunk(messages[start : start + size], start, charset, default, max_bytes, plan)
+        if p is None:
+            return None
+        mine = _empty()  # the chunk's rows now: its Arrow columns are freed with it
+        _collect(mine, p, p.cand, plan)
+        return (p.index, p.cand, p.keys), mine
 
     starts = range(0, len(messages), size)
     if len(starts) > 1 and threads > 1:
         # Arrow and numpy release the GIL in their kernels: two chunks at a time keep two
         # cores busy within this process (results in chunk order)
         with ThreadPoolExecutor(min(threads, THREADS)) as pool:
-            got = list(pool.map(one, starts))
+            got = [g for g in pool.map(one, starts) if g is not None]
     else:
-        got = [one(start) for start in starts]
-    parts = [p for p in got if p is not None]
-    once = _unique(parts)
+        got = [g for g in map(one, starts) if g is not None]
     taken = _empty()
-    for p, u in zip(parts, once, strict=True):
-        _collect(taken, p, p.cand & u, plan)
-    return taken
+    for _, mine in got:
+        _extend(taken, mine)
+    once = _unique([keys for keys, _ in got])
+    dropped = set()
+    for (index, cand, _), u in zip([k for k, _ in got], once, strict=True):
+        dropped.update(index[cand & ~u].tolist())
+    return _without(taken, dropped) if dropped else taken
+
+
+_Keys = tuple[np.ndarray, np.ndarray, list[pa.Array]]  # a chunk's domain messages: numbers,
+# taken or not, keys
+
+
+def _extend(t: Taken, more: Taken) -> None:
+    t.index = np.concatenate([t.index, more.index])
+    pairs: list[tuple[list, list]] = [
+        (t.codec, more.codec),
+        (t.note, more.note),
+        (t.rows, more.rows),
+        (t.control, more.control),
+        (t.appointment_id, more.appointment_id),
+        (t.id_source, more.id_source),
+        (t.gone, more.gone),
+        *zip(t.keys, more.keys, strict=True),
+    ]
+    for mine, theirs in pairs:
+        mine += theirs
+    for name, values in more.cols.items():
+        t.cols[name] += values
+
+
+def _without(t: Taken, dropped: set[int]) -> Taken:
+    """``t`` less the messages numbered in ``dropped`` (a key another message holds too)."""
+    keep = [k not in dropped for k in t.index.tolist()]
+    rows = [k not in dropped for k in t.rows]
+    out = _empty()
+    out.index = t.index[np.array(keep, bool)]
+    out.codec = [c for c, k in zip(t.codec, keep, strict=True) if k]
+    out.note = [c for c, k in zip(t.note, keep, strict=True) if k]
+    for name in ("rows", "control", "appointment_id", "id_source"):
+        setattr(out, name, [v for v, k in zip(getattr(t, name), rows, strict=True) if k])
+    for name, values in t.cols.items():
+        out.cols[name] = [v for v, k in zip(values, rows, strict=True) if k]
+    out.gone = [g for g in t.gone if g[2] not in dropped]
+    mask_keep = pa.array(keep)
+    for kind in range(3):
+        if t.keys[kind]:
+            out.keys[kind].append(pa.chunked_array(t.keys[kind]).combine_chunks().filter(mask_keep))
+    return out
 
 
 def _empty() -> Taken:
@@ -251,7 +310,7 @@ def _collect(t: Taken, p: _Part, sel: np.ndarray, plan: FieldPlan) -> None:
             continue
         v = col[0].filter(where)
         odd = ~mask(pc.string_is_ascii(v)) & ~exact
-        vals = pc.fill_null(v, "").to_pylist()
+        vals = _pylist(pc.fill_null(v, ""))
         for k in np.flatnonzero(odd).tolist():
             vals[k] = real(vals[k], codec[k])
         values[name] = vals
