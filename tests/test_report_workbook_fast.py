@@ -10,6 +10,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+import xlsxwriter.packager
+import xlsxwriter.vml
 import xlsxwriter.workbook
 import xlsxwriter.worksheet
 from hypothesis import given
@@ -117,3 +119,18 @@ def test_a_failed_write_leaves_no_temporary_file_behind(
     assert sheets and all(ws.row_data_fh.closed for ws in sheets)
     assert not any(Path(ws.row_data_filename).exists() for ws in sheets)
     assert not out.exists() and not list(tmp_path.glob("*.xlsx*"))
+
+
+def test_comment_shapes_are_xlsxwriters_visible_or_not(tmp_path: Path) -> None:
+    def book(cls: type, path: Path) -> dict[str, bytes]:
+        wb = cls(str(path))
+        ws = wb.add_worksheet()
+        ws.write_comment(0, 0, "widoczny & <b>", {"visible": True, "color": "#ff0000"})
+        ws.write_comment(4, 2, "ukryty", {"x_scale": 2.5, "y_scale": 1.6, "author": "a"})
+        wb.close()
+        return _parts(path)
+
+    fast = book(workbook_zip.FastWorkbook, tmp_path / "fast.xlsx")
+    plain = book(xlsxwriter.workbook.Workbook, tmp_path / "plain.xlsx")
+    assert fast == plain and b"<x:Visible/>" in fast["xl/drawings/vmlDrawing1.vml"]
+    assert xlsxwriter.packager.Vml is xlsxwriter.vml.Vml  # put back after the close

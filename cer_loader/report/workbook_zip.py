@@ -20,6 +20,7 @@ writer (the same entry, slower).
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
@@ -28,8 +29,10 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+import xlsxwriter.packager
 import xlsxwriter.workbook
 import xlsxwriter.worksheet
+from xlsxwriter.vml import Vml
 
 ZIP_LEVEL = 1
 PIECE = 1 << 20  # bytes read, deflated and written at once
@@ -175,12 +178,60 @@ class _FastZip(zipfile.ZipFile):
             dest._file_size = zinfo.file_size  # type: ignore[attr-defined]
 
 
+class _FastVml(Vml):
+    """xlsxwriter's VML writer, a comment's shape written as one string: the parts that are
+    the same for every comment are taken once from xlsxwriter's own methods (~15 small
+    element writes per comment otherwise: ~0.45 s for 5,000 comments)."""
+
+    _same: tuple[str, str, str] | None = None
+
+    def _captured(self, *writes: Any) -> str:
+        fh, captured = getattr(self, "fh"), io.StringIO()  # noqa: B009 (untyped in xlsxwriter)
+        self.fh = captured
+        try:
+            for write in writes:
+                write()
+            return captured.getvalue()
+        finally:
+            self.fh = fh
+
+    def _write_comment_shape(self, shape_id: int, z_index: int, comment: Any) -> None:
+        if self._same is None:
+            self._same = (
+                self._captured(
+                    self._write_comment_fill, self._write_shadow,
+                    lambda: self._write_comment_path(None, "none"), self._write_comment_textbox,
+                    lambda: self._xml_start_tag("x:ClientData", [("ObjectType", "Note")]),
+                    self._write_move_with_cells, self._write_size_with_cells,
+                ),
+                self._captured(self._write_auto_fill),
+                self._captured(self._write_visible),
+            )  # fmt: skip
+        shapes, autofill, visible = self._same
+        left, top, width, height = self._pixels_to_points(comment.vertices)
+        style = (
+            f"position:absolute;margin-left:{left:.15g}pt;margin-top:{top:.15g}pt;"
+            f"width:{width:.15g}pt;height:{height:.15g}pt;z-index:{z_index};"
+            f"visibility:{'visible' if comment.is_visible else 'hidden'}"
+        )
+        attributes = [("id", f"_x0000_s{shape_id}"), ("type", "#_x0000_t202"), ("style", style),
+                      ("fillcolor", comment.color._vml_rgb_hex_value()), ("o:insetmode", "auto")]  # fmt: skip
+        c0, r0, x1, y1, c1, r1, x2, y2 = comment.vertices[:8]
+        self._xml_start_tag("v:shape", attributes)
+        self.fh.write(
+            f"{shapes}<x:Anchor>{c0}, {x1}, {r0}, {y1}, {c1}, {x2}, {r1}, {y2}</x:Anchor>{autofill}"
+            f"<x:Row>{comment.row}</x:Row><x:Column>{comment.col}</x:Column>"
+            f"{visible if comment.is_visible else ''}</x:ClientData></v:shape>"
+        )
+
+
 class FastWorkbook(xlsxwriter.workbook.Workbook):
     """xlsxwriter's workbook, its parts deflated at :data:`ZIP_LEVEL` when it is closed, the
-    rows of its :class:`FastWorksheet` spliced in deflated.
+    rows of its :class:`FastWorksheet` spliced in deflated, comment shapes written by
+    :class:`_FastVml`.
 
-    xlsxwriter opens its ``ZipFile`` without a level; the module's name is pointed at a
-    subclass that sets one while this workbook is stored, and put back at once."""
+    xlsxwriter opens its ``ZipFile`` (and makes its ``Vml``) by the module's name: those are
+    pointed at the subclasses here while this workbook is stored, and put back at once."""
 
     def _store_workbook(self) -> None:
         module = xlsxwriter.workbook
@@ -188,10 +239,13 @@ class FastWorkbook(xlsxwriter.workbook.Workbook):
         streams = [ws.deflated_rows for ws in self.worksheets() if isinstance(ws, FastWorksheet)]
         found = {rows.marker.encode(): rows for rows in streams if rows is not None}
         module.ZipFile = type("_Zip", (_FastZip,), {"rows": found})
+        packager, vml = xlsxwriter.packager, xlsxwriter.packager.Vml
+        packager.Vml = _FastVml
         try:
             super()._store_workbook()
         finally:
             module.ZipFile = saved
+            packager.Vml = vml
             for rows in found.values():
                 rows.close()
 
