@@ -62,7 +62,7 @@ def tree(data: bytes) -> bytes:
 
 
 def both(template_dir: Path, records: list[dict[str, str]]) -> tuple[bytes, bytes]:
-    template, p, _ = tools(template_dir, XSD)
+    template, p = tools(template_dir)
     assert p is not None
     env = {"ctx": CTX, "batch": BATCH}
     table = table_of(records)
@@ -145,5 +145,5 @@ def test_records_used_outside_the_loop_falls_back() -> None:
 
 
 def test_the_shipped_template_takes_the_bulk_path() -> None:
-    _, p, _ = tools(TEMPLATES, XSD)
+    _, p = tools(TEMPLATES)
     assert p is not None and "notes" in p.tested and "key" not in p.tested

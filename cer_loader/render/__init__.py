@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from cer_loader.errors import RenderError
 from cer_loader.render.batch import TEMPLATE_NAME, Problem, environment, tools
+from cer_loader.render.check import checker
 from cer_loader.render.columns import (
     KEY_NAMESPACE,
     RENDER_COLUMNS,
@@ -136,7 +137,7 @@ def start_method() -> str:
 
 def default_method(settings: Settings, use_bulk: bool = True) -> str:
     """``thread`` when the bulk renderer takes the template, else :func:`start_method`."""
-    bulk = use_bulk and tools(settings.template_dir, settings.xsd)[1] is not None
+    bulk = use_bulk and tools(settings.template_dir)[1] is not None
     return "thread" if bulk else start_method()
 
 
@@ -173,7 +174,7 @@ def render_batches(
     total = len(f) if rows is None else len(rows)
     if not total:
         return []
-    tools(settings.template_dir, settings.xsd)  # configuration errors surface here, once
+    checker(settings.template_dir, settings.xsd)  # configuration errors surface here, once
     ctx = {
         "mus_id": settings.mus_id, "mus_oid": ids.oid["mus"], "npwz_oid": ids.oid["npwz"],
         "regon": settings.regon, "nip": settings.nip, "nfz_branch": settings.nfz_branch,

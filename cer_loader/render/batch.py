@@ -1,8 +1,8 @@
 """One batch's document from its columns: the template (bulk plan or plain Jinja) and the bytes.
 
-What a process loads from the template and XSD paths is cached per path (``tools``), so a
-worker started any way (``spawn`` and ``forkserver`` included) loads them once, from the same
-files as the parent.
+What a process loads from the template folder is cached per path (``tools``), so a worker
+started any way (``spawn`` and ``forkserver`` included) loads it once, from the same files as
+the parent; the XSD is compiled once per thread (``check.checker``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import pyarrow as pa
 
 from cer_loader.errors import ConfigError
 from cer_loader.render.bulk import NotBulk, Plan, bulk_render, plan
-from cer_loader.xmlsafe import load_xsd
 
 TEMPLATE_NAME = "zasilInicjalnie.xml"
 
@@ -61,11 +60,12 @@ def template_source(template_dir: Path) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def tools(template_dir: Path, xsd: Path) -> tuple[jinja2.Template, Plan | None, Any]:
-    """The template, its bulk plan (None: plain Jinja) and the schema, loaded once per process."""
+def tools(template_dir: Path) -> tuple[jinja2.Template, Plan | None]:
+    """The template and its bulk plan (None: plain Jinja), loaded once per process. (The XSD
+    is compiled per thread by ``check.checker``.)"""
     template = load_template(template_dir)
     source = template_source(template_dir)
-    return template, plan(template.environment, source, TEMPLATE_NAME), load_xsd(xsd)
+    return template, plan(template.environment, source, TEMPLATE_NAME)
 
 
 def plain(template: jinja2.Template, table: pa.Table, env: dict[str, Any]) -> bytes:
@@ -78,12 +78,12 @@ def plain(template: jinja2.Template, table: pa.Table, env: dict[str, Any]) -> by
 
 
 def render_bytes(
-    template_dir: Path, xsd: Path, table: pa.Table, env: dict[str, Any], use_bulk: bool = True
+    template_dir: Path, table: pa.Table, env: dict[str, Any], use_bulk: bool = True
 ) -> bytes:
     """The batch's document, bulk when the template and the values allow it, else plain Jinja.
 
     Raises ``jinja2.UndefinedError`` when the template uses a variable nobody gives it."""
-    template, p, _ = tools(template_dir, xsd)
+    template, p = tools(template_dir)
     nulls = any(table.column(c).null_count for c in table.column_names)
     if p is not None and use_bulk and not nulls:
         try:

@@ -65,7 +65,7 @@ def checker(template_dir: Path, xsd: Path) -> Checker:
 
 
 def _checker(template_dir: Path, xsd: Path) -> Checker:
-    tools(template_dir, xsd)  # the pair loads (or its error is raised) as the renderer sees it
+    tools(template_dir)  # the template loads (or its error is raised) as the renderer sees it
     schema = load_xsd(xsd)
     if not _shipped(template_dir, xsd):
         return Checker(schema, None)

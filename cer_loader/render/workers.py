@@ -97,9 +97,7 @@ def run_job(job: Job) -> Done | tuple[int, Problem]:
     """Render, check and write one batch: its digest, or what went wrong (nothing written)."""
     table, batch = batch_values(job)
     try:
-        data = render_bytes(
-            job.template_dir, job.xsd, table, {"ctx": job.ctx, "batch": batch}, job.use_bulk
-        )
+        data = render_bytes(job.template_dir, table, {"ctx": job.ctx, "batch": batch}, job.use_bulk)
     except jinja2.UndefinedError as exc:
         return job.number, ("undefined", str(exc.message))
     problem = check(checker(job.template_dir, job.xsd), data, table.column("key").combine_chunks())
