@@ -18,7 +18,7 @@ PKG = ROOT / "cer_loader"
 RANK = {
     "errors": 0,
     "resources": 1, "tomlcheck": 1, "fields": 1, "xmlsafe": 1, "outcomes": 1, "sanitize": 1, "files": 1,
-    "uuid5": 1, "memory": 1,
+    "uuid5": 1, "memory": 1, "xmlstream": 1,
     "settings": 2, "catalogues": 2, "preflight": 2,
     "ingest": 3,
     "mapping": 4,
