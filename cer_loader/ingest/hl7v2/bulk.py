@@ -98,7 +98,7 @@ def _chunk(messages, start, charset, default, max_bytes, plan) -> _Part | None:
     dom = np.flatnonzero(ok)
     if not len(dom):
         return None
-    s = Segments(ch.view.filter(pa.array(ok)))
+    s = Segments(ch.view, ok)
     control = strip(s.field("MSH", 10))
     sender = concat(s.field("MSH", 3), s.field("MSH", 4), sep="|")
     msh9 = comps(s.field("MSH", 9))

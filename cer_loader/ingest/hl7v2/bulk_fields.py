@@ -24,6 +24,7 @@ from cer_loader.ingest.hl7v2.bulk_cols import (
     mapped,
     mask,
     none,
+    per_distinct,
     pick,
     where,
 )
@@ -49,7 +50,8 @@ _REPEATED = {"PID": (2, 3, 4, 5, 9, 13, 14, 19, 40), "AIP": (3,), "PV1": (7,)}
 
 
 def _leaves(s: Segments, leaves: tuple) -> list[tuple[pa.Array, str]]:
-    return [(s.get(name, field, comp), text) for text, name, field, comp in leaves]
+    """The candidates of ``pick``, less fields no message sends (they give nothing)."""
+    return [(s.get(name, f, comp), text) for text, name, f, comp in leaves if s.sent(name, f)]
 
 
 def _start_text(v: str) -> str | None:
@@ -60,6 +62,10 @@ def _start_text(v: str) -> str | None:
 def _timestamps(v: pa.Array) -> pa.Array:
     """``parse_ts(v)[0]`` per value (null where no timestamp): digits only (10, 12 or 14 of
     them) on whole columns, any other text through ``parse_ts`` once per distinct value."""
+    return per_distinct(v, _stamps)
+
+
+def _stamps(v: pa.Array) -> pa.Array:
     digits = mask(pc.match_substring_regex(v, r"^[0-9]{10}(?:[0-9]{2}){0,2}$"))
     if not digits.any():
         return mapped(v, _start_text)
@@ -84,6 +90,8 @@ def _start(s: Segments, simple: np.ndarray) -> Col:
     for path in _COMPARED:
         name, _, rest = path.partition("-")
         number, _, comp = rest.partition(".")
+        if not s.sent(name, int(number)):  # no timestamp, nothing to compare
+            continue
         v = s.get(name, int(number), int(comp or 1))
         simple &= ascii_only(v)
         texts.append((_timestamps(v), path))
@@ -92,7 +100,8 @@ def _start(s: Segments, simple: np.ndarray) -> Col:
     for t, _ in texts:  # every timestamp among the three the same text: no conflict to name
         simple &= ~mask(pc.and_(pc.is_valid(t), pc.not_equal(t, value)))
     for _, seg, at_field, at_comp in _ENDS:
-        simple &= empty(s.get(seg, at_field, at_comp))
+        if s.sent(seg, at_field):
+            simple &= empty(s.get(seg, at_field, at_comp))
     return value, source
 
 
@@ -104,6 +113,8 @@ def _minutes(key: str) -> str | None:
 def _duration(s: Segments, simple: np.ndarray) -> Col:
     cands = []
     for (_, name, field, comp), unit, source in _PAIRS:
+        if not s.sent(name, field):  # no quantity: the candidate gives nothing
+            continue
         q = s.get(name, field, comp)
         u = s.get(unit[1], unit[2], unit[3]) if unit else pa.array([""] * s.n, pa.large_string())
         sent = ~empty(q)
@@ -116,6 +127,10 @@ def _duration(s: Segments, simple: np.ndarray) -> Col:
 
 def _npwz(raw: pa.Array, oid: str) -> pa.Array:
     """``fast._npwz_in`` for one repetition: the id, ``""`` when it is no NPWZ."""
+    return per_distinct(raw, lambda values: _npwz_of(values, oid))
+
+
+def _npwz_of(raw: pa.Array, oid: str) -> pa.Array:
     upper = pc.ascii_upper(raw)
     pre = pc.or_(pc.match_substring(upper, "PWZ"), pc.match_substring(upper, "NIL"))
     cs = comps(raw)
@@ -133,13 +148,8 @@ def _npwz(raw: pa.Array, oid: str) -> pa.Array:
 
 
 def _practitioner(s: Segments, oid: str) -> Col:
-    return pick(
-        s.n,
-        [
-            (_npwz(s.field("AIP", 3), oid), "AIP-3 (#1, NPWZ)"),
-            (_npwz(s.field("PV1", 7), oid), "PV1-7 (NPWZ)"),
-        ],
-    )
+    cands = [("AIP", 3, "AIP-3 (#1, NPWZ)"), ("PV1", 7, "PV1-7 (NPWZ)")]
+    return pick(s.n, [(_npwz(s.field(g, f), oid), src) for g, f, src in cands if s.sent(g, f)])
 
 
 def _date(col: Col) -> Col:
@@ -176,7 +186,8 @@ def extract_columns(s: Segments, plan: FieldPlan) -> tuple[dict[str, Col], np.nd
     simple = ~s.repeated & ~s.has("NTE")
     for name, numbers in _REPEATED.items():
         for number in numbers:
-            simple &= ~mask(pc.match_substring(s.field(name, number), "~"))
+            if s.sent(name, number):
+                simple &= ~mask(pc.match_substring(s.field(name, number), "~"))
     got: dict[str, Col] = {
         "start": _start(s, simple),
         "duration_minutes": _duration(s, simple),
@@ -192,6 +203,9 @@ def extract_columns(s: Segments, plan: FieldPlan) -> tuple[dict[str, Col], np.nd
     simple &= pid_simple
     got.update(pid)
     for name, path in plan.custom.items():
+        if not s.sent(path.segment, path.field):
+            got[name] = none(n)  # not sent by any message
+            continue
         text = _value(s, path)
         if name in _DTM_FIELDS:
             fn = _DTM_FIELDS[name]

@@ -53,6 +53,8 @@ def _pesel(s: Segments, cx3: pa.Array, sent3: pa.Array, oid: str) -> Col:
     id3 = leaf(cx3, 1)
     cands = [(pc.if_else(pc.and_(sent3, typed), id3, ""), "PID-3[1]")]
     for number in (2, 4, 19):
+        if not s.sent("PID", number):  # the candidate gives nothing (``pick``)
+            continue
         cs = comps(s.field("PID", number))
         value = leaf(cs, 1)
         hit = pc.or_(pc.is_in(_up(at(cs, 5)), _TYPES), _eleven(value))
@@ -101,6 +103,8 @@ def _names(s: Segments) -> dict[str, Col]:
     done = np.zeros(n, bool)
     last, first = none(n), none(n)
     for number in (5, 9):
+        if not s.sent("PID", number):  # no name here: nothing is used
+            continue
         cs = comps(s.field("PID", number))
         a, b = leaf(cs, 1), leaf(cs, 2)
         have_a, have_b = ~empty(a), ~empty(b)
@@ -133,6 +137,8 @@ def _contact(s: Segments) -> dict[str, Col]:
     n = s.n
     phones, mails = [], []
     for number in (13, 40, 14):
+        if not s.sent("PID", number):  # neither a phone nor a mail: nothing to pick
+            continue
         raw = s.field("PID", number)
         cs = comps(raw)
         sent = pc.not_equal(raw, "")
