@@ -5,8 +5,8 @@
 The export is read, mapped and normalized once (``--cache`` keeps that frame in a pickle for
 the next call, so paired before/after runs time the ledger only); then, on a fresh ledger in a
 temporary folder: ``mark_held`` (visit digests), ``journal`` of every row with a start and an id of its own in
-batches of ``--batch-size`` (stand-in payload files carrying only the batch id: rendering is
-not timed), then a second run on the same ledger (every id rendered again: the earlier batches
+batches of ``--batch-size`` (stand-in payload files carrying only the batch id, and the
+idempotency keys render hands over: rendering is not timed), then a second run on the same ledger (every id rendered again: the earlier batches
 are superseded). Prints one JSON line: seconds per step (wall and CPU), rows, the ledger file's size and,
 with ``--memory``, the most each step held allocated beyond what it started with (tracemalloc,
 a separate pass).
@@ -31,6 +31,7 @@ from cer_loader.ledger import open_ledger
 from cer_loader.ledger.journal import journal, mark_held
 from cer_loader.mapping import load_mapping
 from cer_loader.render import PayloadFile
+from cer_loader.render.columns import key_array
 from cer_loader.settings import load_settings
 
 
@@ -48,7 +49,9 @@ def frame_of(data: Path, mapping: Path, config: Path, cache: Path | None) -> pd.
     return frame
 
 
-def payload_of(frame: pd.DataFrame, folder: Path, size: int, tag: str) -> list[PayloadFile]:
+def payload_of(
+    frame: pd.DataFrame, folder: Path, size: int, tag: str, mus: str
+) -> list[PayloadFile]:
     ok = frame["n_start"].notna() & ~frame["appointment_id"].duplicated(keep=False)
     labels = list(frame.index[ok.to_numpy()])  # as accepted rows: a start, an id of their own
     out = []
@@ -57,7 +60,8 @@ def payload_of(frame: pd.DataFrame, folder: Path, size: int, tag: str) -> list[P
         data = f'<p identyfikatorPaczki="{tag}-{n}"/>'.encode()
         path.write_bytes(data)
         part = labels[at : at + size]
-        out.append(PayloadFile(path, len(part), hashlib.sha256(data).hexdigest(), part))
+        keys = key_array(mus, frame.loc[part, "appointment_id"])  # made by render in a run
+        out.append(PayloadFile(path, len(part), hashlib.sha256(data).hexdigest(), part, keys))
     return out
 
 
@@ -66,7 +70,7 @@ def steps(frame: pd.DataFrame, folder: Path, mus: str, size: int) -> dict[str, f
     with open_ledger(folder / "ledger.sqlite", mus) as led:  # type: ignore[union-attr]
         for tag in ("first", "again"):
             f = frame.copy()
-            payload = payload_of(f, folder, size, tag)
+            payload = payload_of(f, folder, size, tag, mus)
             for name, step in (
                 ("mark_held", lambda: mark_held(f, led)),  # noqa: B023 - called at once
                 ("journal", lambda: journal(led, f, payload, run_id=tag, inputs=["x.csv"],  # noqa: B023

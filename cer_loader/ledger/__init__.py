@@ -33,10 +33,11 @@ from cer_loader.ledger.store import (
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = [
     "BATCH_STATES", "Ledger", "NewBatch", "NewRecord", "default_ledger_path", "new_run_id",
-    "open_ledger", "visit_digests",
+    "open_ledger", "visit_digest_bytes", "visit_digests",
 ]  # fmt: skip
 LEDGER_DIR = ".cer-loader"
 ENV_DIR = "CER_LOADER_LEDGER_DIR"
@@ -54,15 +55,25 @@ def default_ledger_path(mus_id: str, config: Path | None) -> Path:
 
 def visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
     """An HMAC-SHA256 (key: the ledger's random salt) per row of ``MUŚ|patient|scope|start UTC``
-    (:func:`cer_loader.validate.identity.visit_text`): finds the same visit across runs without
-    the ledger saying who the patient is (the salt keeps anyone from confirming a guess); null
-    where a part is unknown. Whole columns (Arrow text, :mod:`.digests`); only complete rows are
-    hashed."""
+    (:func:`cer_loader.validate.identity.visit_text`) as lowercase hex text: finds the same visit
+    across runs without the ledger saying who the patient is (the salt keeps anyone from
+    confirming a guess); null where a part is unknown. The hex of :func:`visit_digest_bytes`."""
     import pandas as pd  # here, not at the top: opening a ledger (status, submit) needs no pandas
+
+    from cer_loader.ledger.digests import hex_text
+
+    digests = hex_text(visit_digest_bytes(frame, mus_id, salt))
+    return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=frame.index)
+
+
+def visit_digest_bytes(frame: pd.DataFrame, mus_id: str, salt: str) -> pa.Array:
+    """The visit digests of :func:`visit_digests` as 32 raw bytes each (an Arrow fixed-size
+    binary array, null where a part is unknown): what the ledger's record blobs store. Whole
+    columns (Arrow text, :mod:`.digests`); only complete rows are hashed."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from cer_loader.ledger.digests import arrow_text, hex_column, keyed_digests, utc_text, utf8
+    from cer_loader.ledger.digests import arrow_text, digest_array, keyed_digests, utc_text, utf8
     from cer_loader.validate.identity import visit_parts
 
     patient, scope, start, complete = visit_parts(frame)
@@ -71,8 +82,7 @@ def visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
     parts = [arrow_text(patient).filter(take), arrow_text(scope).filter(take),
              utc_text(start).filter(take)]  # fmt: skip
     text = pc.binary_join_element_wise(pa.scalar(mus_id), *parts, "|")
-    digests = hex_column(keyed_digests(salt, utf8(text)), valid)
-    return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=frame.index)
+    return digest_array(b"".join(keyed_digests(salt, utf8(text))), valid)
 
 
 def new_run_id() -> str:

@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 from cer_loader.uuid5 import fixed_width, uuid5_texts
 
 __all__ = [
-    "UTC_FORMAT", "arrow_text", "fixed_width", "hex_column", "keyed_digests", "text_list", "utc_text",
-    "utf8", "uuid5_texts",
+    "UTC_FORMAT", "arrow_text", "digest_array", "fixed_width", "hex_column", "hex_text",
+    "keyed_digests", "text_array", "text_list", "utc_text", "utf8", "uuid5_texts",
 ]  # fmt: skip
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -49,6 +49,29 @@ def keyed_digests(salt: str, texts: Sequence[bytes]) -> list[bytes]:
         o.update(h.digest())
         append(o.digest())
     return out
+
+
+def digest_array(raw: bytes, valid: np.ndarray | None = None, width: int = 32) -> pa.Array:
+    """Digests laid end to end in ``raw`` as a fixed-size binary array (how the ledger's blobs
+    store them, :mod:`.blobs`); with ``valid`` (as many True as digests), null where it is
+    False, the null slots' bytes zero."""
+    n = len(raw) // width if valid is None else len(valid)
+    if valid is None or valid.all():
+        return pa.Array.from_buffers(pa.binary(width), n, [None, pa.py_buffer(raw)], 0)
+    values = np.zeros((n, width), dtype=np.uint8)
+    values[valid] = np.frombuffer(raw, dtype=np.uint8).reshape(-1, width)
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little").tobytes())
+    nulls = int(n - valid.sum())
+    return pa.Array.from_buffers(pa.binary(width), n, [bitmap, pa.py_buffer(values)], nulls)
+
+
+def hex_text(digests: pa.Array) -> pa.StringArray:
+    """A fixed-size binary array (:func:`digest_array`) as lowercase hex text, null for null."""
+    width = digests.type.byte_width
+    valid = digests.is_valid().to_numpy(zero_copy_only=False)
+    data = digests.buffers()[1]
+    raw = memoryview(data)[digests.offset * width : (digests.offset + len(digests)) * width]
+    return fixed_width(binascii.hexlify(raw), 2 * width, valid)
 
 
 def hex_column(digests: Sequence[bytes], valid: np.ndarray | None = None) -> pa.StringArray:
@@ -81,6 +104,19 @@ def utc_text(instants: pd.Series) -> pa.Array:
     if isinstance(instants.dtype, pd.DatetimeTZDtype):
         instants = instants.dt.tz_convert("UTC").dt.tz_localize(None)
     naive = instants.to_numpy(dtype="datetime64[us]")
+    if len(naive) < _FEW:
+        return _utc_text(naive)
+    # appointments start on a few thousand distinct instants: each is written once, then taken
+    codes = pc.dictionary_encode(pa.array(naive.view(np.int64)))
+    distinct = codes.dictionary.to_numpy(zero_copy_only=False).view("datetime64[us]")
+    return pc.take(_utc_text(distinct), codes.indices)
+
+
+_FEW = 1024  # below this many instants utc_text writes each one (no distinct values sought)
+
+
+def _utc_text(naive: np.ndarray) -> pa.Array:
+    """:func:`utc_text` of naive UTC instants (``datetime64[us]``, NaT for unknown)."""
     nat = np.isnat(naive)
     day = naive.astype("datetime64[D]")  # floor, also before 1970
     year = day.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -103,6 +139,17 @@ def utc_text(instants: pd.Series) -> pa.Array:
             text[:, at + i] += (v % 10).astype(np.uint8)
             v = v // 10
     return fixed_width(text.tobytes(), 20, ~nat)
+
+
+def text_array(values: pd.Series, na: str | None = None) -> pa.Array:
+    """``text_list(values, na)`` as an Arrow string array (taken from Arrow when it can be)."""
+    plain = pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_integer_dtype(
+        values.dtype
+    )
+    if plain and not values.isna().any():
+        return arrow_text(values) if pd.api.types.is_string_dtype(values.dtype) else (
+            pa.array(values, from_pandas=True).cast(pa.string()))  # fmt: skip
+    return pa.array(text_list(values, na), pa.string())
 
 
 def text_list(values: pd.Series, na: str | None = None) -> list[str]:

@@ -23,7 +23,7 @@ from cer_loader.ledger.digests import (
     arrow_text,
     hex_column,
     keyed_digests,
-    text_list,
+    text_array,
     utc_text,
     utf8,
 )
@@ -49,26 +49,16 @@ STORED = ["key", "local_id", "schedule_id", "start_utc", "end_utc", "scope_code"
           "patient_digest"]  # fmt: skip
 
 
-def _text(values: pd.Series, na: str | None = None) -> pa.Array:
-    """``text_list(values, na)`` as an Arrow string array (taken from Arrow when it can be)."""
-    plain = pd.api.types.is_string_dtype(values.dtype) or pd.api.types.is_integer_dtype(
-        values.dtype
-    )
-    if plain and not values.isna().any():
-        return arrow_text(values) if pd.api.types.is_string_dtype(values.dtype) else (
-            pa.array(values, from_pandas=True).cast(pa.string()))  # fmt: skip
-    return pa.array(text_list(values, na), pa.string())
-
-
 def fact_table(frame: pd.DataFrame) -> pa.Table:
     """The facts of ``frame`` as stored (see :func:`write_facts`): text, UTC instants as
     ``2027-01-09T13:00:00Z`` (null where unknown), "" for a missing schedule, scope, category or
     patient."""
     f = frame.reindex(columns=COLUMNS)
     columns = [
-        _text(f["key"]), _text(f["local_id"]), _text(f["schedule_id"], ""),
+        text_array(f["key"]), text_array(f["local_id"]), text_array(f["schedule_id"], ""),
         utc_text(pd.to_datetime(f["start"], utc=True)), utc_text(pd.to_datetime(f["end"], utc=True)),
-        _text(f["scope_code"], ""), _text(f["category"], ""), _text(f["patient_digest"], ""),
+        text_array(f["scope_code"], ""), text_array(f["category"], ""),
+        text_array(f["patient_digest"], ""),
     ]  # fmt: skip
     return pa.table(columns, names=STORED)
 

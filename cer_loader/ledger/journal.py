@@ -12,9 +12,9 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
-from cer_loader.ledger import visit_digests
+from cer_loader.ledger import visit_digest_bytes, visit_digests
 from cer_loader.ledger.bulk import BatchHead, end_run, record_table, start_run
-from cer_loader.ledger.digests import arrow_text, text_list
+from cer_loader.ledger.digests import arrow_text, text_array
 from cer_loader.ledger.facts import appointment_facts, insert_facts
 from cer_loader.ledger.records import insert, supersede
 from cer_loader.ledger.store import Ledger
@@ -94,17 +94,18 @@ def _columns(
     labels = [label for p in group for label in p.labels]
     needed = [*FACT_SOURCES, "n_visit_digest", SOURCE_FILE, SOURCE_ROW]
     rows = frame.loc[labels, [c for c in needed if c in frame.columns]]  # one take, no wide copy
-    if "n_visit_digest" not in rows.columns:  # mark_held had no ledger visit to compare with
-        rows["n_visit_digest"] = visit_digests(rows, ledger.mus_id, ledger.salt)
+    if "n_visit_digest" in rows.columns:  # hex text, made by mark_held to compare with the ledger
+        visits = arrow_text(rows["n_visit_digest"])
+    else:  # mark_held had no ledger visit to compare with: the raw bytes the blob stores
+        visits = visit_digest_bytes(rows, ledger.mus_id, ledger.salt)
     made = [p.keys for p in group]
     if all(k is not None for k in made):  # the keys the batches carry, made once by render
         keys = pa.chunked_array(made, pa.string()).combine_chunks()
     else:
         keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
     records = record_table(
-        keys, arrow_text(rows["appointment_id"]), arrow_text(rows["n_visit_digest"]),
-        pa.array(text_list(rows[SOURCE_FILE]), pa.string()),
-        pa.array(text_list(rows[SOURCE_ROW]), pa.string()),
+        keys, arrow_text(rows["appointment_id"]), visits, text_array(rows[SOURCE_FILE]),
+        text_array(rows[SOURCE_ROW]),
     )  # fmt: skip
     # schedule, start, scope: what go-live's overlap check and reconcile compare
     return records, appointment_facts(rows, keys, ledger.salt)

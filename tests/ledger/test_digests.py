@@ -15,13 +15,23 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
 from cer_loader.ledger import Ledger, NewBatch, NewRecord, open_ledger, visit_digests
+from cer_loader.ledger import digests as digests_module
 from cer_loader.ledger import journal as journal_module
-from cer_loader.ledger.digests import keyed_digests, utc_text, uuid5_texts
+from cer_loader.ledger.blobs import pack, unpack
+from cer_loader.ledger.digests import (
+    digest_array,
+    hex_column,
+    hex_text,
+    keyed_digests,
+    utc_text,
+    uuid5_texts,
+)
 from cer_loader.ledger.facts import COLUMNS, SCHEMA, patient_digests
 from cer_loader.ledger.journal import batch_id_of, idempotency_keys, journal, mark_held
 from cer_loader.render import PayloadFile
@@ -270,14 +280,38 @@ def test_keyed_digests_are_hmac_sha256(texts: list[bytes], salt: str) -> None:
     assert keyed_digests(salt, texts) == [hmac.digest(salt.encode(), t, "sha256") for t in texts]
 
 
-@given(values=st.lists(INSTANT, max_size=40), tz=st.sampled_from(["UTC", "Europe/Warsaw"]))
+@given(values=st.lists(INSTANT, max_size=40), tz=st.sampled_from(["UTC", "Europe/Warsaw"]),
+       repeat=st.integers(1, 3), few=st.sampled_from([0, digests_module._FEW]))  # fmt: skip
 @SLOW_OK
-def test_utc_text_is_strftime_and_numpy(values: list[dt.datetime | None], tz: str) -> None:
-    naive = pd.to_datetime(pd.Series(values, dtype="object")).astype("datetime64[us]")
+def test_utc_text_is_strftime_and_numpy(
+    values: list[dt.datetime | None], tz: str, repeat: int, few: int
+) -> None:
+    """``few``: 0 makes utc_text write the distinct instants once and take them (as it does for
+    a long column); ``repeat``: instants repeated, as appointment starts are."""
+    naive = pd.to_datetime(pd.Series(values * repeat, dtype="object")).astype("datetime64[us]")
     instants = naive.dt.tz_localize("UTC").dt.tz_convert(tz)
     by_pandas = instants.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert utc_text(instants).to_pylist() == as_list(by_pandas)
-    assert utc_text(naive).to_pylist() == old_iso(naive)
+    default, digests_module._FEW = digests_module._FEW, few
+    try:
+        assert utc_text(instants).to_pylist() == as_list(by_pandas)
+        assert utc_text(naive).to_pylist() == old_iso(naive)
+    finally:
+        digests_module._FEW = default
+
+
+@given(texts=st.lists(st.one_of(st.none(), st.binary(max_size=80)), max_size=30))
+@SLOW_OK
+def test_digest_bytes_are_the_hex_digests_and_pack_alike(texts: list[bytes | None]) -> None:
+    """Raw digests (:func:`digest_array`) read as hex are :func:`hex_column`'s text, and a blob
+    given them packs to the very bytes of one given the hex text (unpacked: that text)."""
+    valid = np.array([t is not None for t in texts], dtype=bool)
+    made = keyed_digests(SALT, [t for t in texts if t is not None])
+    raw = digest_array(b"".join(made), valid)
+    text = hex_column(made, valid)
+    assert raw.type == pa.binary(32) and hex_text(raw).to_pylist() == text.to_pylist()
+    if valid.any():  # an all-null text column stays text in a blob
+        assert pack(pa.table({"visit_digest": raw})) == pack(pa.table({"visit_digest": text}))
+    assert unpack(pack(pa.table({"visit_digest": raw}))).column(0).to_pylist() == text.to_pylist()
 
 
 @given(ids=st.lists(st.text(max_size=10), max_size=30), mus=st.sampled_from([MUS, "ż|x", ""]))
@@ -318,19 +352,23 @@ def payload_of(f: pd.DataFrame, folder: Path, cuts: list[int], tag: str) -> list
 
 
 @given(rows=st.lists(ROW, max_size=30), cuts=st.lists(st.integers(0, 30), max_size=4),
-       again=st.integers(0, 30), group=st.sampled_from([1, 4, journal_module.GROUP_ROWS]))  # fmt: skip
+       again=st.integers(0, 30), group=st.sampled_from([1, 4, journal_module.GROUP_ROWS]),
+       few=st.sampled_from([0, digests_module._FEW]))  # fmt: skip
 @settings(SLOW_OK, max_examples=30)
 def test_journal_leaves_the_ledger_the_per_row_journal_left(
-    rows: list[dict[str, object]], cuts: list[int], again: int, group: int
+    rows: list[dict[str, object]], cuts: list[int], again: int, group: int, few: int
 ) -> None:
     """Two runs journaled by today's code (schema 3; ``group``: the records it journals at a
-    time, so batches are taken from the frame in several groups) and by the per-row code into a
-    schema-2 file, that file then opened (migrated): the same flags, and the same ledger."""
+    time, so batches are taken from the frame in several groups; ``few``: 0 takes the long
+    columns' ways on these short ones) and by the per-row code into a schema-2 file, that file
+    then opened (migrated): the same flags, and the same ledger."""
     default, journal_module.GROUP_ROWS = journal_module.GROUP_ROWS, group
+    default_few, digests_module._FEW = digests_module._FEW, few
     try:
         _journal_twice(rows, cuts, again)
     finally:
         journal_module.GROUP_ROWS = default
+        digests_module._FEW = default_few
 
 
 def _journal_twice(rows: list[dict[str, object]], cuts: list[int], again: int) -> None:
