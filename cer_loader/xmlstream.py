@@ -69,6 +69,7 @@ def _note(_ctx: Any, _error: Any) -> None:  # pragma: no cover - called by libxm
 
 
 _SAX = _SAXHandler(initialized=_SAX2_MAGIC)  # builds nothing: no tree, no entities, no DTD
+_IN_PLACE = (1 << 1) | (1 << 2)  # XML_INPUT_BUF_STATIC | XML_INPUT_BUF_ZERO_TERMINATED
 _OPTIONS = 1 << 11  # XML_PARSE_NONET, and none of NOENT, DTDLOAD, DTDATTR, XINCLUDE, HUGE
 
 
@@ -144,8 +145,9 @@ class StreamSchema:
             # as lxml plugs a schema into its parser: the parser context's first two fields
             # are its SAX handler and user data, which the validator wraps
             plug = lib.xmlSchemaSAXPlug(valid_ctxt, parser_ctxt, parser_ctxt + _POINTER)
-            source = lib.xmlNewInputFromMemory(None, data, len(data), 0)  # a copy, freed with
-            if not plug or not source:  # the parser context
+            # no copy: bytes are immutable, kept alive by the caller, and end with a zero byte
+            source = lib.xmlNewInputFromMemory(None, data, len(data), _IN_PLACE)
+            if not plug or not source:
                 return False
             doc = lib.xmlCtxtParseDocument(parser_ctxt, source)
             if doc:  # not expected: our SAX handler builds nothing
