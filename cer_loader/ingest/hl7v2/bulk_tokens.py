@@ -112,8 +112,9 @@ class Segments:
         """Positions of each separator, then a sentinel past the end (so a rank one past the
         last still indexes), and each segment's first ``|``."""
         sentinel = np.array([len(buf) + 1], np.int64)
-        for byte, name in ((_PIPE, "_pipes"), (_CARET, "_carets"), (_TILDE, "_tildes")):
-            setattr(self, name, np.concatenate([np.flatnonzero(buf == byte), sentinel]))
+        self._pipes = np.concatenate([np.flatnonzero(buf == _PIPE), sentinel])
+        self._carets = np.concatenate([np.flatnonzero(buf == _CARET), sentinel])
+        self._tildes = np.concatenate([np.flatnonzero(buf == _TILDE), sentinel])
         self._amps = np.concatenate([np.flatnonzero(buf == _AMP), sentinel])
         self._head = np.searchsorted(self._pipes, self._start)
         self._ends, self._heads = np.append(self._end, 0), np.append(self._head, 0)  # -1 safe
