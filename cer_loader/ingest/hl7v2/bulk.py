@@ -31,9 +31,9 @@ import pyarrow.compute as pc
 
 from cer_loader.fields import FIELD_NAMES
 from cer_loader.ingest.hl7v2.bulk_bytes import read_chunk, real
-from cer_loader.ingest.hl7v2.bulk_cols import concat, mask
+from cer_loader.ingest.hl7v2.bulk_cols import blank, concat, mask
 from cer_loader.ingest.hl7v2.bulk_fields import extract_columns
-from cer_loader.ingest.hl7v2.bulk_split import Segments, comps, element, leaf, part, strip
+from cer_loader.ingest.hl7v2.bulk_split import Segments, comps, element, strip
 from cer_loader.ingest.hl7v2.events import Event
 from cer_loader.ingest.hl7v2.fast import fields_of
 from cer_loader.ingest.hl7v2.field_map import FieldPlan
@@ -63,10 +63,17 @@ class Taken:
     # placer keys of the taken messages ("sender\0control", "namespace\0id"; "" none)
 
 
-def _ei(raw: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """(namespace, id) of repetition 1 of an EI field (``fast._ei``)."""
-    cs = comps(part(raw, "~", 0))
-    return leaf(cs, 2), leaf(cs, 1)
+def _ei(s: Segments, name: str, number: int) -> tuple[pa.Array, pa.Array]:
+    """(namespace, id) of repetition 1 of an EI field (``fast._ei``): components 2 and 1,
+    sub-component 1, stripped (``Segments.get``)."""
+    return s.get(name, number, 2), s.get(name, number, 1)
+
+
+def _key(ns: pa.Array, ident: pa.Array) -> pa.Array:
+    """ "namespace\0id", ``""`` where there is no id."""
+    if blank(ident):
+        return ident
+    return pc.if_else(pc.equal(ident, ""), "", _join(ns, ident))
 
 
 def _join(*parts: pa.Array) -> pa.Array:
@@ -103,21 +110,14 @@ def _chunk(messages, start, charset, default, max_bytes, plan) -> _Part | None:
     sender = concat(s.field("MSH", 3), s.field("MSH", 4), sep="|")
     msh9 = comps(s.field("MSH", 9))
     mtype, trig = pc.ascii_upper(strip(element(msh9, 0))), pc.ascii_upper(strip(element(msh9, 1)))
-    fns, fid = _ei(s.field("SCH", 2))
-    pns, pid = _ei(s.field("SCH", 1))
+    fns, fid = _ei(s, "SCH", 2)
+    pns, pid = _ei(s, "SCH", 1)
     ascii = pc.and_(pc.string_is_ascii(control), pc.string_is_ascii(sender))
     for v in (fns, fid, pns, pid):
         ascii = pc.and_(ascii, pc.string_is_ascii(v))
     cand = mask(pc.and_(pc.equal(mtype, "SIU"), pc.equal(trig, "S12"))) & mask(ascii) & ~s.repeated
-    keys = [
-        pc.if_else(pc.equal(control, ""), "", _join(sender, control)),
-        pc.if_else(pc.equal(fid, ""), "", _join(fns, fid)),
-        pc.if_else(pc.equal(pid, ""), "", _join(pns, pid)),
-    ]
-    ans, aid = _ei(s.field("ARQ", 2))
-    keys.append(pc.if_else(pc.equal(aid, ""), "", _join(ans, aid)))
-    ans, aid = _ei(s.field("ARQ", 1))
-    keys.append(pc.if_else(pc.equal(aid, ""), "", _join(ans, aid)))
+    keys = [_key(sender, control), _key(fns, fid), _key(pns, pid)]
+    keys += [_key(*_ei(s, "ARQ", 2)), _key(*_ei(s, "ARQ", 1))]
     cols, simple = extract_columns(s, plan)
     dl = dom.tolist()
     return _Part(
@@ -189,8 +189,7 @@ def _unique(parts: list[_Keys]) -> list[np.ndarray]:
         enc = pc.dictionary_encode(pa.chunked_array(arrays, pa.large_string())).combine_chunks()
         codes = enc.indices.to_numpy()
         counts = np.bincount(codes, minlength=len(enc.dictionary))
-        blank = np.array([v == "" for v in enc.dictionary.to_pylist()], bool)
-        once = (counts == 1) | blank
+        once = (counts == 1) | mask(pc.equal(enc.dictionary, ""))  # "": no key
         pos = 0
         for k, p in enumerate(parts):
             n = len(p[0])

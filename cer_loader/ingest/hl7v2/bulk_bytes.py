@@ -36,8 +36,6 @@ from cer_loader.ingest.polish_text import CP1250_ONLY, LATIN2_ONLY
 __all__ = ["Chunk", "read_chunk", "real", "unsafe"]
 
 _STD = np.frombuffer(b"MSH|^~\\&|", np.uint8)
-_CTRL = np.zeros(256, bool)
-_CTRL[[9, 10, 11, 12, 28, 29, 30, 31]] = True  # white space to str.strip / isspace
 _CP_ONLY = np.zeros(256, bool)
 _CP_ONLY[list(CP1250_ONLY)] = True
 _ISO_ONLY = np.zeros(256, bool)
@@ -101,9 +99,14 @@ def read_chunk(messages: list[bytes], charset: str | None, default: str) -> Chun
         ok[:] = False
     else:
         ok &= (head == _STD).all(axis=1)
-    ok &= _per_message(n, np.flatnonzero(_CTRL[u8]), offs) == 0
+    # white space to str.strip / isspace: 9-12 and 28-31 (uint8 arithmetic wraps below 9 / 28;
+    # two ranges compared are faster than a table lookup per byte)
+    ctrl = ((u8 - np.uint8(9)) <= 3) | ((u8 - np.uint8(28)) <= 3)
+    ok &= _per_message(n, np.flatnonzero(ctrl), offs) == 0
+    del ctrl
     ok &= _per_message(n, np.flatnonzero(u8 == 0x5C), offs) == 1  # the one in MSH-2
-    quotes = np.flatnonzero((u8[:-1] == 0x22) & (u8[1:] == 0x22))
+    quote = np.flatnonzero(u8 == 0x22)
+    quotes = quote[:-1][np.diff(quote) == 1]  # '""': a quote right after another
     ok &= _per_message(n, quotes, offs) == 0
     hi = np.flatnonzero(u8 >= 0x80)
     b = u8[hi]
@@ -220,10 +223,11 @@ def _as_utf8(raw: bytes, label: str, charset: str | None, default: str) -> tuple
 
 def _expanded(u8: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The bytes with each high byte → its Latin-1 character (two UTF-8 bytes)."""
-    b = u8[hi]
-    out = np.insert(u8, hi + 1, (b & 0x3F) | 0x80)
-    out[hi + np.arange(len(hi))] = 0xC0 | (b >> 6)
-    return out
+    if not len(hi):
+        return u8.copy()
+    # Latin-1 decoded and UTF-8 encoded by Python's codecs in C: the same bytes as inserting
+    # the continuation byte after each high byte, without numpy's general insert
+    return np.frombuffer(bytearray(codecs.latin_1_decode(u8.data)[0].encode("utf-8")), np.uint8)
 
 
 def _as_text(out: np.ndarray, offs: np.ndarray, hi: np.ndarray, n: int) -> pa.LargeStringArray:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from cer_loader.outcomes import (
     HL7_BATCH_UNCLOSED,
     HL7_COUNT_MISMATCH,
@@ -36,6 +38,7 @@ _LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]")
 _NEXT_LINE_MSH = re.compile(rb"\nMSH[^A-Za-z0-9\r\n ]")  # literal prefix: a fast scan
 _MSH_BOUNDARY = re.compile(rb"\rMSH[^A-Za-z0-9\r\n ]")
 _ENVELOPE = (b"FHS", b"BHS", b"BTS", b"FTS")
+_ENVELOPE_WORDS = np.array([a << 16 | b << 8 | c for a, b, c in _ENVELOPE], np.int32)
 MAX_COUNT_DIGITS = 9  # BTS-1 / FTS-1: a longer number is no count (and int() of 5000 digits fails)
 
 
@@ -79,9 +82,21 @@ def _count(segment: bytes) -> int | None | str:
 
 def split_dump(data: bytes) -> Dump:
     """Split de-framed bytes (see ``deframe``) into messages and check batch envelopes."""
-    if not any(name in data for name in _ENVELOPE):
+    if not _envelope_at_line_start(data):
         return _messages_only(data)
     return _split_all(data)
+
+
+def _envelope_at_line_start(data: bytes) -> bool:
+    """An FHS / BHS / BTS / FTS name at the start of the data or right after a CR or LF: the
+    only places ``_split_all`` takes one as a segment (one numpy pass over the line breaks,
+    not a substring scan of the whole dump per name)."""
+    u8 = np.frombuffer(data, np.uint8)
+    at = np.flatnonzero((u8 == 13) | (u8 == 10)) + 1
+    at = np.concatenate([np.zeros(1, np.int64), at])
+    at = at[at + 3 <= len(u8)]
+    word = u8[at].astype(np.int32) << 16 | u8[at + 1].astype(np.int32) << 8 | u8[at + 2]
+    return bool(np.isin(word, _ENVELOPE_WORDS).any())
 
 
 def _split_all(data: bytes) -> Dump:
