@@ -32,12 +32,15 @@ from cer_loader.ledger.store import (
 )
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
+    from cer_loader.ledger.digester import Digester
+
 __all__ = [
     "BATCH_STATES", "Ledger", "NewBatch", "NewRecord", "default_ledger_path", "new_run_id",
-    "open_ledger", "visit_digest_bytes", "visit_digests",
+    "open_ledger", "visit_digest_bytes", "visit_digests", "visit_texts",
 ]  # fmt: skip
 LEDGER_DIR = ".cer-loader"
 ENV_DIR = "CER_LOADER_LEDGER_DIR"
@@ -53,7 +56,9 @@ def default_ledger_path(mus_id: str, config: Path | None) -> Path:
     return (base / f"ledger-{mus_id}.sqlite").resolve()
 
 
-def visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
+def visit_digests(
+    frame: pd.DataFrame, mus_id: str, salt: str, digester: Digester | None = None
+) -> pd.Series:
     """An HMAC-SHA256 (key: the ledger's random salt) per row of ``MUŚ|patient|scope|start UTC``
     (:func:`cer_loader.validate.identity.visit_text`) as lowercase hex text: finds the same visit
     across runs without the ledger saying who the patient is (the salt keeps anyone from
@@ -62,18 +67,31 @@ def visit_digests(frame: pd.DataFrame, mus_id: str, salt: str) -> pd.Series:
 
     from cer_loader.ledger.digests import hex_text
 
-    digests = hex_text(visit_digest_bytes(frame, mus_id, salt))
+    digests = hex_text(visit_digest_bytes(frame, mus_id, salt, digester))
     return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=frame.index)
 
 
-def visit_digest_bytes(frame: pd.DataFrame, mus_id: str, salt: str) -> pa.Array:
+def visit_digest_bytes(
+    frame: pd.DataFrame, mus_id: str, salt: str, digester: Digester | None = None
+) -> pa.Array:
     """The visit digests of :func:`visit_digests` as 32 raw bytes each (an Arrow fixed-size
-    binary array, null where a part is unknown): what the ledger's record blobs store. Whole
-    columns (Arrow text, :mod:`.digests`); only complete rows are hashed."""
+    binary array, null where a part is unknown): what the ledger's record blobs store. Only
+    complete rows are hashed; with a ``digester``, a long column by two processes."""
+    from cer_loader.ledger.digester import local
+    from cer_loader.ledger.digests import digest_array
+
+    texts, valid = visit_texts(frame, mus_id)
+    raw = digester.digest(texts) if digester is not None else local(salt.encode("ascii"), texts)
+    return digest_array(raw, valid)
+
+
+def visit_texts(frame: pd.DataFrame, mus_id: str) -> tuple[pa.Array, np.ndarray]:
+    """What :func:`visit_digests` hashes: the complete rows' ``MUŚ|patient|scope|start UTC``
+    (Arrow text, whole columns) and which rows are complete."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from cer_loader.ledger.digests import arrow_text, digest_array, keyed_digests, utc_text, utf8
+    from cer_loader.ledger.digests import arrow_text, utc_text
     from cer_loader.validate.identity import visit_parts
 
     patient, scope, start, complete = visit_parts(frame)
@@ -81,8 +99,7 @@ def visit_digest_bytes(frame: pd.DataFrame, mus_id: str, salt: str) -> pa.Array:
     take = pa.array(valid)
     parts = [arrow_text(patient).filter(take), arrow_text(scope).filter(take),
              utc_text(start).filter(take)]  # fmt: skip
-    text = pc.binary_join_element_wise(pa.scalar(mus_id), *parts, "|")
-    return digest_array(b"".join(keyed_digests(salt, utf8(text))), valid)
+    return pc.binary_join_element_wise(pa.scalar(mus_id), *parts, "|"), valid
 
 
 def new_run_id() -> str:

@@ -13,7 +13,6 @@ made by one ``binascii.hexlify`` into an Arrow string array.
 from __future__ import annotations
 
 import binascii
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cer_loader.ledger.hmac_loop import hmac_sha256
 from cer_loader.uuid5 import fixed_width, uuid5_texts
 
 __all__ = [
@@ -29,26 +29,12 @@ __all__ = [
 ]  # fmt: skip
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-_BLOCK = 64  # SHA-256's block size: HMAC pads (or hashes) the key to it
 
 
 def keyed_digests(salt: str, texts: Sequence[bytes]) -> list[bytes]:
-    """HMAC-SHA256 (key: ``salt`` as ASCII) of each value, as raw 32-byte digests."""
-    key = salt.encode("ascii")
-    if len(key) > _BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
-    out: list[bytes] = []
-    append = out.append
-    for text in texts:
-        h = inner()
-        h.update(text)
-        o = outer()
-        o.update(h.digest())
-        append(o.digest())
-    return out
+    """HMAC-SHA256 (key: ``salt`` as ASCII) of each value, as raw 32-byte digests (the loop:
+    :func:`.hmac_loop.hmac_sha256`; long columns: :mod:`.digester`, with a second process)."""
+    return hmac_sha256(salt.encode("ascii"), texts)
 
 
 def digest_array(raw: bytes, valid: np.ndarray | None = None, width: int = 32) -> pa.Array:

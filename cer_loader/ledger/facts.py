@@ -19,14 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cer_loader.ledger.blobs import pack, unpack
-from cer_loader.ledger.digests import (
-    arrow_text,
-    hex_column,
-    keyed_digests,
-    text_array,
-    utc_text,
-    utf8,
-)
+from cer_loader.ledger.digester import Digester, local
+from cer_loader.ledger.digests import arrow_text, digest_array, hex_text, text_array, utc_text
 from cer_loader.ledger.store import Ledger
 
 SCHEMA = (  # the facts table of schema 2 (a ledger of schema 3 has fact_sets: migrate.py)
@@ -135,29 +129,50 @@ def record_states(ledger: Ledger) -> dict[str, int]:
     return {s: ranks.count(i) for i, s in enumerate(("ACCEPTED", "UNKNOWN", "PENDING", "REFUSED"))}
 
 
-def patient_digests(keys: pd.Series, salt: str, *, arrow: bool = False) -> pd.Series:
+def patient_digests(
+    keys: pd.Series, salt: str, *, arrow: bool = False, digester: Digester | None = None
+) -> pd.Series:
     """An HMAC-SHA256 (key: the ledger's salt) per patient key ("" stays ""), one per distinct
     patient: lets an export be compared with what CeR holds without naming anyone. Distinct
-    keys found by Arrow's hashing; ``arrow``: an Arrow-backed result (no Python string per
-    row), else of the keys' dtype."""
+    keys found by Arrow's hashing (:class:`Patients`); ``arrow``: an Arrow-backed result (no
+    Python string per row), else of the keys' dtype; with a ``digester``, the distinct keys'
+    digests by two processes."""
     text = keys.astype(str)
-    coded = pc.dictionary_encode(arrow_text(text)) if len(text) else None
-    if coded is None:
+    if not len(text):
         return pd.Series([], index=keys.index, dtype=text.dtype)
-    uniq = coded.dictionary
-    known = pc.not_equal(uniq, "")
-    table = hex_column(keyed_digests(salt, utf8(uniq.filter(known))), known.to_numpy(False))
-    digests = pc.take(pc.fill_null(table, ""), coded.indices)
+    patients = Patients(text)
+    if digester is not None:
+        raw = digester.digest(patients.distinct)
+    else:
+        raw = local(salt.encode("ascii"), patients.distinct)
+    digests = patients.column(raw)
     if arrow:
         return pd.Series(pd.arrays.ArrowExtensionArray(digests), index=keys.index)
     values = digests.to_numpy(zero_copy_only=False)
     return pd.Series(values, index=keys.index, dtype=text.dtype)
 
 
+class Patients:
+    """Patient keys (text) as their distinct known values (:attr:`distinct`, what is hashed)
+    and the way back from those values' digests to one hex digest per row ("" where unknown)."""
+
+    def __init__(self, keys: pd.Series) -> None:
+        self._coded = pc.dictionary_encode(arrow_text(keys))
+        self._known = pc.not_equal(self._coded.dictionary, "")
+        self.distinct: pa.Array = self._coded.dictionary.filter(self._known)
+
+    def column(self, raw: bytes) -> pa.Array:
+        """One hex digest per row from ``raw``: the digests of :attr:`distinct`, end to end."""
+        table = hex_text(digest_array(raw, self._known.to_numpy(zero_copy_only=False)))
+        return pc.take(pc.fill_null(table, ""), self._coded.indices)
+
+
 def appointment_facts(
-    rows: pd.DataFrame, keys: Sequence[str] | pa.Array, salt: str
-) -> pd.DataFrame:
-    """Facts of normalized appointment rows (in payload order) with their idempotency keys."""
+    rows: pd.DataFrame, keys: Sequence[str] | pa.Array, salt: str,
+    patients: pa.Array | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Facts of normalized appointment rows (in payload order) with their idempotency keys;
+    ``patients``: the rows' patient digests if made already (:class:`Patients`)."""
     from cer_loader.validate.identity import patient_key
 
     start = rows["n_start"]
@@ -167,9 +182,12 @@ def appointment_facts(
     end = start + pd.to_timedelta(minutes, unit="min") if minutes is not None else start
     if isinstance(keys, pa.Array):
         keys = pd.arrays.ArrowExtensionArray(keys)
+    if patients is None:
+        patient = patient_digests(patient_key(rows), salt, arrow=True).array
+    else:
+        patient = pd.arrays.ArrowExtensionArray(patients)
     return pd.DataFrame({
         "key": keys, "local_id": rows["appointment_id"].array, "schedule_id": rows["schedule_id"].array,
         "start": start.array, "end": end.array, "scope_code": rows["scope_code"].array,
-        "category": rows["n_category"].str.upper().array,
-        "patient_digest": patient_digests(patient_key(rows), salt, arrow=True).array,
+        "category": rows["n_category"].str.upper().array, "patient_digest": patient,
     })  # fmt: skip

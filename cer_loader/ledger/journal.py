@@ -12,14 +12,16 @@ import pyarrow.compute as pc
 from lxml import etree
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
-from cer_loader.ledger import visit_digest_bytes, visit_digests
+from cer_loader.ledger import visit_digests, visit_texts
 from cer_loader.ledger.bulk import BatchHead, end_run, record_table, start_run
-from cer_loader.ledger.digests import arrow_text, text_array
-from cer_loader.ledger.facts import appointment_facts, insert_facts
+from cer_loader.ledger.digester import Digester
+from cer_loader.ledger.digests import arrow_text, digest_array, text_array
+from cer_loader.ledger.facts import Patients, appointment_facts, insert_facts
 from cer_loader.ledger.records import insert, supersede
 from cer_loader.ledger.store import Ledger
 from cer_loader.render import PayloadFile
 from cer_loader.render.columns import key_array
+from cer_loader.validate.identity import patient_key
 
 # the columns appointment_facts reads (validate.identity.patient_key: the patient's parts)
 FACT_SOURCES = [
@@ -43,7 +45,10 @@ def mark_held(frame: pd.DataFrame, ledger: Ledger) -> None:
     held, known, owners = ledger._held_and_visits()  # each visit the ledger has, with its own id
     loaded = pc.is_in(ids, value_set=held).to_numpy(zero_copy_only=False)
     frame["n_loaded_earlier"] = loaded
-    frame["n_visit_digest"] = digest = visit_digests(frame, ledger.mus_id, ledger.salt)
+    with Digester(ledger.salt) as digester:  # a 1M-row frame's digests by two processes
+        frame["n_visit_digest"] = digest = visit_digests(
+            frame, ledger.mus_id, ledger.salt, digester
+        )
     own = pc.binary_join_element_wise(known, owners, "|")
     mine = arrow_text(digest)
     mine_own = pc.binary_join_element_wise(mine, ids, "|")
@@ -87,28 +92,44 @@ def _groups(payload: Sequence[PayloadFile], limit: int) -> Iterator[list[Payload
         yield group
 
 
-def _columns(
-    ledger: Ledger, frame: pd.DataFrame, group: Sequence[PayloadFile]
-) -> tuple[pa.Table, pd.DataFrame]:
-    """The record columns and the facts of one group of batches' rows."""
-    labels = [label for p in group for label in p.labels]
-    needed = [*FACT_SOURCES, "n_visit_digest", SOURCE_FILE, SOURCE_ROW]
-    rows = frame.loc[labels, [c for c in needed if c in frame.columns]]  # one take, no wide copy
-    if "n_visit_digest" in rows.columns:  # hex text, made by mark_held to compare with the ledger
-        visits = arrow_text(rows["n_visit_digest"])
-    else:  # mark_held had no ledger visit to compare with: the raw bytes the blob stores
-        visits = visit_digest_bytes(rows, ledger.mus_id, ledger.salt)
-    made = [p.keys for p in group]
-    if all(k is not None for k in made):  # the keys the batches carry, made once by render
-        keys = pa.chunked_array(made, pa.string()).combine_chunks()
-    else:
-        keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
-    records = record_table(
-        keys, arrow_text(rows["appointment_id"]), visits, text_array(rows[SOURCE_FILE]),
-        text_array(rows[SOURCE_ROW]),
-    )  # fmt: skip
-    # schedule, start, scope: what go-live's overlap check and reconcile compare
-    return records, appointment_facts(rows, keys, ledger.salt)
+class _Taken:
+    """One group of batches' rows taken from the frame, their digests sent to the digester (made
+    while the journal writes the group before): :meth:`columns` gives what is written."""
+
+    def __init__(
+        self, ledger: Ledger, frame: pd.DataFrame, group: Sequence[PayloadFile], digester: Digester
+    ) -> None:
+        labels = [label for p in group for label in p.labels]
+        needed = [*FACT_SOURCES, "n_visit_digest", SOURCE_FILE, SOURCE_ROW]
+        rows = frame.loc[labels, [c for c in needed if c in frame.columns]]  # no wide copy
+        self.ledger, self.group, self.rows = ledger, group, rows
+        self.visits: pa.Array | None = None
+        if "n_visit_digest" in rows.columns:  # hex text: mark_held compared it with the ledger
+            self.visits = arrow_text(rows["n_visit_digest"])
+        else:  # mark_held had no ledger visit to compare with: the raw bytes the blob stores
+            texts, self.complete = visit_texts(rows, ledger.mus_id)
+            self.visit_job = digester.submit(texts)
+        self.patients = Patients(patient_key(rows).astype(str))
+        self.patient_job = digester.submit(self.patients.distinct)
+
+    def columns(self) -> tuple[pa.Table, pd.DataFrame]:
+        """The record columns and the facts of the group's rows."""
+        rows, group, ledger = self.rows, self.group, self.ledger
+        visits = self.visits
+        if visits is None:
+            visits = digest_array(self.visit_job.result(), self.complete)
+        made = [p.keys for p in group]
+        if all(k is not None for k in made):  # the keys the batches carry, made once by render
+            keys = pa.chunked_array(made, pa.string()).combine_chunks()
+        else:
+            keys = idempotency_keys(ledger.mus_id, rows["appointment_id"])
+        records = record_table(
+            keys, arrow_text(rows["appointment_id"]), visits, text_array(rows[SOURCE_FILE]),
+            text_array(rows[SOURCE_ROW]),
+        )  # fmt: skip
+        patients = self.patients.column(self.patient_job.result())
+        # schedule, start, scope: what go-live's overlap check and reconcile compare
+        return records, appointment_facts(rows, keys, ledger.salt, patients)
 
 
 def journal(
@@ -127,16 +148,29 @@ def journal(
         for p in payload
     ]
     stamp = ledger.clock()
-    with ledger._tx() as conn:
+    with ledger._tx() as conn, Digester(ledger.salt) as digester:
         ids = start_run(conn, stamp, run_id, inputs, str(out_dir.resolve()), heads)
         appointment_ids: list[pa.Array] = []
         at = 0
-        for group in _groups(payload, GROUP_ROWS):
-            records, facts = _columns(ledger, frame, group)
+
+        def write(taken: _Taken, at: int) -> int:
+            records, facts = taken.columns()
+            group = taken.group
             insert(conn, ids[at : at + len(group)], [len(p.labels) for p in group], records)
             insert_facts(conn, "zasilInicjalnie", facts)
             appointment_ids.append(records.column("appointment_id").combine_chunks())
-            at += len(group)
+            return at + len(group)
+
+        ahead: _Taken | None = None  # taken, its digests under way, not written yet
+        for group in _groups(payload, GROUP_ROWS):
+            taken = _Taken(ledger, frame, group, digester)
+            if ahead is not None:
+                at = write(ahead, at)
+            ahead = taken
+            del taken
+        if ahead is not None:
+            at = write(ahead, at)
+        ahead = None
         superseded = 0
         if ids:
             taken = pa.chunked_array(appointment_ids, pa.string()).combine_chunks()

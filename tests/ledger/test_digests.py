@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from cer_loader.ingest.table import SOURCE_FILE, SOURCE_ROW
 from cer_loader.ledger import Ledger, NewBatch, NewRecord, open_ledger, visit_digests
+from cer_loader.ledger import digester as digester_module
 from cer_loader.ledger import digests as digests_module
 from cer_loader.ledger import journal as journal_module
 from cer_loader.ledger.blobs import pack, unpack
@@ -353,22 +354,27 @@ def payload_of(f: pd.DataFrame, folder: Path, cuts: list[int], tag: str) -> list
 
 @given(rows=st.lists(ROW, max_size=30), cuts=st.lists(st.integers(0, 30), max_size=4),
        again=st.integers(0, 30), group=st.sampled_from([1, 4, journal_module.GROUP_ROWS]),
-       few=st.sampled_from([0, digests_module._FEW]))  # fmt: skip
+       few=st.sampled_from([0, digests_module._FEW]), helper=st.booleans())  # fmt: skip
 @settings(SLOW_OK, max_examples=30)
 def test_journal_leaves_the_ledger_the_per_row_journal_left(
-    rows: list[dict[str, object]], cuts: list[int], again: int, group: int, few: int
-) -> None:
+    rows: list[dict[str, object]], cuts: list[int], again: int, group: int, few: int,
+    helper: bool,
+) -> None:  # fmt: skip
     """Two runs journaled by today's code (schema 3; ``group``: the records it journals at a
-    time, so batches are taken from the frame in several groups; ``few``: 0 takes the long
-    columns' ways on these short ones) and by the per-row code into a schema-2 file, that file
+    time, so batches are taken from the frame in several groups; ``few``: 0 and ``helper``
+    take the long columns' ways on these short ones: instants written once each, digests made
+    by the digester's helper process) and by the per-row code into a schema-2 file, that file
     then opened (migrated): the same flags, and the same ledger."""
     default, journal_module.GROUP_ROWS = journal_module.GROUP_ROWS, group
     default_few, digests_module._FEW = digests_module._FEW, few
+    default_helper = digester_module.HELPER_VALUES
+    digester_module.HELPER_VALUES = 1 if helper else default_helper
     try:
         _journal_twice(rows, cuts, again)
     finally:
         journal_module.GROUP_ROWS = default
         digests_module._FEW = default_few
+        digester_module.HELPER_VALUES = default_helper
 
 
 def _journal_twice(rows: list[dict[str, object]], cuts: list[int], again: int) -> None:
