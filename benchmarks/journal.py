@@ -4,12 +4,13 @@
 
 The export is read, mapped and normalized once (``--cache`` keeps that frame in a pickle for
 the next call, so paired before/after runs time the ledger only); then, on a fresh ledger in a
-temporary folder: ``mark_held`` (visit digests), ``journal`` of every row with a start and an id of its own in
-batches of ``--batch-size`` (stand-in payload files carrying only the batch id, and the
-idempotency keys render hands over: rendering is not timed), then a second run on the same ledger (every id rendered again: the earlier batches
-are superseded). Prints one JSON line: seconds per step (wall and CPU), rows, the ledger file's size and,
-with ``--memory``, the most each step held allocated beyond what it started with (tracemalloc,
-a separate pass).
+temporary folder: ``mark_held`` (visit digests), ``journal`` of every row with a start and an
+id of its own in batches of ``--batch-size`` (stand-in payload files carrying only the batch
+id, and the idempotency keys render hands over: rendering is not timed), then a second run on
+the same ledger (every id rendered again: the earlier batches are superseded). Prints one JSON
+line: seconds per step (wall and this process's CPU: the digester's helper process is not in
+it), rows, the ledger file's size and, with ``--memory``, the most each step held allocated
+beyond what it started with (tracemalloc, a separate pass).
 """
 
 from __future__ import annotations

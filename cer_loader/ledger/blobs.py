@@ -5,7 +5,8 @@ once and never changed, so they need no row (and no index entry) per record.
 Text that is a canonical UUID (the idempotency keys) is stored as its 16 bytes and lowercase hex
 digests (the salted visit digests) as their 32 bytes; :func:`unpack` gives the same text back, so
 what the ledger answers is what it was given, value for value. A column whose values are not all
-of that form stays text.
+of that form stays text. A digest column given as raw bytes already (a fixed-size binary array,
+``digests.digest_array``: the journal's visit digests) is stored as it is: the same blob.
 """
 
 from __future__ import annotations

@@ -76,7 +76,8 @@ def record_table(
     visit_digest: Sequence[str | None] | pa.Array, source_file: Sequence[str] | pa.Array,
     source_row: Sequence[str] | pa.Array,
 ) -> pa.Table:  # fmt: skip
-    """The record columns as one Arrow table (text columns)."""
+    """The record columns as one Arrow table (text columns; ``visit_digest`` may be the raw
+    32-byte digests, ``digests.digest_array``, as the blobs store them)."""
     columns = (key, appointment_id, visit_digest, source_file, source_row)
     return pa.table(
         [c if isinstance(c, pa.Array) else pa.array(c, type=pa.string()) for c in columns],

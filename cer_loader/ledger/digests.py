@@ -1,13 +1,14 @@
 """Whole-column helpers of the ledger: keyed digests (HMAC-SHA256 under the ledger's salt) of
-text columns, UTC instants as text, pandas columns as Arrow text; the UUID v5 idempotency keys
-(:func:`uuid5_texts`) and :func:`fixed_width` live in the base module :mod:`cer_loader.uuid5`
-(the payload's keys are made there too) and are re-exported here.
+text columns as raw bytes (:func:`digest_array`, what the blobs store) or hex text, UTC instants
+as text, pandas columns as Arrow text; the UUID v5 idempotency keys (:func:`uuid5_texts`) and
+:func:`fixed_width` live in the base module :mod:`cer_loader.uuid5` (the payload's keys are made
+there too) and are re-exported here.
 
 The digests are byte-identical to ``hmac.new(salt, text.encode("utf-8"), sha256).hexdigest()``
-per value (``tests/ledger/test_digests.py`` holds the per-row implementation as the oracle):
-the key's inner and outer SHA-256 states are prepared once and copied per value (what
-``hmac.digest`` would set up again for every call), and the hex text of the whole column is
-made by one ``binascii.hexlify`` into an Arrow string array.
+per value (``tests/ledger/test_digests.py`` holds the per-row implementation as the oracle);
+the loop is :func:`.hmac_loop.hmac_sha256`, which :mod:`.digester` also runs in a helper
+process for long columns. The hex text of a whole column is made by one ``binascii.hexlify``
+into an Arrow string array; UTC text is written once per distinct instant and taken.
 """
 
 from __future__ import annotations

@@ -1,10 +1,15 @@
 """Batch ids carry the run id: the same keys rendered twice on the same day get two ids, and
-the emulator's status query answers by the new shape."""
+the emulator's status query answers by the new shape; the journal reads a file's id from its
+root tag wherever the reads cut it."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cer_loader import emulator
 from cer_loader.ledger import open_ledger
@@ -59,3 +64,20 @@ def test_the_same_keys_rendered_twice_the_same_day_get_two_batch_ids(tmp_path: P
                 assert answer is not None and answer.batch_id == ids[1][0]
                 assert all(r.accepted for r in answer.records)
                 assert client.query_status(ids[0][0]) is None  # superseded: never sent
+
+
+@given(pad=st.integers(0, 9000), attrs=st.integers(0, 300))
+@settings(deadline=None, max_examples=30)
+def test_the_batch_id_is_found_wherever_the_reads_cut_the_root_tag(pad: int, attrs: int) -> None:
+    """The root's start tag after a long prologue, cut anywhere by the reads of a few KB."""
+    junk = " ".join(f'a{i}="{i}"' for i in range(attrs))
+    data = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<!--{"x" * pad}-->\n'
+        f'<p {junk} identyfikatorPaczki="ID-{pad}-{attrs}"><r>{"y" * 5000}</r></p>'
+    ).encode()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "zasilInicjalnie_0001.xml"
+        path.write_bytes(data)
+        assert batch_id_of(path) == f"ID-{pad}-{attrs}"
+        path.write_bytes(data.replace(b"identyfikatorPaczki", b"other"))
+        assert batch_id_of(path) == "zasilInicjalnie_0001"
