@@ -80,7 +80,8 @@ def batch_id_of(path: Path) -> str:
         while chunk := fh.read(_HEAD):
             parser.feed(chunk)
             for _, element in parser.read_events():
-                return str(element.get(BATCH_ID_ATTR) or path.stem)
+                if isinstance(element, etree._Element):  # "start" events carry the element
+                    return str(element.get(BATCH_ID_ATTR) or path.stem)
     parser.close()  # a file with no root element: the parser's error, as before
     return path.stem
 
