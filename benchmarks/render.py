@@ -1,13 +1,14 @@
 """Render + XSD alone: the frame ``render_batches`` receives in a real run, rendered again and timed.
 
-    python benchmarks/render.py FILE MAPPING CONFIG [--workers N] [--repeat R]
+    python benchmarks/render.py FILE MAPPING CONFIG [--workers N] [--repeat R] [--tree-check]
 
 Runs ``cer-loader run``'s pipeline on FILE up to rendering (read, map, normalize, validate), keeps
 the frame handed to ``render_batches`` and stops; then renders it R times into a temporary folder
 (``workers`` processes, default: the CPUs) and prints, per run, wall seconds, the main process's
 CPU seconds, records/s, the peak RSS of the process and its workers summed (sampled), and the
-SHA-256 over all payload files (the same whatever the number of workers). Make FILE with
-``cer-loader sample --rows N --out FILE``. Benchmark-only: nothing here is a timed assertion.
+SHA-256 over all payload files (the same whatever the number of workers).
+``--tree-check`` checks each batch on its parsed tree only, as before streaming validation
+(``xmlstream``). Make FILE with ``cer-loader sample --rows N --out FILE``. Benchmark-only: nothing here is a timed assertion.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import psutil
 
 from cer_loader import pipeline
+from cer_loader.render import check as check_module
 from cer_loader.render import render_batches
 from cer_loader.settings import load_settings
 
@@ -87,7 +89,12 @@ def main() -> None:
     ap.add_argument("config", type=Path)
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--tree-check", action="store_true",
+                    help="check every batch on its parsed tree only, as before streaming "
+                         "validation (for a paired comparison)")  # fmt: skip
     a = ap.parse_args()
+    if a.tree_check:  # benchmark-only: no checker gets a streaming schema
+        check_module.compile_schema = lambda doc: None  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         f, settings, ids = capture(a.data, a.mapping, a.config, Path(tmp) / "run")
         for i in range(a.repeat):
