@@ -8,7 +8,8 @@ the frame handed to ``render_batches`` and stops; then renders it R times into a
 CPU seconds, records/s, the peak RSS of the process and its workers summed (sampled), and the
 SHA-256 over all payload files (the same whatever the number of workers).
 ``--tree-check`` checks each batch on its parsed tree only, as before streaming validation
-(``xmlstream``). Make FILE with ``cer-loader sample --rows N --out FILE``. Benchmark-only: nothing here is a timed assertion.
+(``xmlstream``). Make FILE with ``cer-loader sample --rows N --out FILE``. Benchmark-only:
+nothing here is a timed assertion.
 """
 
 from __future__ import annotations
