@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from cer_loader.catalogues.rules import Rule
@@ -42,16 +43,36 @@ def failed_rows(spec: CheckSpec, f: pd.DataFrame, ctx: Context) -> pd.Index:
     return f.index[~passed]
 
 
-def _first_rows(f: pd.DataFrame, key: pd.Series, missing: object) -> pd.Series:
-    """For each row, where the first row with the same key is: its spreadsheet row ("12"), or
-    file and row ("wizyty.csv:12") when it sits in another input file; "" when there is no key."""
-    group = f[SOURCE_ROW].groupby(key)
-    first_row = group.transform("first")
-    first_file = f[SOURCE_FILE].groupby(key).transform("first")
-    row_text = first_row.astype("string").fillna("")
-    name = first_file.astype("string").str.rsplit("/", n=1).str[-1].fillna("")
-    text = row_text.where(first_file == f[SOURCE_FILE], name + ":" + row_text)
-    return text.where(key != missing, "").astype(object)
+def first_rows(f: pd.DataFrame, key: pd.Series, missing: object, rows: pd.Index) -> np.ndarray:
+    """For each of ``rows``, where the first row with the same key is: its spreadsheet row
+    ("12"), or file and row ("wizyty.csv:12") when it sits in another input file; "" when the
+    row has no key (``missing``). Computed for those rows only: the key factorized once (codes
+    in order of first appearance, so code ``c`` first appears where the running maximum first
+    reaches it) — a groupby over every row took ~2.3 s per key at 1M."""
+    codes = pd.factorize(key, use_na_sentinel=False)[0]
+    n = len(codes)
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    first_of = np.flatnonzero(new)  # first_of[c]: the position where code c first appears
+    at = f.index.get_indexer(rows)
+    first = first_of[codes[at]]
+    source_row = f[SOURCE_ROW].to_numpy()
+    source_file = f[SOURCE_FILE].to_numpy()
+    out = np.empty(len(at), dtype=object)
+    own = key.to_numpy()[at]
+    for i, (p, q) in enumerate(zip(first.tolist(), at.tolist(), strict=True)):
+        if own[i] == missing or pd.isna(source_row[p]):
+            out[i] = ""
+            continue
+        row_text = str(source_row[p])
+        file = source_file[p]
+        if file == source_file[q]:
+            out[i] = row_text
+        else:
+            name = "" if pd.isna(file) else str(file).rsplit("/", 1)[-1]
+            out[i] = f"{name}:{row_text}"
+    return out
 
 
 def _value_for(f: pd.DataFrame, code: str, field: str, rows: pd.Index) -> pd.Series:
@@ -75,10 +96,10 @@ def validate(
     parts = []
     check_typed(f)
     other = {
-        "duplicate-appointment-id": lambda: _first_rows(f, f["appointment_id"], ""),
-        "duplicate-visit": lambda: _first_rows(f, visit_key(f), -1),
+        "duplicate-appointment-id": lambda rows: first_rows(f, f["appointment_id"], "", rows),
+        "duplicate-visit": lambda rows: first_rows(f, visit_key(f), -1, rows),
         # which of the field's numbers goes to CeR: its last two digits (as masking shows them)
-        "phone-picked": lambda: f["n_phone"].astype("str").str[-2:],
+        "phone-picked": lambda rows: f.loc[rows, "n_phone"].astype("str").str[-2:].to_numpy(),
     }
     for done, (code, spec) in enumerate(CHECKS.items(), 1):
         rows = failed_rows(spec, f, ctx)
@@ -103,7 +124,7 @@ def validate(
         elif rule.field.startswith("("):
             reader_field = f.loc[rows, READER_FIELD].to_numpy()
             part["field"] = [x if x else rule.field for x in reader_field]
-        part["other_row"] = other[code]().loc[rows].to_numpy() if code in other else ""
+        part["other_row"] = other[code](rows) if code in other else ""
         parts.append(part)
     if not parts:
         return pd.DataFrame(columns=ISSUE_COLUMNS)
