@@ -5,14 +5,18 @@ Pipeline, each step in its own module::
     bytes ─ framing (BOM, MLLP, FHS/BHS/BTS/FTS, split at MSH on raw bytes)
           ─ charset (MSH-18 per message, aliases, CP1250 / ISO-8859-2 trap)
           ─ tokens  (segments on CR | LF | CRLF, delimiters from MSH-1/2, paths; escapes)
-          ─ events  (header only: dedupe by MSH-10, fold S12–S17/S26 and SRM per appointment)
+          ─ events  (header only: dedupe by MSH-10, fold S12–S17/S26 and SRM per appointment;
+                    ``folding`` runs it over the dump, one message at a time)
           ─ fields  (default map with fallbacks + ``field_paths``, provenance; timing, patient),
                     run only for the messages that make up a loaded appointment
 
 The common message, a single SIU S12 booking whose ids no other message uses, is read for the
-whole dump at once on Arrow columns (``bulk``: charset, split, header and field map) and skipped
-by the per-message fold; the rows are joined in fold order (``bulk_join``), and the result is
-the same as with every message read one by one (``fast=False``, tested).
+whole dump at once, 64k messages a chunk (``bulk``: charset from the bytes in ``bulk_bytes``,
+segments and fields cut on the bytes with numpy in ``bulk_tokens``, the field map on Arrow
+columns in ``bulk_fields``) and skipped by the per-message fold; the rows are joined in fold
+order (``bulk_join``), and the result is the same as with every message read one by one
+(``fast=False``, tested). The raw messages are freed once every one is decoded or taken, before
+the rows are built (at 1M messages they are the size of the file).
 
 Accounting: ``total_records`` = messages; every message that does not end as a loaded row
 (duplicate, folded-in update, not loaded, not scheduling, unparseable) is a skipped row, so
@@ -28,7 +32,6 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -36,37 +39,18 @@ from cer_loader.errors import CensusMismatchError, ConfigError, InputError
 from cer_loader.fields import FIELD_NAMES
 from cer_loader.ingest.hl7v2.bulk import Taken, take
 from cer_loader.ingest.hl7v2.bulk_join import collides, merge
-from cer_loader.ingest.hl7v2.charset import Refused, codec_for, decode, msh18, printable
-from cer_loader.ingest.hl7v2.events import (
-    NOT_LOADED_COLUMNS,
-    Event,
-    Fold,
-    header,
-)
-from cer_loader.ingest.hl7v2.fast import fast_header
-from cer_loader.ingest.hl7v2.fast_tokens import plain_header
+from cer_loader.ingest.hl7v2.charset import codec_for
+from cer_loader.ingest.hl7v2.events import NOT_LOADED_COLUMNS, Fold
 from cer_loader.ingest.hl7v2.field_map import FieldPlan, compile_paths
+from cer_loader.ingest.hl7v2.folding import FOLD_SHARE, fold_messages
 from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
 from cer_loader.ingest.hl7v2.rows import HL7_SOURCES, processes, rows
-from cer_loader.ingest.hl7v2.tokens import Message
 from cer_loader.ingest.options import Limits
-from cer_loader.ingest.progress import EVERY, FileProgress
+from cer_loader.ingest.progress import FileProgress
 from cer_loader.ingest.table import SOURCE_REF, SourceTable, add_provenance, read_input_bytes
-from cer_loader.outcomes import (
-    HL7_CHARSET_REFUSED,
-    HL7_CHARSET_SWITCH,
-    HL7_CONTROL_ID_REUSED,
-    HL7_INVALID_BYTES,
-    HL7_OUT_OF_ORDER,
-    HL7_TOO_LARGE,
-    HL7_UNREADABLE,
-    Notice,
-    Outcome,
-)
+from cer_loader.outcomes import HL7_OUT_OF_ORDER, Notice
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
-
-FOLD_SHARE = 0.3  # of the reading time (measured: the field extraction of loaded ones is the rest)
 
 
 def read_hl7(
@@ -115,9 +99,10 @@ def read_hl7(
         )
     digest, size = hashlib.sha256(data).hexdigest(), len(data)
     body = deframe(data)
-    dump = split_dump(body)
     census = count_msh(body)
+    dump = split_dump(body)
     del data, body  # the messages are copies: the whole file is not kept beside them
+    n = len(dump.messages)
     fp = progress or FileProgress(None)
     fp.expect(len(dump.messages))
     if census != len(dump.messages):
@@ -149,13 +134,17 @@ def read_hl7(
             else None
         )
         if taken is not None and len(taken.index):
-            fold, stats, warnings = _fold(*args, fp, fast, taken)
+            fold, stats, warnings = fold_messages(*args, fp, fast, taken)
             if collides(taken, fold, stats):
                 taken = None
         else:
             taken = None
         if taken is None:
-            fold, stats, warnings = _fold(*args, fp, fast)
+            fold, stats, warnings = fold_messages(*args, fp, fast)
+        # every message is decoded or taken by now: the raw bytes (the size of the file) are
+        # freed before the rows are built
+        del args
+        dump.messages = []
         frame, nums, refs, not_loaded = _frames(fold, plan, fp, fast, workers, taken)
         appointments, out_of_order = len(fold.appointments), fold.out_of_order
         appointments += len(taken.index) if taken is not None else 0
@@ -170,7 +159,6 @@ def read_hl7(
     reasons = Counter(not_loaded["reason"])
     if out_of_order:
         warnings.append(Notice(HL7_OUT_OF_ORDER, {"count": out_of_order}))
-    n = len(dump.messages)
     return SourceTable(
         path=path,
         kind="hl7",
@@ -222,119 +210,6 @@ def _custom(field_paths: dict[str, str] | None) -> dict:
             f"[hl7]: zła ścieżka HL7 {exc} (oczekiwano np. PID-3[2].1 albo ZSK-1)",
             f"[hl7]: bad HL7 path {exc} (expected e.g. PID-3[2].1 or ZSK-1)",
         ) from None
-
-
-def _fold(
-    messages: list[bytes],
-    charset: str | None,
-    default: str,
-    updates_book: bool = False,
-    max_message_bytes: int = Limits.max_message_bytes,
-    fp: FileProgress | None = None,
-    fast: bool = True,
-    taken: Taken | None = None,
-) -> tuple[Fold, dict, list[Notice]]:
-    """Decode and fold every message; one bad message is listed, never sinks the dump.
-
-    ``taken``: messages the column path read (``bulk``), skipped here; their charsets and
-    notes are counted in with the others'."""
-    fold = Fold(updates_book=updates_book)
-    seen: set[tuple[str, str, int]] = set()  # (sender, control id, content): true replays
-    ids: set[tuple[str, str]] = set()  # (sender, control id) seen so far
-    charsets: Counter[str] = Counter()
-    first_codec: dict[str, int] = {}
-    notes: dict[tuple[Outcome, tuple[tuple[str, Any], ...]], list[int]] = {}
-    reused: list[str] = []
-    duplicates = 0
-
-    def note(outcome: Outcome, index: int, **values: Any) -> None:
-        got = notes.setdefault((outcome, tuple(values.items())), [0, index])
-        got[0] += 1
-        got[1] = min(got[1], index)
-
-    skip = [False] * len(messages)
-    if taken is not None:
-        for index, codec, why in zip(taken.index.tolist(), taken.codec, taken.note, strict=True):
-            skip[index - 1] = True
-            charsets[codec] += 1
-            first_codec.setdefault(codec, index)
-            if why:
-                declared, used = why.split("->")
-                note(HL7_CHARSET_SWITCH, index, declared=declared, used=used)
-    at = fp.at if fp is not None and fp.tell is not None else None
-    for index, raw in enumerate(messages, 1):
-        if at is not None and not index % EVERY:
-            at(int(index * FOLD_SHARE))
-        if skip[index - 1]:
-            continue
-        if len(raw) > max_message_bytes:
-            fold.others.append(_refused(raw, index, "too-large"))
-            note(HL7_TOO_LARGE, index, limit=max_message_bytes)
-            continue
-        dec = decode(raw, msh18(raw), charset, default)
-        if isinstance(dec, Refused):
-            fold.others.append(_refused(raw, index, "charset-unknown"))
-            note(HL7_CHARSET_REFUSED, index, label=dec.label)
-            continue
-        try:
-            quick = plain_header(dec.text) if fast else None
-            if quick is not None:
-                ev = fast_header(quick[0], index)
-                digest = hash(tuple(quick[1][1:])) if ev.control_id else 0
-            else:
-                msg = Message(dec.text, dec.codec)
-                ev = header(msg, index)
-                digest = hash(tuple(msg.segments[1:])) if ev.control_id else 0
-        except Exception as exc:  # noqa: BLE001 - a message the parser cannot take: listed
-            fold.others.append(_refused(raw, index, "unparseable"))
-            note(HL7_UNREADABLE, index, error=type(exc).__name__)
-            continue
-        charsets[dec.codec] += 1
-        if dec.codec not in first_codec or first_codec[dec.codec] > index:
-            first_codec[dec.codec] = index
-        if dec.note:
-            kind, _, what = dec.note.partition(":")
-            if kind == "invalid-bytes":
-                note(HL7_INVALID_BYTES, index, codec=what)
-            else:
-                declared, used = dec.note.split("->")
-                note(HL7_CHARSET_SWITCH, index, declared=declared, used=used)
-        if ev.control_id:
-            key = (ev.sender, ev.control_id)
-            if (*key, digest) in seen:
-                duplicates += 1  # a true replay: the same id and the same content
-                continue
-            if key in ids:
-                reused.append(str(index))  # a different message reusing the id: processed
-            seen.add((*key, digest))
-            ids.add(key)
-        if ev.kind in ("siu", "srm"):
-            # fields are extracted later, only for appointments that get loaded; keeping the text
-            # (not the split message) is cheaper than holding every split segment until then
-            ev.text, ev.codec = dec.text, dec.codec
-        fold.apply(ev)
-    warnings = [
-        Notice(outcome, {**dict(values), "count": count, "first": first})
-        for (outcome, values), (count, first) in sorted(notes.items(), key=lambda kv: kv[1][1])
-    ]
-    charsets = Counter({c: charsets[c] for c in sorted(charsets, key=first_codec.__getitem__)})
-    if reused:
-        warnings.append(
-            Notice(
-                HL7_CONTROL_ID_REUSED, {"count": len(reused), "examples": ", #".join(reused[:5])}
-            )
-        )
-    stats = {"duplicates": duplicates, "charsets": charsets, "reused_ids": len(reused), "ids": ids}
-    return fold, stats, warnings
-
-
-def _refused(raw: bytes, index: int, why: str) -> Event:
-    """A message that is not decoded: listed with MSH-10 / MSH-9 read from its raw header."""
-    line = raw[: min(len(raw), 1024)].split(b"\r", 1)[0].split(b"\n", 1)[0]
-    fields = line.split(line[3:4]) if len(line) > 3 else []
-    control = printable(fields[9].decode("latin-1").strip()) if len(fields) > 9 else ""
-    event = printable(fields[8].decode("latin-1").strip()) if len(fields) > 8 else ""
-    return Event(index, control[:40], event[:40], "refused", reason=why)
 
 
 def _frames(

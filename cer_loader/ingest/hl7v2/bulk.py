@@ -4,7 +4,7 @@ Most dumps are mostly single bookings: one SIU S12 per appointment, its control 
 placer ids used by no other message. Such a message is its own appointment, booked and loaded,
 and touches nothing else the fold keeps, so it needs neither the per-message fold nor the
 per-message field map. ``take`` finds these messages (``Taken``) chunk by chunk
-(``bulk_bytes``: charset and domain from the bytes; ``bulk_split``: segments and fields;
+(``bulk_bytes``: charset and domain from the bytes; ``bulk_tokens``: segments and fields cut on the bytes;
 ``bulk_fields``: the field map), with every condition checked on whole columns:
 
 * in the column domain of ``bulk_bytes`` and no larger than ``max_message_bytes``;
