@@ -13,7 +13,6 @@ command line. Without a second core, for a frozen build, for columns shorter tha
 
 from __future__ import annotations
 
-import collections
 import os
 import queue
 import subprocess
@@ -68,15 +67,17 @@ def _frames(texts: pa.Array) -> list[bytes | memoryview]:
 class Job:
     """The digests of one submitted column: :meth:`result` (``32 × len(texts)`` bytes)."""
 
-    def __init__(self, owner: Digester, texts: pa.Array, sent: bool) -> None:
-        self._owner, self._texts, self._sent = owner, texts, sent
+    def __init__(self, key: bytes, texts: pa.Array, sent: bool) -> None:
+        self._key, self._texts, self._sent = key, texts, sent
+        self._size = _WIDTH * len(texts)
         self._answer: bytes | None = None
+        self._ready = threading.Event()  # set by the reader thread (answer or not)
 
     def result(self) -> bytes:
-        if self._answer is None and self._sent:
-            self._owner._collect(self)
+        if self._sent:
+            self._ready.wait()
         if self._answer is None:  # made here: a short column, or the helper is gone
-            self._answer = local(self._owner._key, self._texts)
+            self._answer = local(self._key, self._texts)
         self._texts = pa.array([], pa.binary())  # the column is not needed any more
         return self._answer
 
@@ -94,8 +95,8 @@ class Digester:
         self._usable = helper
         self._proc: subprocess.Popen[bytes] | None = None
         self._outbox: queue.Queue[list[bytes | memoryview] | None] = queue.Queue()
-        self._writer: threading.Thread | None = None
-        self._waiting: collections.deque[Job] = collections.deque()  # sent, answer not read
+        self._inbox: queue.Queue[Job | None] = queue.Queue()  # sent, answer not read yet
+        self._threads: list[threading.Thread] = []
 
     def __enter__(self) -> Digester:
         return self
@@ -109,9 +110,9 @@ class Digester:
         """Send ``texts`` (no nulls) to the helper, or keep them to be digested here."""
         texts = _bytes(texts)
         if len(texts) < HELPER_VALUES or not self._start():
-            return Job(self, texts, sent=False)
-        job = Job(self, texts, sent=True)
-        self._waiting.append(job)
+            return Job(self._key, texts, sent=False)
+        job = Job(self._key, texts, sent=True)
+        self._inbox.put(job)
         self._outbox.put(_frames(texts))
         return job
 
@@ -136,8 +137,12 @@ class Digester:
                 self._usable = False
                 return False
             self._outbox.put([len(self._key).to_bytes(4, sys.byteorder), self._key])
-            self._writer = threading.Thread(target=self._write, name="digests", daemon=True)
-            self._writer.start()
+            self._threads = [
+                threading.Thread(target=self._write, name="digests-out", daemon=True),
+                threading.Thread(target=self._read, name="digests-in", daemon=True),
+            ]
+            for thread in self._threads:
+                thread.start()
         return self._usable
 
     def _write(self) -> None:
@@ -152,33 +157,35 @@ class Digester:
         except (OSError, ValueError):  # the helper is gone: what it did not answer is made here
             pass
 
-    def _collect(self, job: Job) -> None:
-        """Read the helper's answers up to ``job``'s (they come in the order sent)."""
-        while self._waiting and job._answer is None and self._usable:
-            first = self._waiting[0]
-            size = _WIDTH * len(first._texts)
-            try:
-                assert self._proc is not None and self._proc.stdout is not None
-                answer = self._proc.stdout.read(size)
-            except (OSError, ValueError):
-                answer = b""
-            if len(answer) != size:  # the helper died: every job still waiting is made here
-                self._stop(kill=True)
-                return
-            first._answer = answer
-            self._waiting.popleft()
+    def _read(self) -> None:
+        """The reader thread: each answer as soon as the helper writes it (so the helper never
+        waits for this process to ask), in the order the jobs were sent."""
+        assert self._proc is not None and self._proc.stdout is not None
+        stdout, alive = self._proc.stdout, True
+        while (job := self._inbox.get()) is not None:
+            if alive:
+                try:
+                    answer = stdout.read(job._size)
+                except (OSError, ValueError):
+                    answer = b""
+                alive = len(answer) == job._size
+                if alive:
+                    job._answer = answer
+                else:  # the helper died: this job and every later one is made here
+                    self._usable = False
+            job._ready.set()
 
     def _stop(self, kill: bool) -> None:
         self._usable = False
-        self._waiting.clear()
         proc, self._proc = self._proc, None
         if proc is None:
             return
         if kill:
             proc.kill()
         self._outbox.put(None)
-        if self._writer is not None:
-            self._writer.join(timeout=10)
+        self._inbox.put(None)
+        for thread in self._threads:
+            thread.join(timeout=10)
         for stream in (proc.stdin, proc.stdout):
             try:
                 if stream is not None:
@@ -193,4 +200,4 @@ class Digester:
 
     def close(self) -> None:
         """End the helper (at once if answers are still unread: nobody will read them)."""
-        self._stop(kill=bool(self._waiting))
+        self._stop(kill=not self._inbox.empty())
