@@ -98,18 +98,8 @@ def _read(path: Path, opts: ReaderOptions, fp: FileProgress) -> SourceTable:
             oids=dict(opts.identifier_oids) or None,
             progress=fp,
         )
-    from cer_loader.ingest.csv.census import balance, census_csv, check_balance
-    from cer_loader.ingest.csv.reader import read_csv
+    from cer_loader.ingest.csv.counted import read_counted
 
-    table = read_csv(
+    return read_counted(
         path, encoding=opts.encoding, delimiter=opts.delimiter, limits=opts.limits, progress=fp
     )
-    census = census_csv(
-        path,
-        table.details["encoding"],
-        table.details["delimiter"],
-        max_bytes=opts.limits.max_file_bytes,
-    )
-    check_balance(table, census)  # raises CensusMismatchError (exit 2) when records went missing
-    table.details["census"] = balance(table, census)
-    return table

@@ -1,10 +1,11 @@
 """An independent count of the records in a CSV file, to prove the reader lost none.
 
-The census never calls the reader's parser. It finds the physical lines (``\\r\\n``, ``\\r``,
-``\\n``) and counts ``"`` per line with numpy over the raw bytes (:mod:`.census_bytes`; exact
-for every encoding the readers use, other encodings are decoded and split with a regex), and
-walks only the lines with an *odd* count, since only they can move a record boundary: with RFC
-4180 quoting a line with an odd number of quotes toggles "inside a quoted field".
+The census never calls the reader's parser. It takes the physical lines (``\\r\\n``, ``\\r``,
+``\\n``; found once for both, :mod:`.counted`) and counts ``"`` per line with numpy over the
+raw bytes (:mod:`.census_bytes`; exact for every encoding the readers use, other encodings are
+decoded and split with a regex), and walks only the lines with an *odd* count, since only they
+can move a record boundary: with RFC 4180 quoting a line with an odd number of quotes toggles
+"inside a quoted field".
 
 Its rule: **records = physical lines − continuation lines of properly closed multi-line
 fields.** A multi-line field runs from an odd line ``i`` to the next odd line ``j`` and counts as
@@ -42,8 +43,9 @@ import numpy as np
 
 from cer_loader.errors import CensusMismatchError, InputError
 from cer_loader.ingest.bounded import read_input_bytes
-from cer_loader.ingest.csv.census_bytes import ByteLines, byte_safe
+from cer_loader.ingest.csv.census_bytes import ByteLines, bom_offset, byte_safe
 from cer_loader.ingest.csv.encoding import MIXED, decode
+from cer_loader.ingest.csv.physical import FileBytes
 from cer_loader.ingest.table import SourceTable
 
 MAX_SPAN = 1000  # same bound as the reader's, stated independently
@@ -156,16 +158,25 @@ def _decodable(data: bytes, encoding: str, path: Path) -> None:
 
 
 def census_csv(
-    path: str | Path, encoding: str, delimiter: str, *, max_bytes: int | None = None
+    path: str | Path,
+    encoding: str,
+    delimiter: str,
+    *,
+    max_bytes: int | None = None,
+    read: FileBytes | None = None,
 ) -> Census:
-    """Count the records of a delimited file by the census rule (module docstring)."""
+    """Count the records of a delimited file by the census rule (module docstring).
+
+    ``read``: the bytes as the reader read and decoded them in ``encoding`` (so they are not
+    read, hashed, checked or split into physical lines again); None: read the file here."""
     path = Path(path)
-    data = read_input_bytes(path, max_bytes)
+    data = read_input_bytes(path, max_bytes) if read is None else read.data
     lines: Sequence[str]
     if byte_safe(encoding, delimiter):  # numpy over the bytes; lines decoded only when needed
-        if not encoding.endswith(MIXED) and encoding != "iso-8859-2":
+        if read is None and not encoding.endswith(MIXED) and encoding != "iso-8859-2":
             _decodable(data, encoding, path)
-        lines = ByteLines(data, encoding)
+        bounds = None if read is None else read.lines_from(bom_offset(data, encoding))
+        lines = ByteLines(data, encoding, bounds)
         n = len(lines)
         odd = np.flatnonzero(lines.quote_counts() & 1).tolist()
         blank_line = lines.blank_lines(delimiter, encoding)[1:]
@@ -205,7 +216,7 @@ def census_csv(
     return Census(
         path=path,
         size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=hashlib.sha256(data).hexdigest() if read is None else read.sha256(),
         physical_lines=n,
         records=n - sum(b - a for a, b in spans),
         blank_records=blank,

@@ -1,5 +1,8 @@
 """The census's view of a file as bytes: physical lines, quotes per line, blank lines — with
-numpy over the raw bytes, never decoding the whole file and never calling the reader's code.
+numpy over the raw bytes, never decoding the whole file and never calling the reader's parser.
+The physical lines are the one thing it shares with the reader (:func:`.physical.line_bounds`:
+when the reader split these very bytes from the same offset, its line bounds are taken as they
+are, not found twice); ``tests/test_census.py`` holds them to a regex split of the decoded text.
 
 This is exact for every encoding the readers use (UTF-8 with or without BOM, cp1250,
 ISO-8859-2, and their per-line mix): in each of them the line ends, ``"`` and an ASCII
@@ -18,20 +21,15 @@ from typing import overload
 import numpy as np
 
 from cer_loader.ingest.csv.encoding import MIXED
+from cer_loader.ingest.csv.physical import line_bounds, positions
 
 _ASCII_SPACE = b" \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 _BOM = b"\xef\xbb\xbf"
 
 
-_CHUNK = 16 << 20  # bytes compared at a time: bounds the boolean temporaries
-
-
-def _where(arr: np.ndarray, byte: int, start: int) -> np.ndarray:
-    parts = [
-        np.flatnonzero(arr[a : a + _CHUNK] == byte).astype(np.int64) + a
-        for a in range(start, len(arr), _CHUNK)
-    ]
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+def bom_offset(data: bytes, encoding: str) -> int:
+    """Where the census's first line begins: after a UTF-8 BOM when the encoding is UTF-8."""
+    return 3 if encoding.startswith("utf-8") and data.startswith(_BOM) else 0
 
 
 def byte_safe(encoding: str, delimiter: str) -> bool:
@@ -45,25 +43,16 @@ def byte_safe(encoding: str, delimiter: str) -> bool:
 class ByteLines(Sequence[str]):
     """The physical lines of ``data`` (``\\r\\n``, ``\\r``, ``\\n`` end one), decoded lazily."""
 
-    def __init__(self, data: bytes, encoding: str):
+    def __init__(
+        self, data: bytes, encoding: str, bounds: tuple[np.ndarray, np.ndarray] | None = None
+    ):
+        """``bounds``: the lines' (starts, stops) when already found (the reader's, from
+        the same bytes and offset), else found here."""
         self.data = data
-        arr = np.frombuffer(data, dtype=np.uint8)
-        off = 3 if encoding.startswith("utf-8") and data.startswith(_BOM) else 0
-        ends = _where(arr, 10, off)
-        crlf = np.zeros(len(ends), dtype=bool)
-        if data.find(b"\r", off) >= 0:
-            cr = _where(arr, 13, off)
-            nxt = np.minimum(cr + 1, len(arr) - 1)
-            lone = cr[(cr + 1 >= len(arr)) | (arr[nxt] != 10)]
-            if len(lone):
-                ends = np.sort(np.concatenate((ends, lone)))
-            prev = arr[np.maximum(ends - 1, off)]
-            crlf = (arr[ends] == 10) & (ends > off) & (prev == 13)
-        starts = np.concatenate(([off], ends + 1)).astype(np.int64)
-        stops = np.concatenate((ends - crlf, [len(data)])).astype(np.int64)
-        if starts[-1] >= len(data):  # a final line end adds no line
-            starts, stops = starts[:-1], stops[:-1]
-        self.arr, self.starts, self.stops = arr, starts, stops
+        self.arr = np.frombuffer(data, dtype=np.uint8)
+        if bounds is None:
+            bounds = line_bounds(data, bom_offset(data, encoding))
+        self.starts, self.stops = bounds
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -80,7 +69,7 @@ class ByteLines(Sequence[str]):
     def quote_counts(self) -> np.ndarray:
         if self.data.find(b'"') < 0:
             return np.zeros(len(self), dtype=np.int64)
-        q = _where(self.arr, 34, 0)
+        q = positions(self.arr, 34, 0)
         line = np.searchsorted(self.stops, q)
         return np.bincount(line, minlength=len(self))
 

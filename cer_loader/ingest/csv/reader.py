@@ -49,16 +49,15 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from cer_loader import outcomes
 from cer_loader.errors import InputError
+from cer_loader.ingest.csv.assemble import source_frame
 from cer_loader.ingest.csv.columns import NotUtf8Rows, blank_records, record_columns
 from cer_loader.ingest.csv.encoding import MIXED, decode, detect_encoding, is_utf8, utf8_lines
 from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the reader's public names)
@@ -76,22 +75,12 @@ from cer_loader.ingest.csv.framing import (  # noqa: F401  (re-exported: the rea
     split_lines,
 )
 from cer_loader.ingest.csv.limits import check_line_lengths, check_records, check_widths
-from cer_loader.ingest.csv.physical import PhysicalLines
+from cer_loader.ingest.csv.physical import FileBytes, PhysicalLines
 from cer_loader.ingest.headers import UniqueNames, check_columns, looks_like_data, shown
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.progress import FileProgress
-from cer_loader.ingest.table import (
-    PROVENANCE,
-    READER_FIELD,
-    READER_ISSUE,
-    READER_VALUE,
-    SourceTable,
-    add_provenance,
-    read_input_bytes,
-)
+from cer_loader.ingest.table import PROVENANCE, SourceTable, read_input_bytes
 from cer_loader.outcomes import Notice
-
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": Arrow-backed text
 
 
 def _parse_special(fr: _Framing, g: _Grammar) -> dict[int, list[str]]:
@@ -179,15 +168,32 @@ def read_csv(
 ) -> SourceTable:
     """Read one delimited file into a :class:`SourceTable` (``kind="csv"``); see module doc.
     ``progress``: told at the end of each whole-file pass (the census after it is the rest)."""
+    return read_csv_bytes(
+        path, encoding=encoding, delimiter=delimiter, limits=limits, progress=progress
+    )[0]
+
+
+def read_csv_bytes(
+    path: str | Path,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    limits: Limits | None = None,
+    progress: FileProgress | None = None,
+) -> tuple[SourceTable, FileBytes]:
+    """:func:`read_csv`, and the file's bytes as read (for the census: :mod:`.counted`)."""
     path = Path(path)
     limits = limits or Limits()
     fp = progress or FileProgress(None)
-    data = read_input_bytes(path, limits.max_file_bytes)
+    read = FileBytes(read_input_bytes(path, limits.max_file_bytes))
+    data = read.data
     enc, src, start, codec = _source(data, encoding, path)
     warnings: list[Notice] = []
     if enc.endswith(MIXED):
         warnings.append(_mixed_notice(data, enc))
     lines = PhysicalLines(src, start, codec or "utf-8")
+    if src is data:  # the census may count on these lines: they split the file's own bytes
+        read.start, read.bounds = start, (lines.starts, lines.stops)
     fp.expect(len(lines) - 1, exact=False)
     if not len(lines) or not lines[0].strip():
         raise InputError(
@@ -242,26 +248,15 @@ def read_csv(
     if not keep.all():
         kept = pa.array(np.flatnonzero(keep))
         columns = [pc.take(col, kept) for col in columns]
-    frame = pd.DataFrame(
-        {h: pd.array(col, dtype=TEXT) for h, col in zip(headers, columns, strict=True)},
-        columns=headers,
-    )
-    frame = add_provenance(frame, path, np.flatnonzero(keep) + 2)
-    if issues:
-        n = len(frame)
-        cols = {READER_ISSUE: [""] * n, READER_FIELD: [""] * n, READER_VALUE: [""] * n}
-        for k, (code, field, value) in issues.items():
-            p = int(position[k])
-            cols[READER_ISSUE][p], cols[READER_FIELD][p], cols[READER_VALUE][p] = code, field, value
-        for name, values in cols.items():
-            frame[name] = values
+    by_position = {int(position[k]): issue for k, issue in issues.items()}
+    frame = source_frame(headers, columns, path, np.flatnonzero(keep) + 2, by_position)
     fp.share(0.65)
     if fr.stray:
         first = min(fr.stray) + 1
         warnings.append(
             Notice(outcomes.CSV_UNCLOSED_QUOTES, {"count": len(fr.stray), "first": first})
         )
-    return SourceTable(
+    table = SourceTable(
         path=path,
         kind="csv",
         frame=frame,
@@ -269,7 +264,7 @@ def read_csv(
         header_records=1,
         blank_rows=int(blank.sum()),
         total_records=fr.records,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=read.sha256(),
         size=len(data),
         details={
             "encoding": enc,
@@ -281,3 +276,4 @@ def read_csv(
         },
         warnings=warnings,
     )
+    return table, read
