@@ -32,7 +32,9 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cer_loader.errors import CensusMismatchError, ConfigError, InputError
@@ -51,6 +53,8 @@ from cer_loader.ingest.table import SOURCE_REF, SourceTable, add_provenance, rea
 from cer_loader.outcomes import HL7_OUT_OF_ORDER, Notice
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
+
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", as the CSV reader's columns
 
 
 def read_hl7(
@@ -219,18 +223,22 @@ def _frames(
     fast: bool = True,
     workers: int | None = None,
     taken: Taken | None = None,
-) -> tuple[pd.DataFrame, list[int], list[str], pd.DataFrame]:
+) -> tuple[pd.DataFrame, Any, Any, pd.DataFrame]:
+    """The loaded rows as Arrow-backed text columns (``TEXT``, what the CSV reader gives),
+    their message numbers and source references, and the not-loaded list."""
     at = fp.at if fp is not None and fp.tell is not None else None
     base = fp.expected * FOLD_SHARE if fp is not None else 0.0
     step = (fp.expected - base) / max(len(fold.appointments), 1) if fp is not None else 0.0
     first = {appt.last.index: appt.first for appt in fold.appointments if appt.last}
     cols, nums, refs, gone = rows(fold.appointments, plan, fast, workers, at, base, step)
+    got: tuple[dict[str, Any], Any, Any] = (cols, nums, refs)
     if taken is not None:
-        cols, nums, refs = merge(cols, nums, refs, [first[k] for k in nums], taken)
+        got = merge(cols, nums, refs, [first[k] for k in nums], taken)
         gone += taken.gone
     for ev in fold.others:
         why = ev.reason or ("not-scheduling" if ev.kind == "other" else "unparseable")
         gone.append(("", why, ev.index, ev.control_id, ev.event))
     not_loaded = pd.DataFrame(gone, columns=NOT_LOADED_COLUMNS).astype({"message_index": "int64"})
     not_loaded = not_loaded.sort_values("message_index", kind="stable").reset_index(drop=True)
-    return pd.DataFrame(cols, dtype="object"), nums, refs, not_loaded
+    frame = pd.DataFrame({name: pd.array(v, dtype=TEXT) for name, v in got[0].items()})
+    return frame, got[1], pd.array(got[2], dtype=TEXT), not_loaded

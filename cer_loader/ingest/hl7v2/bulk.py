@@ -23,44 +23,22 @@ fields from the per-message fast path; every value is the decoded text (``bulk_b
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cer_loader.fields import FIELD_NAMES
-from cer_loader.ingest.hl7v2.bulk_bytes import read_chunk, real
+from cer_loader.ingest.hl7v2.bulk_bytes import read_chunk
 from cer_loader.ingest.hl7v2.bulk_cols import blank, concat, mask
 from cer_loader.ingest.hl7v2.bulk_fields import extract_columns
+from cer_loader.ingest.hl7v2.bulk_rows import Part, Taken, blank_text, collect, empty
 from cer_loader.ingest.hl7v2.bulk_split import Segments, comps, element, strip
-from cer_loader.ingest.hl7v2.events import Event
-from cer_loader.ingest.hl7v2.fast import fields_of
 from cer_loader.ingest.hl7v2.field_map import FieldPlan
-from cer_loader.ingest.hl7v2.tokens import NULL
 
 __all__ = ["CHUNK", "Taken", "take"]
 
 CHUNK = 1 << 16  # messages per chunk: bounds the memory of the Arrow intermediates
 THREADS = 2  # chunks read at a time
-_FIELDS = [f for f in FIELD_NAMES if f != "appointment_id"]
-
-
-@dataclass
-class Taken:
-    """The messages the column path reads (see the module doc), in file order."""
-
-    index: np.ndarray  # 1-based message numbers of every taken message
-    codec: list[str]  # per taken message
-    note: list[str]
-    rows: list[int]  # per loaded row (a taken message the field map could read): its number
-    control: list[str]  # per loaded row
-    appointment_id: list[str]
-    id_source: list[str]
-    cols: dict[str, list[str]]  # FIELD_NAMES + sources, one value per taken message
-    gone: list[tuple[str, str, int, str, str]] = field(default_factory=list)  # unparseable
-    keys: tuple[list, list, list] = ([], [], [])  # Arrow arrays of the control, filler and
-    # placer keys of the taken messages ("sender\0control", "namespace\0id"; "" none)
 
 
 def _ei(s: Segments, name: str, number: int) -> tuple[pa.Array, pa.Array]:
@@ -80,26 +58,7 @@ def _join(*parts: pa.Array) -> pa.Array:
     return concat(*parts, sep="\x00")
 
 
-@dataclass
-class _Part:
-    index: np.ndarray
-    cand: np.ndarray
-    sender: pa.Array
-    control: pa.Array
-    fns: pa.Array
-    fid: pa.Array
-    pns: pa.Array
-    pid: pa.Array
-    keys: list[pa.Array]  # control, filler and placer keys ("" none) for the counts
-    codec: list[str]
-    note: list[str]
-    raw: list[bytes]
-    exact: np.ndarray
-    cols: dict[str, tuple[pa.Array, pa.Array]]
-    simple: np.ndarray
-
-
-def _chunk(messages, start, charset, default, max_bytes, plan) -> _Part | None:
+def _chunk(messages, start, charset, default, max_bytes, plan) -> Part | None:
     ch = read_chunk(messages, charset, default)
     ok = ch.ok & (ch.lens <= max_bytes)
     dom = np.flatnonzero(ok)
@@ -120,14 +79,11 @@ def _chunk(messages, start, charset, default, max_bytes, plan) -> _Part | None:
     keys += [_key(*_ei(s, "ARQ", 2)), _key(*_ei(s, "ARQ", 1))]
     cols, simple = extract_columns(s, plan)
     dl = dom.tolist()
-    return _Part(
+    return Part(
         index=dom + start + 1,
         cand=cand,
-        sender=sender,
         control=control,
-        fns=fns,
         fid=fid,
-        pns=pns,
         pid=pid,
         keys=keys,
         codec=[ch.codec[k] for k in dl],
@@ -137,43 +93,6 @@ def _chunk(messages, start, charset, default, max_bytes, plan) -> _Part | None:
         cols=cols,
         simple=simple,
     )
-
-
-def _pylist(values: pa.Array) -> list[str]:
-    """The values as Python text, one object per distinct value where values repeat (a
-    column of a million rows holds a million references, not a million copies)."""
-    enc = pc.dictionary_encode(values)
-    if 2 * len(enc.dictionary) > len(values):
-        return values.to_pylist()
-    book = enc.dictionary.to_pylist()
-    return [book[i] for i in enc.indices.to_numpy().tolist()]
-
-
-def _sources(appt_src: pa.Array, sources: list[pa.Array | None]) -> list[str]:
-    """``rows``' source column: ``name=source`` of every field sent, joined by ``;``, built
-    once per distinct combination of sources (a dump has few)."""
-    names = ["appointment_id", *_FIELDS]
-    codes, books = [], []
-    for src in [appt_src, *sources]:
-        if src is None:
-            codes.append(np.zeros(len(appt_src), np.int64))
-            books.append([None])
-            continue
-        enc = pc.dictionary_encode(pc.if_else(pc.equal(src, ""), None, src))
-        books.append([None, *enc.dictionary.to_pylist()])
-        codes.append(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False) + 1)
-    key = np.zeros(len(appt_src), np.int64)  # the combination as one number, renumbered
-    for code, book in zip(codes, books, strict=True):
-        key = key * len(book) + code
-        if key.max(initial=0) > 1 << 40:
-            key = np.unique(key, return_inverse=True)[1].reshape(-1)
-    combos, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    stacked = [[int(code[k]) for code in codes] for k in first.tolist()]  # one row per combination
-    texts = [
-        ";".join(f"{names[k]}={books[k][c]}" for k, c in enumerate(combo) if c) for combo in stacked
-    ]
-    del combos
-    return [texts[k] for k in inverse.reshape(-1).tolist()]
 
 
 def _unique(parts: list[_Keys]) -> list[np.ndarray]:
@@ -215,8 +134,8 @@ def take(
         p = _chunk(messages[start : start + size], start, charset, default, max_bytes, plan)
         if p is None:
             return None
-        mine = _empty()  # the chunk's rows now: its Arrow columns are freed with it
-        _collect(mine, p, p.cand, plan)
+        mine = empty()  # the chunk's rows now: its Arrow columns are freed with it
+        collect(mine, p, p.cand, plan)
         return (p.index, p.cand, p.keys), mine
 
     starts = range(0, len(messages), size)
@@ -227,7 +146,7 @@ def take(
             got = [g for g in pool.map(one, starts) if g is not None]
     else:
         got = [g for g in map(one, starts) if g is not None]
-    taken = _empty()
+    taken = empty()
     for _, mine in got:
         _extend(taken, mine)
     once = _unique([keys for keys, _ in got])
@@ -243,13 +162,11 @@ _Keys = tuple[np.ndarray, np.ndarray, list[pa.Array]]  # a chunk's domain messag
 
 def _extend(t: Taken, more: Taken) -> None:
     t.index = np.concatenate([t.index, more.index])
+    t.rows = np.concatenate([t.rows, more.rows])
     pairs: list[tuple[list, list]] = [
         (t.codec, more.codec),
         (t.note, more.note),
-        (t.rows, more.rows),
-        (t.control, more.control),
-        (t.appointment_id, more.appointment_id),
-        (t.id_source, more.id_source),
+        (t.refs, more.refs),
         (t.gone, more.gone),
         *zip(t.keys, more.keys, strict=True),
     ]
@@ -261,16 +178,16 @@ def _extend(t: Taken, more: Taken) -> None:
 
 def _without(t: Taken, dropped: set[int]) -> Taken:
     """``t`` less the messages numbered in ``dropped`` (a key another message holds too)."""
-    keep = [k not in dropped for k in t.index.tolist()]
-    rows = [k not in dropped for k in t.rows]
-    out = _empty()
-    out.index = t.index[np.array(keep, bool)]
-    out.codec = [c for c, k in zip(t.codec, keep, strict=True) if k]
-    out.note = [c for c, k in zip(t.note, keep, strict=True) if k]
-    for name in ("rows", "control", "appointment_id", "id_source"):
-        setattr(out, name, [v for v, k in zip(getattr(t, name), rows, strict=True) if k])
+    gone = np.fromiter(dropped, np.int64, len(dropped))
+    keep = ~np.isin(t.index, gone)
+    rows = pa.array(~np.isin(t.rows, gone))
+    out = empty()
+    out.index, out.rows = t.index[keep], t.rows[~np.isin(t.rows, gone)]
+    out.codec = [c for c, k in zip(t.codec, keep.tolist(), strict=True) if k]
+    out.note = [c for c, k in zip(t.note, keep.tolist(), strict=True) if k]
+    out.refs = [_joined(t.refs).filter(rows)]
     for name, values in t.cols.items():
-        out.cols[name] = [v for v, k in zip(values, rows, strict=True) if k]
+        out.cols[name] = [_joined(values).filter(rows)]
     out.gone = [g for g in t.gone if g[2] not in dropped]
     mask_keep = pa.array(keep)
     for kind in range(3):
@@ -279,75 +196,5 @@ def _without(t: Taken, dropped: set[int]) -> Taken:
     return out
 
 
-def _empty() -> Taken:
-    cols: dict[str, list[str]] = {name: [] for name in [*FIELD_NAMES, "_sources"]}
-    return Taken(np.zeros(0, np.int64), [], [], [], [], [], [], cols, [], ([], [], []))
-
-
-def _collect(t: Taken, p: _Part, sel: np.ndarray, plan: FieldPlan) -> None:
-    if not sel.any():
-        return
-    where = pa.array(sel)
-    rows = np.flatnonzero(sel)
-    codec = [p.codec[k] for k in rows.tolist()]
-    index = p.index[rows]
-    control = p.control.filter(where).to_pylist()
-    fid, pid = p.fid.filter(where), p.pid.filter(where)
-    has_f = pc.not_equal(fid, "")
-    appt = pc.if_else(has_f, fid, pid).to_pylist()
-    src_arr = pc.if_else(has_f, "SCH-2", pc.if_else(pc.equal(pid, ""), "", "SCH-1"))
-    src = src_arr.to_pylist()
-    for kind in range(3):
-        t.keys[kind].append(p.keys[kind].filter(where))
-    simple = p.simple[rows]
-    exact = p.exact[rows]
-    values: dict[str, list] = {}
-    for name in _FIELDS:
-        col = p.cols.get(name)
-        if col is None:
-            values[name] = [""] * len(rows)
-            continue
-        v = col[0].filter(where)
-        odd = ~mask(pc.string_is_ascii(v)) & ~exact
-        vals = _pylist(pc.fill_null(v, ""))
-        for k in np.flatnonzero(odd).tolist():
-            vals[k] = real(vals[k], codec[k])
-        values[name] = vals
-    sources = [p.cols[name][1].filter(where) if name in p.cols else None for name in _FIELDS]
-    joined = _sources(src_arr, sources)
-    keep = np.ones(len(rows), bool)
-    for k in np.flatnonzero(~simple).tolist():
-        ev = Event(int(index[k]), control[k], "SIU^S12", "siu", "new", "booked")
-        ev.text = p.raw[rows[k]].decode(codec[k])
-        ev.codec = codec[k]
-        try:
-            got = fields_of(ev, plan)
-        except Exception:  # noqa: BLE001 - a message the field map cannot take: listed
-            keep[k] = False
-            t.gone.append((appt[k], "unparseable", ev.index, control[k], "SIU^S12"))
-            continue
-        bits = [f"appointment_id={src[k]}"] if src[k] else []
-        for name in _FIELDS:
-            value, source = got.get(name, ("", ""))
-            if value == NULL:
-                value, source = "", source + ":null"
-            values[name][k] = value
-            if source:
-                bits.append(f"{name}={source}")
-        joined[k] = ";".join(bits)
-    t.index = np.concatenate([t.index, index])
-    t.codec += codec
-    t.note += [p.note[k] for k in rows.tolist()]
-    idx = np.flatnonzero(keep).tolist() if not keep.all() else None
-
-    def kept(xs: list) -> list:
-        return xs if idx is None else [xs[i] for i in idx]
-
-    t.cols["appointment_id"] += kept(appt)
-    for name in _FIELDS:
-        t.cols[name] += kept(values[name])
-    t.cols["_sources"] += kept(joined)
-    t.rows += kept(index.tolist())
-    t.control += kept(control)
-    t.appointment_id += kept(appt)
-    t.id_source += kept(src)
+def _joined(chunks: list[pa.Array]) -> pa.Array:
+    return pa.concat_arrays(chunks) if chunks else blank_text(0)

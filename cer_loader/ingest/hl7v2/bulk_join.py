@@ -8,8 +8,6 @@ fold would have made them (an appointment's place is the number of its first mes
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -37,21 +35,18 @@ def collides(taken: Taken, fold: Fold, stats: dict) -> bool:
 
 def merge(
     cols: dict[str, list[str]], nums: list[int], refs: list[str], firsts: list[int], t: Taken
-) -> tuple[dict[str, Any], list[int], list[str]]:
-    """The fold's rows and the column path's, in the order the fold would have made them."""
-    trefs = [
-        " / ".join(([f"MSH-10 {c}"] if c else []) + ([f"{s} {a}"] if s else []))
-        for c, s, a in zip(t.control, t.id_source, t.appointment_id, strict=True)
-    ]
+) -> tuple[dict[str, pa.Array], np.ndarray, pa.Array]:
+    """The fold's rows and the column path's, in the order the fold would have made them, as
+    Arrow text columns."""
     t.cols[HL7_SOURCES] = t.cols.pop("_sources")
     if not nums:
-        return t.cols, t.rows, trefs
-    order = np.argsort(np.asarray(firsts + t.rows, np.int64), kind="stable")
-    out: dict[str, Any] = {}
-    for name, values in cols.items():
-        joined = np.empty(len(order), object)
-        joined[:] = values + t.cols[name]
-        out[name] = joined[order]
-    picks = order.tolist()
-    allnums, allrefs = nums + t.rows, refs + trefs
-    return out, [allnums[k] for k in picks], [allrefs[k] for k in picks]
+        return {name: _text([], t.cols[name]) for name in cols}, t.rows, _text([], t.refs)
+    order = pa.array(np.argsort(np.asarray(firsts + t.rows.tolist(), np.int64), kind="stable"))
+    out = {name: _text(values, t.cols[name]).take(order) for name, values in cols.items()}
+    allnums = np.concatenate([np.asarray(nums, np.int64), t.rows])[order.to_numpy()]
+    return out, allnums, _text(refs, t.refs).take(order)
+
+
+def _text(values: list[str], chunks: list[pa.Array]) -> pa.Array:
+    """The fold's values then the column path's chunks, as one ``large_string`` array."""
+    return pa.concat_arrays([pa.array(values, pa.large_string()), *chunks])
