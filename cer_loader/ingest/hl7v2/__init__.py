@@ -224,8 +224,9 @@ def _frames(
     workers: int | None = None,
     taken: Taken | None = None,
 ) -> tuple[pd.DataFrame, Any, Any, pd.DataFrame]:
-    """The loaded rows as Arrow-backed text columns (``TEXT``, what the CSV reader gives),
-    their message numbers and source references, and the not-loaded list."""
+    """The loaded rows as Arrow-backed text columns (``TEXT``, what the CSV reader gives; the
+    few distinct ``HL7_SOURCES`` texts as shared Python strings), their message numbers and
+    source references, and the not-loaded list."""
     at = fp.at if fp is not None and fp.tell is not None else None
     base = fp.expected * FOLD_SHARE if fp is not None else 0.0
     step = (fp.expected - base) / max(len(fold.appointments), 1) if fp is not None else 0.0
@@ -240,5 +241,12 @@ def _frames(
         gone.append(("", why, ev.index, ev.control_id, ev.event))
     not_loaded = pd.DataFrame(gone, columns=NOT_LOADED_COLUMNS).astype({"message_index": "int64"})
     not_loaded = not_loaded.sort_values("message_index", kind="stable").reset_index(drop=True)
-    frame = pd.DataFrame({name: pd.array(v, dtype=TEXT) for name, v in got[0].items()})
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(np.asarray(v, object), dtype=object)
+            if name == HL7_SOURCES
+            else pd.array(v, dtype=TEXT)
+            for name, v in got[0].items()
+        }
+    )
     return frame, got[1], pd.array(got[2], dtype=TEXT), not_loaded

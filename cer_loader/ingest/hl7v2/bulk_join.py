@@ -35,18 +35,45 @@ def collides(taken: Taken, fold: Fold, stats: dict) -> bool:
 
 def merge(
     cols: dict[str, list[str]], nums: list[int], refs: list[str], firsts: list[int], t: Taken
-) -> tuple[dict[str, pa.Array], np.ndarray, pa.Array]:
-    """The fold's rows and the column path's, in the order the fold would have made them, as
-    Arrow text columns."""
+) -> tuple[dict[str, pa.Array | np.ndarray], np.ndarray, pa.Array]:
+    """The fold's rows and the column path's, in the order the fold would have made them: Arrow
+    text columns, and the sources (``HL7_SOURCES``) as an object array of shared strings (a
+    dump has few distinct ones). Each column's chunks are freed from ``t`` as it is joined."""
     t.cols[HL7_SOURCES] = t.cols.pop("_sources")
-    if not nums:
-        return {name: _text([], t.cols[name]) for name in cols}, t.rows, _text([], t.refs)
-    order = pa.array(np.argsort(np.asarray(firsts + t.rows.tolist(), np.int64), kind="stable"))
-    out = {name: _text(values, t.cols[name]).take(order) for name, values in cols.items()}
-    allnums = np.concatenate([np.asarray(nums, np.int64), t.rows])[order.to_numpy()]
-    return out, allnums, _text(refs, t.refs).take(order)
+    order = None
+    if nums:
+        order = pa.array(np.argsort(np.asarray(firsts + t.rows.tolist(), np.int64), kind="stable"))
+    out: dict[str, pa.Array | np.ndarray] = {}
+    for name, values in cols.items():
+        chunks = t.cols.pop(name)
+        if name == HL7_SOURCES:
+            out[name] = _shared(values, chunks, order)
+            continue
+        joined = _text(values, chunks)
+        del chunks
+        out[name] = joined if order is None else joined.take(order)
+    allnums = np.concatenate([np.asarray(nums, np.int64), t.rows])
+    refs_joined = _text(refs, t.refs)
+    t.refs = []
+    if order is None:
+        return out, allnums, refs_joined
+    return out, allnums[order.to_numpy()], refs_joined.take(order)
 
 
 def _text(values: list[str], chunks: list[pa.Array]) -> pa.Array:
     """The fold's values then the column path's chunks, as one ``large_string`` array."""
     return pa.concat_arrays([pa.array(values, pa.large_string()), *chunks])
+
+
+def _shared(values: list[str], chunks: list[pa.Array], order: pa.Array | None) -> np.ndarray:
+    """The fold's values then the chunks' (dictionary arrays), one Python string per distinct
+    value, in ``order``."""
+    parts = [np.asarray(values, dtype=object)]
+    for chunk in chunks:
+        if not isinstance(chunk, pa.DictionaryArray):
+            parts.append(np.asarray(chunk.to_pylist(), dtype=object))
+            continue
+        book = np.asarray(chunk.dictionary.to_pylist(), dtype=object)
+        parts.append(book[chunk.indices.to_numpy()])
+    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return joined if order is None else joined[order.to_numpy()]

@@ -41,7 +41,7 @@ class Taken:
     note: list[str]
     rows: np.ndarray  # per loaded row (a taken message the field map could read): its number
     refs: list[pa.Array]  # per loaded row: its source reference ("MSH-10 … / SCH-2 …")
-    cols: dict[str, list[pa.Array]]  # FIELD_NAMES + "_sources", per loaded row
+    cols: dict[str, list[pa.Array]]  # FIELD_NAMES + "_sources" (dictionary), per loaded row
     gone: list[tuple[str, str, int, str, str]] = field(default_factory=list)  # unparseable
     keys: tuple[list, list, list] = ([], [], [])  # Arrow arrays of the control, filler and
     # placer keys of the taken messages ("sender\0control", "namespace\0id"; "" none)
@@ -84,6 +84,14 @@ def _patched(values: pa.Array, patch: dict[int, str]) -> pa.Array:
     """``values`` with the value at each key of ``patch`` replaced (one ``take``)."""
     if not patch:
         return values
+    if isinstance(values, pa.DictionaryArray):
+        codes = values.indices.to_numpy().copy()
+        codes[np.fromiter(patch, np.int64, len(patch))] = len(values.dictionary) + np.arange(
+            len(patch)
+        )
+        more = pa.array(list(patch.values()), TEXT)
+        book = pa.concat_arrays([values.dictionary, more])
+        return pa.DictionaryArray.from_arrays(pa.array(codes), book)
     idx = np.arange(len(values), dtype=np.int64)
     idx[np.fromiter(patch, np.int64, len(patch))] = len(values) + np.arange(len(patch))
     more = pa.array(list(patch.values()), TEXT)
@@ -92,7 +100,8 @@ def _patched(values: pa.Array, patch: dict[int, str]) -> pa.Array:
 
 def _sources(appt_src: pa.Array, sources: list[pa.Array | None]) -> pa.Array:
     """``rows``' source column: ``name=source`` of every field sent, joined by ``;``, built
-    once per distinct combination of sources (a dump has few)."""
+    once per distinct combination of sources (a dump has few), as a dictionary array (the
+    texts are long: each row holds its combination's number)."""
     names = ["appointment_id", *FIELDS]
     codes, books = [], []
     for src in [appt_src, *sources]:
@@ -113,7 +122,8 @@ def _sources(appt_src: pa.Array, sources: list[pa.Array | None]) -> pa.Array:
     texts = [
         ";".join(f"{names[k]}={books[k][c]}" for k, c in enumerate(combo) if c) for combo in stacked
     ]
-    return pa.array(texts, TEXT).take(pa.array(inverse.reshape(-1)))
+    codes = pa.array(inverse.reshape(-1).astype(np.int32))
+    return pa.DictionaryArray.from_arrays(codes, pa.array(texts, TEXT))
 
 
 def _refs(control: pa.Array, src: pa.Array, appt: pa.Array) -> pa.Array:

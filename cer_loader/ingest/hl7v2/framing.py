@@ -34,11 +34,11 @@ _FIRST = re.compile(_SEGMENT_START)
 # searched in a copy with LF turned into CR (same offsets): a single literal first byte lets the
 # regex engine skip ahead ~3x faster than the class [\r\n]
 _BOUNDARY = re.compile(rb"\r" + _SEGMENT_START)
-_LINE_MSH = re.compile(rb"^MSH[^A-Za-z0-9\r\n ]")
-_NEXT_LINE_MSH = re.compile(rb"\nMSH[^A-Za-z0-9\r\n ]")  # literal prefix: a fast scan
-_MSH_BOUNDARY = re.compile(rb"\rMSH[^A-Za-z0-9\r\n ]")
 _ENVELOPE = (b"FHS", b"BHS", b"BTS", b"FTS")
 _ENVELOPE_WORDS = np.array([a << 16 | b << 8 | c for a, b, c in _ENVELOPE], np.int32)
+_MSH_WORD = ord("M") << 16 | ord("S") << 8 | ord("H")
+_SEPARATOR = np.ones(256, bool)  # a byte that may follow MSH as its field separator
+_SEPARATOR[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789\r\n ")] = False
 MAX_COUNT_DIGITS = 9  # BTS-1 / FTS-1: a longer number is no count (and int() of 5000 digits fails)
 
 
@@ -62,9 +62,13 @@ def deframe(data: bytes) -> bytes:
 
 
 def count_msh(data: bytes) -> int:
-    """Independent census: lines starting with ``MSH`` + separator, after any line break."""
-    lines = data.replace(b"\r", b"\n")
-    return len(_NEXT_LINE_MSH.findall(lines)) + (1 if _LINE_MSH.match(lines) else 0)
+    """Independent census: lines starting with ``MSH`` + separator, after any line break
+    (found from the ``M`` bytes, not from the line breaks ``split_dump`` starts from)."""
+    u8 = np.frombuffer(data, np.uint8)
+    m = np.flatnonzero(u8[:-3] == 77)  # "M" with three bytes after it
+    m = m[(u8[m + 1] == 83) & (u8[m + 2] == 72) & _SEPARATOR[u8[m + 3]]]  # "SH" + separator
+    after_break = (u8[np.maximum(m - 1, 0)] == 10) | (u8[np.maximum(m - 1, 0)] == 13)
+    return int(np.count_nonzero(after_break & (m > 0)) + np.count_nonzero(m == 0))
 
 
 def _count(segment: bytes) -> int | None | str:
@@ -82,21 +86,36 @@ def _count(segment: bytes) -> int | None | str:
 
 def split_dump(data: bytes) -> Dump:
     """Split de-framed bytes (see ``deframe``) into messages and check batch envelopes."""
-    if not _envelope_at_line_start(data):
-        return _messages_only(data)
+    u8 = np.frombuffer(data, np.uint8)
+    at = _line_starts(u8)
+    if not _envelope_at(u8, at):
+        return _messages_only(data, u8, at)
     return _split_all(data)
+
+
+def _line_starts(u8: np.ndarray) -> np.ndarray:
+    """0 and every position right after a CR or LF (one compare over the data: bytes below 14
+    are rare in a dump)."""
+    low = np.flatnonzero(u8 < 14)
+    low = low[(u8[low] == 13) | (u8[low] == 10)] + 1
+    return np.concatenate([np.zeros(1, np.int64), low])
+
+
+def _words(u8: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The line starts with three bytes after them, and those bytes as one number."""
+    at = at[at + 3 <= len(u8)]
+    return at, u8[at].astype(np.int32) << 16 | u8[at + 1].astype(np.int32) << 8 | u8[at + 2]
 
 
 def _envelope_at_line_start(data: bytes) -> bool:
     """An FHS / BHS / BTS / FTS name at the start of the data or right after a CR or LF: the
-    only places ``_split_all`` takes one as a segment (one numpy pass over the line breaks,
-    not a substring scan of the whole dump per name)."""
+    only places ``_split_all`` takes one as a segment."""
     u8 = np.frombuffer(data, np.uint8)
-    at = np.flatnonzero((u8 == 13) | (u8 == 10)) + 1
-    at = np.concatenate([np.zeros(1, np.int64), at])
-    at = at[at + 3 <= len(u8)]
-    word = u8[at].astype(np.int32) << 16 | u8[at + 1].astype(np.int32) << 8 | u8[at + 2]
-    return bool(np.isin(word, _ENVELOPE_WORDS).any())
+    return _envelope_at(u8, _line_starts(u8))
+
+
+def _envelope_at(u8: np.ndarray, at: np.ndarray) -> bool:
+    return bool(np.isin(_words(u8, at)[1], _ENVELOPE_WORDS).any())
 
 
 def _split_all(data: bytes) -> Dump:
@@ -146,16 +165,26 @@ def _split_all(data: bytes) -> Dump:
     return dump
 
 
-def _messages_only(data: bytes) -> Dump:
+def _messages_only(data: bytes, u8: np.ndarray | None = None, at: np.ndarray | None = None) -> Dump:
     """``split_dump`` for data holding no FHS / BHS / BTS / FTS at all (the common dump): the
-    same messages, offsets and junk warning, from one scan for MSH boundaries."""
-    starts = [0] if _LINE_MSH.match(data) else []
-    starts += [m.start() + 1 for m in _MSH_BOUNDARY.finditer(data.replace(b"\n", b"\r"))]
+    same messages, offsets and junk warning as ``_split_all``, found on the line starts with
+    numpy (a message starts at a line that starts with ``MSH`` + separator; it ends before the
+    next one, less its trailing CR / LF)."""
+    u8 = np.frombuffer(data, np.uint8) if u8 is None else u8
+    at, word = _words(u8, _line_starts(u8) if at is None else at)
+    at = at[(word == _MSH_WORD) & (at + 3 < len(u8))]
+    at = at[_SEPARATOR[u8[np.minimum(at + 3, max(len(u8) - 1, 0))]]]
+    starts = at.tolist()
     dump = Dump(messages=[], offsets=starts)
     if starts and data[: starts[0]].strip():
         _junk(dump, 0, data[: starts[0]])
-    ends = [*starts[1:], len(data)] if starts else []
-    dump.messages = [data[a:b].rstrip(b"\r\n") for a, b in zip(starts, ends, strict=True)]
+    ends = np.append(at[1:], len(u8)).astype(np.int64)[: len(at)]
+    k = np.arange(len(at))
+    while len(k):  # trailing CR / LF off (``rstrip``), never past the message's start
+        k = k[ends[k] > at[k]]
+        k = k[(u8[ends[k] - 1] == 13) | (u8[ends[k] - 1] == 10)]
+        ends[k] -= 1
+    dump.messages = list(map(data.__getitem__, map(slice, starts, ends.tolist())))
     return dump
 
 

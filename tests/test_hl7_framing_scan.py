@@ -1,0 +1,58 @@
+"""The HL7 framing's numpy scans (``framing``) against regular-expression oracles and the full
+split: the census of MSH lines (``count_msh``), the envelope check and the envelope-free split
+(``split_dump`` → ``_messages_only``) on bytes made of the pieces that trip a scan (names with
+and without a separator, names inside a line, CR / LF / CRLF, high bytes, data too short)."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cer_loader.ingest.hl7v2.framing import (
+    _envelope_at_line_start,
+    _messages_only,
+    _split_all,
+    count_msh,
+    split_dump,
+)
+
+PIECES = ["MSH|", "MSH^", "MSHX", "MSH", "MSH ", "MSH\r", "MSH\xc5", "M", "SH|", "\r", "\n"]
+PIECES += ["\r\n", "junk", " ", "PID|1", "\x0b", "\xe9", "xMSH|", "FHS|", "BTS", "FTS|1", "xBHS|"]
+
+
+def _census(data: bytes) -> int:
+    """The census as a regular expression: a line that starts with MSH + a separator."""
+    lines = data.replace(b"\r", b"\n")
+    head = 1 if re.match(rb"^MSH[^A-Za-z0-9\r\n ]", lines) else 0
+    return head + len(re.findall(rb"\nMSH[^A-Za-z0-9\r\n ]", lines))
+
+
+def _envelope(data: bytes) -> bool:
+    return any(
+        data.startswith(n) or b"\r" + n in data or b"\n" + n in data
+        for n in (b"FHS", b"BHS", b"BTS", b"FTS")
+    )
+
+
+dumps = st.lists(st.sampled_from(PIECES), max_size=40).map(lambda p: "".join(p).encode("latin-1"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=dumps)
+def test_census_is_the_regular_expression(data: bytes) -> None:
+    assert count_msh(data) == _census(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=dumps)
+def test_envelope_scan_and_split_are_the_full_split(data: bytes) -> None:
+    assert _envelope_at_line_start(data) == _envelope(data)
+    full, got = _split_all(data), split_dump(data)
+    assert (got.messages, got.offsets, got.warnings) == (full.messages, full.offsets, full.warnings)
+    assert (got.batches, got.files, got.envelope) == (full.batches, full.files, full.envelope)
+    if not _envelope(data):
+        alone = _messages_only(data)
+        assert (alone.messages, alone.offsets) == (full.messages, full.offsets)
+        assert len(got.messages) == count_msh(data)
