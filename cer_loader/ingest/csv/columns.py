@@ -228,20 +228,56 @@ def _transcode(chunk: pa.Array, codec: str | None) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), len(chunk), buffers)
 
 
+# bytes a value can start with and not be blank: ASCII, but none of Arrow's ASCII whitespace
+_TEXT_START = np.ones(256, dtype=bool)
+_TEXT_START[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20]] = False
+_TEXT_START[0x80:] = False  # a non-ASCII start (NBSP, U+3000 …) is decided by trimming
+
+
+def _starts_with_text(col: pa.ChunkedArray) -> np.ndarray:
+    """Per value: its first byte is ASCII and not whitespace, so it cannot trim to ``""``."""
+    parts = [np.zeros(0, dtype=bool)]
+    for c in col.chunks:
+        _, offsets_buf, data_buf = c.buffers()
+        off = np.frombuffer(offsets_buf, dtype=np.int64)[c.offset : c.offset + len(c) + 1]
+        first = np.full(len(c), 0x20, dtype=np.uint8)  # empty: a space, so undecided
+        filled = off[1:] > off[:-1]
+        if data_buf is not None and filled.any():
+            first[filled] = np.frombuffer(data_buf, dtype=np.uint8)[off[:-1][filled]]
+        parts.append(_TEXT_START[first])
+    return np.concatenate(parts)
+
+
 def blank_records(
     columns: list[pa.ChunkedArray], patched: dict[int, list[str]], n: int
 ) -> np.ndarray:
-    """Records whose every field is empty or whitespace (patched ones judged by all fields)."""
+    """Records whose every field is empty or whitespace (patched ones judged by all fields).
+
+    A record whose value starts with a letter, digit or sign in some column is not blank;
+    the first bytes rule out nearly every record in the first column or two, and only the
+    records left are trimmed by Arrow, column by column."""
     if not n:
         return np.zeros(0, dtype=bool)
-    empty = None
-    for col in columns:
-        e = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(col)), 0)
-        empty = e if empty is None else pc.and_(empty, e)
-        if not pc.any(empty).as_py():
+    maybe = np.arange(n, dtype=np.int64)  # records that may still be blank
+    plain = all(col.null_count == 0 for col in columns)
+    for col in columns if plain else []:
+        maybe = maybe[~_starts_with_text(col)[maybe]]
+        if not len(maybe):
             break
-    blank = np.ones(n, dtype=bool) if empty is None else empty.to_numpy(zero_copy_only=False)
-    blank = np.array(blank, dtype=bool)  # writable
+    blank = np.zeros(n, dtype=bool)
+    if len(maybe):
+        rows = pa.array(maybe)
+        empty = None
+        for col in columns:
+            part = pc.take(col, rows) if len(maybe) < n else col
+            e = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(part)), 0)
+            empty = e if empty is None else pc.and_(empty, e)
+            if not pc.any(empty).as_py():
+                break
+        if empty is None:  # no columns: every record is blank
+            blank[maybe] = True
+        else:
+            blank[maybe] = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool)
     for i, fields in patched.items():
         blank[i - 1] = not any(f.strip() for f in fields)
     return blank

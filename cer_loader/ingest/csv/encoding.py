@@ -32,12 +32,13 @@ as is, without this examination.
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from cer_loader.errors import InputError
+from cer_loader.ingest.csv.physical import positions
 from cer_loader.ingest.polish_text import guess_codepage
 
 ENCODINGS = ("utf-8-sig", "utf-8", "cp1250", "iso-8859-2")
@@ -56,7 +57,7 @@ def _line_bounds(data: bytes) -> np.ndarray:
     """Offsets of the ``\n`` bytes, with -1 first and len(data) last: line k is
     ``data[b[k] + 1 : b[k + 1]]``."""
     arr = np.frombuffer(data, dtype=np.uint8)
-    return np.concatenate(([-1], np.flatnonzero(arr == 10), [len(data)]))
+    return np.concatenate(([-1], positions(arr, 10), [len(data)]))
 
 
 def _full_utf8_lines(arr: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -66,12 +67,11 @@ def _full_utf8_lines(arr: np.ndarray, data: bytes) -> tuple[np.ndarray, np.ndarr
     passes whatever the size: per line, the bytes covered by a valid lead byte with its
     continuation bytes must equal the non-ASCII bytes."""
     none = np.empty(0, dtype=np.int64)
-    hi = np.flatnonzero(arr >= 0x80)
+    hi = positions(arr, 0x80, above=True)
     if not len(hi):
         return none, none
-    padded = np.concatenate((arr, np.zeros(3, dtype=np.uint8)))
-    b = padded[hi]
-    conts = [(padded[hi + k] & 0xC0) == 0x80 for k in (1, 2, 3)]
+    b, last = arr[hi], len(arr) - 1
+    conts = [(hi + k <= last) & ((arr[np.minimum(hi + k, last)] & 0xC0) == 0x80) for k in (1, 2, 3)]
     width = np.zeros(len(hi), dtype=np.int64)
     width[(b >= 0xC2) & (b <= 0xDF) & conts[0]] = 2
     width[((b & 0xF0) == 0xE0) & conts[0] & conts[1]] = 3
@@ -139,14 +139,28 @@ _CHUNK = 16 << 20
 
 
 def is_utf8(data: bytes) -> bool:
-    """Whether ``data`` is well-formed UTF-8, checked in chunks (no text of the whole file)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
+    """Whether ``data`` is well-formed UTF-8 (what ``bytes.decode("utf-8")`` accepts), checked
+    by Arrow's validator in chunks cut at character starts (chunks that all validate make a
+    valid whole, and a valid whole cuts into valid chunks): a code-page file fails in its first
+    chunk, a UTF-8 file is read ~10x faster than by Python's decoder, and no text is made."""
+    view, a = memoryview(data), 0
+    while a < len(data):
+        b = min(a + _CHUNK, len(data))
+        for _ in range(3):  # on to the next character's start (valid UTF-8 cuts cleanly there)
+            if b < len(data) and 0x80 <= data[b] < 0xC0:
+                b += 1
+        if not _valid_utf8(view[a:b]):
+            return False
+        a = b
+    return True
+
+
+def _valid_utf8(chunk: memoryview) -> bool:
+    offsets = pa.py_buffer(np.array([0, len(chunk)], dtype=np.int64))
+    text = pa.Array.from_buffers(pa.large_string(), 1, [None, offsets, pa.py_buffer(chunk)])
     try:
-        for a in range(0, len(data), _CHUNK):
-            decoder.decode(view[a : a + _CHUNK])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+        text.validate(full=True)
+    except pa.ArrowInvalid:
         return False
     return True
 

@@ -20,12 +20,13 @@ import numpy as np
 CHUNK = 1 << 20  # bytes compared at a time: the boolean temporary stays in the cache
 
 
-def positions(arr: np.ndarray, byte: int, start: int = 0) -> np.ndarray:
-    """Offsets (int64, ascending) of ``byte`` in ``arr[start:]``."""
-    found = [
-        np.flatnonzero(arr[a : a + CHUNK] == byte).astype(np.int64) + a
-        for a in range(start, len(arr), CHUNK)
-    ]
+def positions(arr: np.ndarray, byte: int, start: int = 0, *, above: bool = False) -> np.ndarray:
+    """Offsets (int64, ascending) of ``byte`` in ``arr[start:]`` (``above``: of the bytes
+    ``>= byte``)."""
+    found = []
+    for a in range(start, len(arr), CHUNK):
+        part = arr[a : a + CHUNK]
+        found.append(np.flatnonzero(part >= byte if above else part == byte).astype(np.int64) + a)
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
