@@ -8,7 +8,8 @@ user wrote it) and ``other_row`` (for duplicate rules: where the first occurrenc
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,6 @@ def validate(
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Every check over every row; ``progress(checks_done, checks)`` after each check."""
-    parts = []
     check_typed(f)
     other = {
         "duplicate-appointment-id": lambda rows: first_rows(f, f["appointment_id"], "", rows),
@@ -93,8 +93,38 @@ def validate(
         # which of the field's numbers goes to CeR: its last two digits (as masking shows them)
         "phone-picked": lambda rows: f.loc[rows, "n_phone"].astype("str").str[-2:].to_numpy(),
     }
-    for done, (code, spec) in enumerate(CHECKS.items(), 1):
-        rows = failed_rows(spec, f, ctx)
+    # the checks read the frame and write nothing: two threads run them (their Arrow and
+    # numpy kernels release the GIL), the answers taken in registry order
+    pool = ThreadPoolExecutor(2, thread_name_prefix="validate")
+    try:
+        answers = pool.map(lambda spec: failed_rows(spec, f, ctx), CHECKS.values())
+        parts = _parts(f, rules, zip(CHECKS, answers, strict=True), other, progress)
+    finally:  # on Ctrl-C the checks not started are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
+    if not parts:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    issues = pd.concat(parts, ignore_index=True)
+    # a row the reader itself set aside (stray quote, total line) is reported for that alone:
+    # its other "failures" would only be noise from a mangled or non-appointment row
+    set_aside = f.index[f[READER_ISSUE] != ""]
+    if len(set_aside):
+        noise = issues["row"].isin(set_aside) & (
+            issues["rule"] != f.loc[issues["row"], READER_ISSUE].to_numpy()
+        )
+        issues = issues[~noise].reset_index(drop=True)
+    return issues[ISSUE_COLUMNS]
+
+
+def _parts(
+    f: pd.DataFrame,
+    rules: Mapping[str, Rule],
+    answers: Iterable[tuple[str, pd.Index]],
+    other: Mapping[str, Callable[[pd.Index], object]],
+    progress: Callable[[int, int], None] | None,
+) -> list[pd.DataFrame]:
+    """One issues table per check that some rows fail, in registry order."""
+    parts = []
+    for done, (code, rows) in enumerate(answers, 1):
         if progress is not None:
             progress(done, len(CHECKS))
         if rows.empty:
@@ -118,18 +148,7 @@ def validate(
             part["field"] = [x if x else rule.field for x in reader_field]
         part["other_row"] = other[code](rows) if code in other else ""
         parts.append(part)
-    if not parts:
-        return pd.DataFrame(columns=ISSUE_COLUMNS)
-    issues = pd.concat(parts, ignore_index=True)
-    # a row the reader itself set aside (stray quote, total line) is reported for that alone:
-    # its other "failures" would only be noise from a mangled or non-appointment row
-    set_aside = f.index[f[READER_ISSUE] != ""]
-    if len(set_aside):
-        noise = issues["row"].isin(set_aside) & (
-            issues["rule"] != f.loc[issues["row"], READER_ISSUE].to_numpy()
-        )
-        issues = issues[~noise].reset_index(drop=True)
-    return issues[ISSUE_COLUMNS]
+    return parts
 
 
 def rejected_rows(issues: pd.DataFrame) -> pd.Index:
