@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -226,8 +227,9 @@ def run(
         if out is not None:  # what a later ``submit OUT_DIR`` needs to write these reports again
             summary[recipe.KEY] = recipe.recipe(settings, tables, _as_path(mapping_path))
             report = _ReportProgress(result, progress)
-            written = write_reports(result, summary, mapping, out, step=report.step)
-            record.finished(written)  # the ledger's commit of the run comes last
+            record.finished(  # the ledger's commit of the run comes last
+                lambda: write_reports(result, summary, mapping, out, step=report.step)
+            )
     except BaseException:  # before the ledger knew the batches: their files go (no orphans)
         record.abandon()
         raise
@@ -255,12 +257,12 @@ class _Journal:
         self.out = out
         self.journaled = journaled  # a replay's batches are in the ledger already
 
-    def _journal(self, finished: bool) -> None:
+    def _journal(self, finished: bool, before_commit: Callable[[], object] | None = None) -> None:
         assert self.state is not None and self.out is not None
-        release()  # what rendering and the reports freed goes back before the journal
+        release()  # what rendering freed goes back before the journal
         try:
-            journal(self.state, self.frame, self.payload, run_id=self.run_id,
-                    inputs=self.inputs, out_dir=self.out, finished=finished)  # fmt: skip
+            journal(self.state, self.frame, self.payload, run_id=self.run_id, inputs=self.inputs,
+                    out_dir=self.out, finished=finished, before_commit=before_commit)  # fmt: skip
         except BaseException:  # Ctrl-C or a failure before the ledger knows them: no orphans
             self.abandon()
             raise
@@ -276,18 +278,35 @@ class _Journal:
             for p in self.payload:
                 p.path.unlink(missing_ok=True)
 
-    def finished(self, reports: list[Path]) -> None:
+    def finished(self, make_reports: Callable[[], list[Path]]) -> None:
+        """``make_reports()`` (they are renamed into place when it returns), then the ledger's
+        commit of the run. When the batches are not journaled yet, the journal's writing runs
+        while a second thread makes the reports, and its commit waits for them: a crash still
+        finds the reports in place before the ledger holds the run."""
         if self.state is None or self.out is None:
+            make_reports()
             return
         if self.journaled:
+            make_reports()
             self.state.finish_run(self.run_id)
             return
-        try:
-            self._journal(finished=True)
-        except BaseException:  # reports of a run the ledger does not hold: they go too
-            for path in reversed(reports):  # summary.json (the seal) first
-                path.unlink(missing_ok=True)
-            raise
+        with ThreadPoolExecutor(1, thread_name_prefix="reports") as pool:
+            reports = pool.submit(make_reports)
+            try:
+                self._journal(finished=True, before_commit=reports.result)
+            except BaseException:  # reports of a run the ledger does not hold: they go too
+                for path in reversed(_settled(reports)):  # summary.json (the seal) first
+                    path.unlink(missing_ok=True)
+                raise
+
+
+def _settled(reports: Future[list[Path]]) -> list[Path]:
+    """What the reports' thread wrote, once it is done ([] when it failed: its writer took
+    its temporaries away)."""
+    try:
+        return reports.result()
+    except BaseException:
+        return []
 
 
 class _ReportProgress:

@@ -7,7 +7,7 @@ hashing, ~1 µs a value in Python, runs beside the rest on a second core."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +149,7 @@ class _Taken:
 def journal(
     ledger: Ledger, frame: pd.DataFrame, payload: Sequence[PayloadFile], *, run_id: str,
     inputs: Sequence[str], out_dir: Path, finished: bool = True,
+    before_commit: Callable[[], object] | None = None,
 ) -> int:  # fmt: skip
     """Record the run's batches (RENDERED), their records and the records' facts in one
     transaction; returns how many unsent earlier batches were superseded because their ids
@@ -156,7 +157,8 @@ def journal(
     transaction; else ``Ledger.finish_run`` later. Whole columns, :data:`GROUP_ROWS` records
     (whole batches) at a time: what a group's rows make (digests, keys, facts) is written and
     let go before the next group is taken from ``frame``, so a 1M-row run never holds the
-    columns of all its records at once."""
+    columns of all its records at once. ``before_commit``: called last inside the transaction
+    (the pipeline waits there for its reports); what it raises rolls the transaction back."""
     heads = [
         BatchHead(batch_id_of(p.path), str(p.path.resolve()), p.sha256, len(p.labels))
         for p in payload
@@ -191,4 +193,6 @@ def journal(
             superseded = supersede(conn, stamp, ids[0], taken)
         if finished:
             end_run(conn, stamp, run_id)
+        if before_commit is not None:
+            before_commit()
     return superseded

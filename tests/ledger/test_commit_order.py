@@ -27,7 +27,8 @@ CSV, MAPPING, CONFIG = (SAMPLE / "wizyty_poradnia.csv", SAMPLE / "mapping.toml",
                         SAMPLE / "cer-loader.toml")  # fmt: skip
 REPORTS = ("rejected.csv", "warnings.csv", "report.xlsx", "report.html", "summary.json")
 # mode "reports": dies while the reports are staged; "journal": after they are renamed, before
-# the ledger commit; "none": runs to the end
+# the ledger commit (the journal writes while the reports are made, and waits for them at its
+# commit: the child dies there); "none": runs to the end
 SCRIPT = """
 import os, sys
 from pathlib import Path
@@ -39,7 +40,13 @@ def die(*a, **k):
 if mode == "reports":
     writer.write_html_report = die
 elif mode == "journal":
-    pipeline.journal = die
+    real = pipeline.journal
+    def journal(*a, before_commit, **k):
+        def gate():
+            before_commit()  # the reports are in place
+            die()
+        return real(*a, before_commit=gate, **k)
+    pipeline.journal = journal
 pipeline.run([Path(sys.argv[4])], config_path=sys.argv[5], mapping_path=sys.argv[6],
              out_dir=out, ledger_path=ledger)
 """
