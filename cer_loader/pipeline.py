@@ -223,13 +223,19 @@ def run(
             payload=tuple(payload), state_path=state_file, run_id=run_id,
             submission=submission,
         )  # fmt: skip
-        summary = build_summary(result, out)
-        if out is not None:  # what a later ``submit OUT_DIR`` needs to write these reports again
+        made: dict[str, Any] = {}
+
+        def reports() -> list[Path]:  # beside the journal's writing (see _Journal.finished)
+            made["summary"] = summary = build_summary(result, out)
+            if out is None:
+                return []
+            # what a later ``submit OUT_DIR`` needs to write these reports again
             summary[recipe.KEY] = recipe.recipe(settings, tables, _as_path(mapping_path))
             report = _ReportProgress(result, progress)
-            record.finished(  # the ledger's commit of the run comes last
-                lambda: write_reports(result, summary, mapping, out, step=report.step)
-            )
+            return write_reports(result, summary, mapping, out, step=report.step)
+
+        record.finished(reports)  # the ledger's commit of the run comes last
+        summary = made["summary"]
     except BaseException:  # before the ledger knew the batches: their files go (no orphans)
         record.abandon()
         raise
@@ -290,6 +296,7 @@ class _Journal:
             make_reports()
             self.state.finish_run(self.run_id)
             return
+        release()  # what rendering freed goes back before the reports and the journal
         with ThreadPoolExecutor(1, thread_name_prefix="reports") as pool:
             reports = pool.submit(make_reports)
             try:
