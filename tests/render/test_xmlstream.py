@@ -189,3 +189,16 @@ def test_check_still_reports_the_tree_checks_message_for_a_refused_batch() -> No
     problem = check(c, bad, pa.array(["k1", "k2"]))
     assert problem is not None and problem[0] == "xsd" and "plec" in problem[1]
     assert "'***'" in problem[1]  # the value masked, as before
+
+
+@pytest.mark.parametrize(
+    "digit", ["\u0663", "\uff13", "\u09e9"]
+)  # Arabic-Indic, fullwidth, Bengali
+def test_the_shipped_xsd_takes_ascii_digits_only(
+    schema: etree.XMLSchema, stream: xmlstream.StreamSchema, digit: str
+) -> None:
+    # in an XSD pattern \d is any Unicode decimal digit; the contract writes [0-9]
+    phone = VALID.replace(b"+48502055764", ("+4850205576" + digit).encode())
+    assert phone != VALID
+    assert not tree_verdict(schema, phone) and not stream.valid(phone)
+    assert tree_verdict(schema, VALID) and stream.valid(VALID)
