@@ -309,11 +309,8 @@ class _Journal:
 
 def _settled(reports: Future[list[Path]]) -> list[Path]:
     """What the reports' thread wrote, once it is done ([] when it failed: its writer took
-    its temporaries away)."""
-    try:
-        return reports.result()
-    except BaseException:
-        return []
+    its temporaries away). A second Ctrl-C while waiting is not swallowed."""
+    return [] if reports.exception() is not None else reports.result()
 
 
 class _ReportProgress:
