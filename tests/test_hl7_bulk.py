@@ -179,8 +179,8 @@ def test_safe_bytes_read_alike_as_bytes_and_as_text(codec: str) -> None:
     assert table[0xA0] and table[0xDF]  # NBSP, ß
 
 
-def test_chunks_in_threads_read_what_one_chunk_reads(tmp_path: Path) -> None:
-    """Two chunks read in threads (``workers=2``) and one (``workers=1``) give the same rows;
+def test_chunks_in_two_processes_read_what_one_chunk_reads(tmp_path: Path) -> None:
+    """Two chunks read in two processes (``workers=2``) and one (``workers=1``) give the same rows;
     an id reused across the chunk boundary keeps both messages off the column path."""
     msgs = [BASE.format(n=n) + "AIS|1||S1^Porada" for n in range(1, 301)]
     msgs[249] = msgs[249].replace("C250", "C10")
@@ -191,7 +191,7 @@ def test_chunks_in_threads_read_what_one_chunk_reads(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(two.frame, one.frame)
     assert (two.warnings, two.details) == (one.warnings, one.details)
     assert one.details["reused_control_ids"] == 1 and len(one.frame) == 299
-    got = take([m.encode() for m in msgs], None, "utf-8", 1 << 20, PLAN, threads=2).index
+    got = take([m.encode() for m in msgs], None, "utf-8", 1 << 20, PLAN, workers=2).index
     assert 10 not in got and 250 not in got and 20 not in got and 280 not in got
     assert len(got) == 296
     read_both(path, workers=2)

@@ -1,6 +1,7 @@
 """The column path's rows as Arrow columns (``hl7v2.bulk_rows``, ``bulk_join``) against plain
 Python: values patched by index (text and dictionary columns), the source reference of each
-row, the fold's rows and the column path's joined in order; and the reader's frame types."""
+row, the fold's rows and the column path's joined in order; the reader's frame types; and
+when a second process is used (``rows.free_core``)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cer_loader.ingest.hl7v2 import TEXT, read_hl7
 from cer_loader.ingest.hl7v2.bulk_join import merge
 from cer_loader.ingest.hl7v2.bulk_rows import _patched, _refs, blank_text, empty
-from cer_loader.ingest.hl7v2.rows import HL7_SOURCES
+from cer_loader.ingest.hl7v2.rows import HL7_SOURCES, free_core
 
 texts = st.text(st.sampled_from(["a", "Ż", "ł", " ", "/", "^", "1", "€"]), max_size=4)
 
@@ -104,3 +106,17 @@ def test_frame_holds_arrow_text_and_shared_sources(tmp_path: Path) -> None:
         assert len(set(frame[HL7_SOURCES])) == 1
         if fast:  # the column path: one string for all the rows that share it
             assert len({id(v) for v in frame[HL7_SOURCES]}) == 1
+
+
+def test_a_core_is_free_by_the_run_queue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rows.free_core``: the tasks runnable now (this one among them) against the cores; the
+    1-minute load average only where the run queue cannot be read."""
+    queue = tmp_path / "loadavg"
+    queue.write_text("3.50 3.10 2.00 1/180 4242\n")  # a busy minute, nobody else running now
+    assert free_core(2, source=str(queue))
+    queue.write_text("0.10 0.10 0.10 2/180 4242\n")  # someone else running now
+    assert not free_core(2, looks=2, source=str(queue)) and free_core(3, source=str(queue))
+    monkeypatch.setattr("os.getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert free_core(2, source=str(tmp_path / "absent"))
+    monkeypatch.setattr("os.getloadavg", lambda: (1.5, 0.5, 0.5))
+    assert not free_core(2, source=str(tmp_path / "absent"))

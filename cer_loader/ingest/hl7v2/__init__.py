@@ -83,7 +83,7 @@ def read_hl7(
     fast path (``fast``) is tested against; the result is the same either way. ``workers``: 1
     reads in this process only, 2 shares the field extraction with a forked process; by default
     2 from ``rows.PARALLEL_FROM`` appointments on two or more cores (``rows``); the column path
-    (``bulk``) reads two chunks at a time in threads by the same rule.
+    (``bulk``) reads the later half of its chunks in a forked process by the same rule.
     """
     path = Path(path)
     limits = limits or Limits()

@@ -124,14 +124,14 @@ def take(
     default: str,
     max_bytes: int,
     plan: FieldPlan,
-    threads: int = 1,
+    workers: int = 1,
 ) -> Taken:
-    """The messages the column path reads, with their rows (see the module doc); ``threads``
+    """The messages the column path reads, with their rows (see the module doc); ``workers``
     2: the later half of the chunks is read in a forked process meanwhile."""
-    size = CHUNK if threads < 2 else max(1, min(CHUNK, -(-len(messages) // 2)))
+    size = CHUNK if workers < 2 else max(1, min(CHUNK, -(-len(messages) // 2)))
     job = (messages, size, charset, default, max_bytes, plan)
     starts = list(range(0, len(messages), size))
-    if len(starts) > 1 and threads > 1:
+    if len(starts) > 1 and workers > 1:
         got = _in_two(job, starts)
     else:
         got = [_one(job, start) for start in starts]

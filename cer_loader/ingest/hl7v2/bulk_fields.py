@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from cer_loader.ingest.hl7v2.bulk_cols import (
     Col,
     ascii_only,
+    blank,
     concat,
     mapped,
     mask,
@@ -116,6 +117,8 @@ def _duration(s: Segments, simple: np.ndarray) -> Col:
         if not s.sent(name, field):  # no quantity: the candidate gives nothing
             continue
         q = s.get(name, field, comp)
+        if blank(q):  # a component no message sends (SCH-11.3 beside SCH-11.4): nothing
+            continue
         u = s.get(unit[1], unit[2], unit[3]) if unit else pa.array([""] * s.n, pa.large_string())
         sent = ~empty(q)
         simple &= ~sent | (ascii_only(q) & ascii_only(u))

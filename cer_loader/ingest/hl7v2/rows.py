@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -35,15 +36,31 @@ _SHARED: tuple[list[Appointment], FieldPlan, bool] | None = None  # what a forke
 
 def processes(workers: int | None, n: int) -> int:
     """Processes for ``n`` appointments: ``workers`` if given, else 2 from ``PARALLEL_FROM``
-    appointments when a core is free (the load average below the cores less one: on a busy
-    machine a second process only waits, measured); 1 where processes cannot be forked."""
+    appointments when a core is free (``free_core``: on a busy machine a second process only
+    waits, measured); 1 where processes cannot be forked."""
     if "fork" not in mp.get_all_start_methods() or n < 2:
         return 1
     if workers is not None:
         return max(1, min(workers, 2))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    idle = os.getloadavg()[0] < (cores or 1) - 1 if hasattr(os, "getloadavg") else False
-    return 2 if (cores or 1) >= 2 and n >= PARALLEL_FROM and idle else 1
+    return 2 if (cores or 1) >= 2 and n >= PARALLEL_FROM and free_core(cores or 1) else 1
+
+
+def free_core(cores: int, looks: int = 3, source: str = "/proc/loadavg") -> bool:
+    """A core is free now: fewer tasks than ``cores`` runnable, this one among them (the run
+    queue of ``/proc/loadavg``, the least of a few looks 5 ms apart: one look may catch a
+    passing task). Without it, the 1-minute load average below the cores less one; that one
+    lags a minute behind (right after a busy minute it still says busy)."""
+    try:
+        for k in range(looks):
+            if k:
+                time.sleep(0.005)
+            with open(source, encoding="ascii") as fh:
+                if int(fh.read().split()[3].split("/")[0]) < cores:
+                    return True
+        return False
+    except (OSError, ValueError, IndexError):
+        return os.getloadavg()[0] < cores - 1 if hasattr(os, "getloadavg") else False
 
 
 def rows(
