@@ -39,6 +39,10 @@ from cer_loader.ingest.hl7v2.field_map import FieldPlan
 __all__ = ["CHUNK", "Taken", "take"]
 
 CHUNK = 1 << 16  # messages per chunk: bounds the memory of the Arrow intermediates
+# messages up to which a second process reads half the chunks: it holds a copy of the raw
+# messages it touches (reference counts written on copy-on-write pages), its chunks'
+# intermediates and its rows twice while they are sent (at 1M messages +1.1 GB, measured)
+FORK_UPTO = 300_000
 
 
 def _ei(s: Segments, name: str, number: int) -> tuple[pa.Array, pa.Array]:
@@ -127,11 +131,12 @@ def take(
     workers: int = 1,
 ) -> Taken:
     """The messages the column path reads, with their rows (see the module doc); ``workers``
-    2: the later half of the chunks is read in a forked process meanwhile."""
+    2: the later half of the chunks is read in a forked process meanwhile (up to
+    ``FORK_UPTO`` messages)."""
     size = CHUNK if workers < 2 else max(1, min(CHUNK, -(-len(messages) // 2)))
     job = (messages, size, charset, default, max_bytes, plan)
     starts = list(range(0, len(messages), size))
-    if len(starts) > 1 and workers > 1:
+    if len(starts) > 1 and workers > 1 and len(messages) <= FORK_UPTO:
         got = _in_two(job, starts)
     else:
         got = [_one(job, start) for start in starts]
