@@ -21,13 +21,22 @@ from hypothesis import strategies as st
 
 from cer_loader.errors import CerLoaderError
 from cer_loader.ingest.csv import encoding, physical
-from cer_loader.ingest.csv.assemble import TEXT, source_frame
+from cer_loader.ingest.csv.assemble import source_frame
 from cer_loader.ingest.csv.census import census_csv
 from cer_loader.ingest.csv.columns import blank_records
 from cer_loader.ingest.csv.counted import read_counted
 from cer_loader.ingest.csv.physical import line_bounds, positions
 from cer_loader.ingest.csv.reader import read_csv_bytes, split_lines
-from cer_loader.ingest.table import READER_FIELD, READER_ISSUE, READER_VALUE, add_provenance
+from cer_loader.ingest.table import (
+    READER_FIELD,
+    READER_ISSUE,
+    READER_VALUE,
+    SOURCE_FILE,
+    SOURCE_REF,
+    SOURCE_ROW,
+    TEXT,
+    add_provenance,
+)
 
 # byte soup that hits UTF-8's edges: leads, continuations, overlongs, surrogates, > U+10FFFF
 EDGES = [b"\xc2\xa0", b"\xe2\x80\x9e", b"\xf0\x9f\x98\x80", b"\xc0\x80", b"\xe0\x80\x80",
@@ -150,16 +159,25 @@ def test_blank_records_by_first_bytes_are_the_trimmed_ones(
     st.text(alphabet=list("abż/ .-"), min_size=1, max_size=20),
     st.dictionaries(st.integers(0, 7), st.tuples(*[st.text(max_size=3)] * 3), max_size=3),
 )
-def test_the_frame_is_what_add_provenance_makes(
+def test_the_frame_is_what_pandas_broadcasting_makes(
     cells: list[str], name: str, issues: dict[int, tuple[str, str, str]]
 ) -> None:
+    # the oracle: the provenance columns as add_provenance made them before it built them from
+    # buffers (a deep copy, then pandas broadcasting each scalar)
     n = len(cells)
     issues = {k: v for k, v in issues.items() if k < n}
     col = pa.chunked_array([pa.array(cells, type=pa.large_string())])
     rows = np.arange(n, dtype=np.int64) * 2 + 2
     path = Path(name)
     now = source_frame(["x"], [col], path, rows, issues)
-    before = add_provenance(pd.DataFrame({"x": pd.array(col, dtype=TEXT)}), path, rows)
+    before = pd.DataFrame({"x": pd.array(col, dtype=TEXT)}).copy()
+    before[SOURCE_FILE] = str(path)
+    before[SOURCE_ROW] = pd.array(rows, dtype="int64")
+    for c in (SOURCE_REF, READER_ISSUE, READER_FIELD, READER_VALUE):
+        before[c] = ""
+    pd.testing.assert_frame_equal(
+        add_provenance(before[["x"]], path, rows), before, check_exact=True
+    )
     if issues:
         lists = {c: [""] * n for c in (READER_ISSUE, READER_FIELD, READER_VALUE)}
         for p, values in issues.items():

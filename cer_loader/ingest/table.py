@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from cer_loader.ingest.bounded import read_input_bytes  # noqa: F401  (re-exported for readers)
 from cer_loader.outcomes import Notice
@@ -40,6 +42,8 @@ EXTRA_FIELDS = "csv-extra-fields"  # CSV: more non-empty fields than the header 
 TOTAL_ROW = "total-row"  # workbooks: a summary row ("Razem: 40"), not an appointment
 READER_CODES = (UNCLOSED_QUOTE, EXTRA_FIELDS, TOTAL_ROW)
 
+# pandas' "str": Arrow-backed text, the dtype of every reader's text columns
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 PROVENANCE = [SOURCE_FILE, SOURCE_ROW, SOURCE_REF, READER_ISSUE, READER_FIELD, READER_VALUE]
 
 
@@ -69,12 +73,23 @@ class SourceTable:
         return len(self.frame)
 
 
+def repeated(value: str, n: int) -> pd.api.extensions.ExtensionArray:
+    """``n`` times ``value`` as :data:`TEXT`, built from its buffers (a repeated value is its
+    bytes repeated, with arithmetic offsets): no Python string per row."""
+    raw = value.encode("utf-8")
+    offsets = np.arange(n + 1, dtype=np.int64) * len(raw)
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(raw * n)]
+    return pd.array(pa.Array.from_buffers(pa.large_string(), n, buffers), dtype=TEXT)
+
+
 def add_provenance(frame: pd.DataFrame, path: Path, rows: list[int] | Any) -> pd.DataFrame:
-    """Add the provenance columns with no reader issues; ``rows`` are spreadsheet row numbers."""
-    frame = frame.copy()
-    frame[SOURCE_FILE] = str(path)
+    """Add the provenance columns with no reader issues; ``rows`` are spreadsheet row numbers.
+    The frame's own columns are not copied (copy on write); the text ones are :func:`repeated`."""
+    frame = frame.copy(deep=False)
+    n = len(frame)
+    frame[SOURCE_FILE] = repeated(str(path), n)
     frame[SOURCE_ROW] = pd.array(rows, dtype="int64")
     for col in (SOURCE_REF, READER_ISSUE, READER_FIELD, READER_VALUE):
         if col not in frame.columns:
-            frame[col] = ""
+            frame[col] = repeated("", n)
     return frame

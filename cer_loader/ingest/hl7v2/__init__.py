@@ -49,12 +49,16 @@ from cer_loader.ingest.hl7v2.framing import count_msh, deframe, split_dump
 from cer_loader.ingest.hl7v2.rows import HL7_SOURCES, processes, rows
 from cer_loader.ingest.options import Limits
 from cer_loader.ingest.progress import FileProgress
-from cer_loader.ingest.table import SOURCE_REF, SourceTable, add_provenance, read_input_bytes
+from cer_loader.ingest.table import (
+    SOURCE_REF,
+    TEXT,
+    SourceTable,
+    add_provenance,
+    read_input_bytes,
+)
 from cer_loader.outcomes import HL7_OUT_OF_ORDER, Notice
 
 __all__ = ["read_hl7", "HL7_SOURCES"]
-
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str", as the CSV reader's columns
 
 
 def read_hl7(
