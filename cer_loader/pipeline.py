@@ -265,7 +265,6 @@ class _Journal:
 
     def _journal(self, finished: bool, before_commit: Callable[[], object] | None = None) -> None:
         assert self.state is not None and self.out is not None
-        release()  # what rendering freed goes back before the journal
         try:
             journal(self.state, self.frame, self.payload, run_id=self.run_id, inputs=self.inputs,
                     out_dir=self.out, finished=finished, before_commit=before_commit)  # fmt: skip
@@ -276,6 +275,7 @@ class _Journal:
 
     def rendered(self) -> None:
         if self.state is not None and self.out is not None and not self.journaled:
+            release()  # what rendering freed goes back before the journal
             self._journal(finished=False)
 
     def abandon(self) -> None:
