@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_hl7_fast import ATOMS, NPWZ_OID, PATHS, PESEL_OID, message
 
@@ -177,6 +177,28 @@ def test_safe_bytes_read_alike_as_bytes_and_as_text(codec: str) -> None:
         assert not unsafe(ch) and not ch.isspace() and not ch.isdigit()
         assert real(ch.encode(codec).decode("latin-1"), codec) == ch
     assert table[0xA0] and table[0xDF]  # NBSP, ß
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=bulk_dump(), cut=st.integers(0, 8))
+def test_a_chunk_of_ranges_reads_as_the_chunk_of_copies(data: bytes, cut: int) -> None:
+    """``read_chunk`` on the dump's messages as ranges (``framing.Messages``: one gather of
+    their bytes) and on the list of their copies gives the same chunk."""
+    from cer_loader.ingest.hl7v2.framing import (
+        Messages,
+        _envelope_at_line_start,
+        _messages_only,
+        _split_all,
+    )
+
+    assume(not _envelope_at_line_start(data))
+    got = _messages_only(data).messages
+    assert isinstance(got, Messages)
+    ranges, copies = got[cut:], _split_all(data).messages[cut:]
+    a, b = read_chunk(ranges, None, "utf-8"), read_chunk(copies, None, "utf-8")
+    assert a.view.equals(b.view) and (a.codec, a.note) == (b.codec, b.note)
+    for name in ("ok", "exact", "lens"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
 
 
 def test_chunks_in_two_processes_read_what_one_chunk_reads(tmp_path: Path) -> None:

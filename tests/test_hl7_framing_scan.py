@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cer_loader.ingest.hl7v2.framing import (
+    Messages,
     _envelope_at_line_start,
     _messages_only,
     _split_all,
@@ -56,3 +57,23 @@ def test_envelope_scan_and_split_are_the_full_split(data: bytes) -> None:
         alone = _messages_only(data)
         assert (alone.messages, alone.offsets) == (full.messages, full.offsets)
         assert len(got.messages) == count_msh(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=dumps, cut=st.tuples(st.integers(-12, 12), st.integers(-12, 12)))
+def test_messages_as_ranges_are_the_copies(data: bytes, cut: tuple[int, int]) -> None:
+    """The envelope-free split gives its messages as ranges of the data (``Messages``): each
+    one, any slice of them, their lengths and their bytes end to end (``joined``) are those of
+    the list of copies ``_split_all`` makes."""
+    if _envelope(data):
+        return
+    got, copies = _messages_only(data).messages, _split_all(data).messages
+    assert isinstance(got, Messages) and isinstance(copies, list)
+    assert list(got) == copies and len(got) == len(copies) and got == copies
+    assert [got[k] for k in range(-len(copies), len(copies))] == copies + copies
+    part, want = got[cut[0] : cut[1]], copies[cut[0] : cut[1]]
+    assert list(part) == want and list(got[::-1]) == copies[::-1]
+    assert part.lengths().tolist() == [len(m) for m in want]  # type: ignore[attr-defined]
+    assert part.joined().tobytes() == b"".join(want)  # type: ignore[attr-defined]
+    if copies:
+        assert got != copies[:-1] and got != [*copies[:-1], copies[-1] + b"x"]

@@ -109,7 +109,7 @@ def read_hl7(
     body = deframe(data)
     census = count_msh(body)
     dump = split_dump(body)
-    del data, body  # the messages are copies: the whole file is not kept beside them
+    del data, body  # the messages hold what they need (ranges of the bytes, or copies)
     n = len(dump.messages)
     fp = progress or FileProgress(None)
     fp.expect(len(dump.messages))

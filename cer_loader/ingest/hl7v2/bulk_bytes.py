@@ -23,6 +23,7 @@ message at a time. Here the raw bytes of a chunk of messages are looked at with 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cer_loader.ingest.hl7v2.charset import CP1250, LATIN2, UTF8, codec_for, decode
+from cer_loader.ingest.hl7v2.framing import Messages
 from cer_loader.ingest.polish_text import CP1250_ONLY, LATIN2_ONLY
 
 __all__ = ["Chunk", "read_chunk", "real", "unsafe"]
@@ -84,14 +86,16 @@ def _per_message(n: int, where: np.ndarray, offs: np.ndarray, weights: np.ndarra
     return np.bincount(msg, weights=weights, minlength=n)[:n]
 
 
-def read_chunk(messages: list[bytes], charset: str | None, default: str) -> Chunk:
+def read_chunk(messages: Sequence[bytes], charset: str | None, default: str) -> Chunk:
     """See the module doc; ``charset`` / ``default`` as for ``charset.decode``."""
     n = len(messages)
-    lens = np.array(list(map(len, messages)), np.int64)
+    if isinstance(messages, Messages):  # no object per message touched: one gather
+        lens, u8 = messages.lengths(), messages.joined()
+    else:
+        lens = np.array(list(map(len, messages)), np.int64)
+        u8 = np.frombuffer(b"".join(messages), np.uint8)
     offs = np.zeros(n + 1, np.int64)
     np.cumsum(lens, out=offs[1:])
-    buf = b"".join(messages)
-    u8 = np.frombuffer(buf, np.uint8)
     ok = lens >= len(_STD)
     starts = np.where(ok, offs[:-1], 0)
     head = u8[starts[:, None] + np.arange(len(_STD))] if n and len(u8) >= len(_STD) else None

@@ -11,6 +11,7 @@ does not cover (``bulk_fields.simple``), which the per-message fast path reads
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,7 +60,8 @@ class Part:
     keys: list[pa.Array]  # control, filler and placer keys ("" none) for the counts
     codec: list[str]
     note: list[str]
-    raw: list[bytes]
+    raw: Sequence[bytes]  # the chunk's messages (``dom``: each domain message's place in it)
+    dom: np.ndarray
     exact: np.ndarray
     cols: dict[str, tuple[pa.Array, pa.Array]]
     simple: np.ndarray
@@ -203,7 +205,7 @@ def _per_message(
     for j, k in enumerate(ks.tolist()):
         ev = Event(int(p.index[rows[k]]), control[j], "SIU^S12", "siu", "new", "booked")
         codec = p.codec[rows[k]]
-        ev.text = p.raw[rows[k]].decode(codec)
+        ev.text = p.raw[int(p.dom[rows[k]])].decode(codec)
         ev.codec = codec
         try:
             got = fields_of(ev, plan)

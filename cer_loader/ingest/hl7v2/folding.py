@@ -11,6 +11,7 @@ their charsets and notes counted in.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from cer_loader.ingest.hl7v2.bulk import Taken
@@ -38,7 +39,7 @@ FOLD_SHARE = 0.3  # of the reading time (measured: the field extraction of loade
 
 
 def fold_messages(
-    messages: list[bytes],
+    messages: Sequence[bytes],
     charset: str | None,
     default: str,
     updates_book: bool = False,
@@ -75,11 +76,12 @@ def fold_messages(
                 declared, used = why.split("->")
                 note(HL7_CHARSET_SWITCH, index, declared=declared, used=used)
     at = fp.at if fp is not None and fp.tell is not None else None
-    for index, raw in enumerate(messages, 1):
+    for index in range(1, len(messages) + 1):
         if at is not None and not index % EVERY:
             at(int(index * FOLD_SHARE))
         if skip[index - 1]:
             continue
+        raw = messages[index - 1]
         if len(raw) > max_message_bytes:
             fold.others.append(_refused(raw, index, "too-large"))
             note(HL7_TOO_LARGE, index, limit=max_message_bytes)

@@ -7,12 +7,18 @@ separator (not the substring ``MSH`` anywhere), so splitting works on the raw by
 the charset of each message (every supported charset keeps ASCII bytes as ASCII).
 
 Count mismatches, unclosed batches and junk between messages are warnings, never errors.
+
+A dump without envelopes (the common one) gives its messages as ranges of its bytes
+(``Messages``: each message's ``bytes`` made when asked for); one with envelopes, as a list of
+copies.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 
@@ -42,9 +48,69 @@ _SEPARATOR[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 MAX_COUNT_DIGITS = 9  # BTS-1 / FTS-1: a longer number is no count (and int() of 5000 digits fails)
 
 
+class Messages(Sequence[bytes]):
+    """The messages of a dump as ranges of its bytes, each message's ``bytes`` made when it is
+    asked for. Held instead of a list of copies (the size of the file again, and a Python
+    object per message): a forked process reads the ranges it is given without writing the
+    reference count of a million shared objects (each write copies the page it is on), and the
+    column path takes a chunk's bytes in one gather (``joined``). Compares equal to any
+    sequence of the same messages."""
+
+    __slots__ = ("data", "starts", "ends")
+
+    def __init__(self, data: bytes, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.data, self.starts, self.ends = data, starts, ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, k: int) -> bytes: ...
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[bytes]: ...
+    def __getitem__(self, k: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(k, slice):
+            if k.step is not None and k.step < 0:
+                return list(self)[k]
+            return Messages(self.data, self.starts[k], self.ends[k])
+        return self.data[int(self.starts[k]) : int(self.ends[k])]
+
+    def __iter__(self) -> Iterator[bytes]:
+        return map(self.data.__getitem__, map(slice, self.starts.tolist(), self.ends.tolist()))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Messages({len(self)})"
+
+    def lengths(self) -> np.ndarray:
+        return self.ends - self.starts
+
+    def joined(self) -> np.ndarray:
+        """The messages' bytes end to end (``b"".join(self)``), as a uint8 array: the range
+        they span less the line breaks between them."""
+        u8 = np.frombuffer(self.data, np.uint8)
+        if not len(self):
+            return u8[:0]
+        lo, hi = int(self.starts[0]), int(self.ends[-1])
+        gaps = self.starts[1:] - self.ends[:-1]
+        some = np.flatnonzero(gaps)
+        if not len(some):
+            return u8[lo:hi]
+        g, at = gaps[some], self.ends[:-1][some] - lo
+        keep = np.ones(hi - lo, bool)
+        keep[np.repeat(at - (np.cumsum(g) - g), g) + np.arange(int(g.sum()))] = False
+        return u8[lo:hi][keep]
+
+
 @dataclass
 class Dump:
-    messages: list[bytes]  # each starts with b"MSH"
+    messages: Sequence[bytes]  # each starts with b"MSH"
     offsets: list[int]  # byte offset of each message in the de-framed data
     warnings: list[Notice] = field(default_factory=list)
     batches: int = 0
@@ -126,7 +192,8 @@ def _split_all(data: bytes) -> Dump:
         (m.start() + 1, (m.group(1) or m.group(2)).decode())
         for m in _BOUNDARY.finditer(data.replace(b"\n", b"\r"))
     ]
-    dump = Dump(messages=[], offsets=[])
+    messages: list[bytes] = []
+    dump = Dump(messages=messages, offsets=[])
     if starts and data[: starts[0][0]].strip():
         _junk(dump, 0, data[: starts[0][0]])
     batch_open = file_open = False
@@ -136,7 +203,7 @@ def _split_all(data: bytes) -> Dump:
         chunk = data[pos:end]
         if kind == "MSH":
             # trailing breaks (incl. former MLLP bytes) must not make an LF message look CR-separated
-            dump.messages.append(chunk.rstrip(b"\r\n"))
+            messages.append(chunk.rstrip(b"\r\n"))
             dump.offsets.append(pos)
             in_batch += 1
             continue
@@ -184,7 +251,7 @@ def _messages_only(data: bytes, u8: np.ndarray | None = None, at: np.ndarray | N
         k = k[ends[k] > at[k]]
         k = k[(u8[ends[k] - 1] == 13) | (u8[ends[k] - 1] == 10)]
         ends[k] -= 1
-    dump.messages = list(map(data.__getitem__, map(slice, starts, ends.tolist())))
+    dump.messages = Messages(data, at.astype(np.int64), ends)
     return dump
 
 
