@@ -11,16 +11,18 @@ exactly the frame, not-loaded list, warnings and counts of ``read_hl7(fast=False
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_hl7_fast import ATOMS, NPWZ_OID, PATHS, PESEL_OID, message
 
-from cer_loader.ingest.hl7v2 import read_hl7
+from cer_loader.ingest.hl7v2 import bulk, read_hl7
 from cer_loader.ingest.hl7v2.bulk import take
 from cer_loader.ingest.hl7v2.bulk_bytes import _unsafe_bytes, read_chunk, real, unsafe
 from cer_loader.ingest.hl7v2.charset import CP1250, LATIN2
@@ -217,6 +219,39 @@ def test_chunks_in_two_processes_read_what_one_chunk_reads(tmp_path: Path) -> No
     assert 10 not in got and 250 not in got and 20 not in got and 280 not in got
     assert len(got) == 296
     read_both(path, workers=2)
+
+
+def _forked_child_that(fails: str):
+    """A stand-in for ``bulk._child`` (forked, so it runs in the child): sends the first chunk,
+    then fails the way ``fails`` says."""
+    real_child = bulk._child
+
+    def child(starts: list[int], sending: object) -> None:
+        if fails == "start":
+            os._exit(3)
+        real_child(starts[:1], sending) if fails == "dies" else None
+        if fails == "dies":
+            os._exit(3)  # without sending the rest
+        for _ in starts:
+            sending.send(None)  # type: ignore[attr-defined] # "this chunk failed"
+
+    return child
+
+
+@pytest.mark.parametrize("fails", ["start", "dies", "each chunk"])
+def test_chunks_the_child_does_not_deliver_are_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    """Whatever the forked child does not deliver (it dies at once, dies after one chunk, or
+    reports every chunk failed), this process reads: the same rows as one process."""
+    monkeypatch.setattr(bulk, "CHUNK", 40)  # 300 messages: 8 chunks, the later 4 in the child
+    monkeypatch.setattr(bulk, "_child", _forked_child_that(fails))
+    msgs = [(BASE.format(n=n) + "AIS|1||S1^Porada").encode() for n in range(1, 301)]
+    two = take(msgs, None, "utf-8", 1 << 20, PLAN, workers=2)
+    one = take(msgs, None, "utf-8", 1 << 20, PLAN, workers=1)
+    assert two.index.tolist() == one.index.tolist() == list(range(1, 301))
+    for name, chunks in one.cols.items():
+        assert pa.concat_arrays(two.cols[name]).equals(pa.concat_arrays(chunks)), name
 
 
 @settings(max_examples=300, deadline=None)

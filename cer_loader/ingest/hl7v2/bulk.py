@@ -23,8 +23,10 @@ fields from the per-message fast path; every value is the decoded text (``bulk_b
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
+import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -174,36 +176,74 @@ def _no_keys() -> list[pa.Array]:
 def _in_two(job: _Job, starts: list[int]) -> list[tuple[_Keys, Taken]]:
     """The chunks at ``starts``, the later half read in a forked process (numpy and Arrow
     hold the GIL between their kernels: two threads of one process did 1.5× the work of one,
-    two processes 2×) while this one reads the first half; in chunk order. Should the process
-    fail to start or die, its half is read here.
+    two processes 2×) while this one reads the first half; in chunk order. A chunk the child
+    does not deliver (it failed to start, died, or failed) is read here.
 
     What the fork costs in memory is kept small: the child is given the dump's messages as
     ranges of its bytes (``framing.Messages``) and touches no object per message (a reference
     count written is a copy-on-write page copied: with a list of a million ``bytes`` it copied
-    the half it read), and each chunk is its own task, so its rows are sent as soon as it is
-    read and the child never holds more than one chunk's. At 1M messages, summed PSS: 2.80 GB
-    with a list of the messages and the half sent at the end, 1.81 GB so; 1.69 GB in one
-    process. On an exception here (Ctrl-C) the chunks the child has not begun are cancelled."""
+    the half it read), and it sends each chunk's rows as soon as they are read (a thread here
+    receives them), so it never holds more than one chunk's. At 1M messages, summed PSS:
+    2.80 GB with a list of the messages and the half sent at the end, 1.81 GB so; 1.69 GB in
+    one process. Whatever ends this call (Ctrl-C included), the child is gone when it returns:
+    it ignores SIGINT and is killed here if still running."""
     global _SHARED
     cut = (len(starts) + 1) // 2
+    later = starts[cut:]
+    ctx = mp.get_context("fork")
+    receiving, sending = ctx.Pipe(duplex=False)
+    got: list[tuple[_Keys, Taken] | None] = []
     _SHARED = job
-    pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"))
+    child: Any = ctx.Process(target=_child, args=(later, sending), daemon=True)
     try:
-        later = [pool.submit(_child, start) for start in starts[cut:]]
-        first = [_one(job, start) for start in starts[:cut]]
-        try:
-            second = [f.result() for f in later]
-        except Exception:  # noqa: BLE001 - the child failed or died: its half is read here
-            second = [_one(job, start) for start in starts[cut:]]
+        child.start()
+    except OSError:
+        child = None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         _SHARED = None
+    sending.close()
+
+    def receive() -> None:
+        try:
+            while len(got) < len(later):
+                got.append(receiving.recv())
+        except (EOFError, OSError):  # the child is gone: what it did not send is read here
+            pass
+
+    receiver = threading.Thread(target=receive, daemon=True) if child is not None else None
+    try:
+        if receiver is not None:
+            receiver.start()
+        first = [_one(job, start) for start in starts[:cut]]
+        if receiver is not None:
+            receiver.join()
+    finally:
+        if child is not None:
+            if child.is_alive() and len(got) < len(later):
+                child.kill()
+            child.join()
+        receiving.close()
+    second = [
+        mine if mine is not None else _one(job, start)
+        for start, mine in zip(later, [*got, *[None] * (len(later) - len(got))], strict=True)
+    ]
     return first + second
 
 
-def _child(start: int) -> tuple[_Keys, Taken]:
+def _child(starts: list[int], sending: Any) -> None:
+    """The forked process: each chunk's keys and rows sent when read (``None``: this one
+    failed, the parent reads it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends this one
     assert _SHARED is not None
-    return _one(_SHARED, start)
+    job = _SHARED
+    for start in starts:
+        try:
+            sending.send(_one(job, start))
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the parent is gone
+        except Exception:  # noqa: BLE001 - the parent reads this chunk itself
+            sending.send(None)
+    sending.close()
 
 
 _Keys = tuple[np.ndarray, np.ndarray, list[pa.Array]]  # a chunk's domain messages: numbers,
