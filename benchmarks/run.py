@@ -8,7 +8,8 @@ no reports) and, in the same session, frictionless on the same file with a Table
 equivalent constraints (``benchmarks/table_schema.py``); their throughput ratio is printed
 (both sides time the validation call in a warm process: imports done, lazy ones included), and
 the same ratio in CPU seconds, which a busy shared machine disturbs less than wall time. HL7:
-a SIU dump of the same size read to appointments (messages/s). Prints a Markdown table.
+a SIU dump of the same size read to appointments in a fresh process (``benchmarks/hl7.py``;
+messages/s, peak memory). Prints a Markdown table.
 Needs the ``bench`` extra (``pip install -e '.[bench]'``). Figures depend on the machine and
 on what else runs on it: say so when you quote them.
 """
@@ -88,21 +89,19 @@ def frictionless_rows_per_s(data: Path, rows: int) -> tuple[float, int, float]:
     return rows / took, errors, cpu
 
 
-def hl7_messages_per_s(tmp: Path, rows: int) -> tuple[float, float]:
-    """Messages/s of one ``read_source`` call on a SIU dump: the reader's modules imported
-    before the clock (its first call imports them lazily), and with that import counted."""
-    from cer_loader.ingest import read_source
-    from cer_loader.mapping import load_mapping
+def hl7_messages_per_s(tmp: Path, rows: int) -> dict[str, float]:
+    """An SIU dump of ``rows`` messages read to appointments in a fresh child process
+    (``benchmarks/hl7.py``, as the CLI reads it): messages/s with the reader's modules imported
+    before the clock (its first call imports them lazily) and with that import counted, and
+    the peak RSS and PSS of the child and any process it forks, summed."""
     from cer_loader.samples.writers import write_sample
 
     w = write_sample(tmp / "dump.hl7", "hl7", rows, 0.01, seed=1)
-    t0 = time.perf_counter()
-    import cer_loader.ingest.hl7v2  # noqa: F401 - what the first call would import
-
-    t1 = time.perf_counter()
-    read_source(w.data, load_mapping(w.mapping).reader_options())
-    t2 = time.perf_counter()
-    return rows / (t2 - t1), rows / (t2 - t0)
+    got, _, rss, pss = measured([sys.executable, str(HERE / "hl7.py"), str(w.data), str(w.mapping)])
+    if got["messages"] != rows:
+        raise SystemExit(f"HL7: {got['messages']} messages read of {rows}")
+    return {"hl7": rows / got["warm"], "hl7_cold": rows / got["cold"], "hl7_rss": rss,
+            "hl7_pss": pss}  # fmt: skip
 
 
 def bench(
@@ -129,7 +128,7 @@ def bench(
         row["frictionless"], row["frictionless_errors"], row["frictionless_cpu"] = (
             frictionless_rows_per_s(w.data, rows)
         )
-    row["hl7"], row["hl7_cold"] = hl7_messages_per_s(tmp, rows)
+    row.update(hl7_messages_per_s(tmp, rows))
     return row
 
 
@@ -158,7 +157,8 @@ def table(results: list[dict[str, Any]]) -> str:
         line("**validation speed-up vs frictionless**", [f"**{r['rows'] / r['validate_wall'] / r['frictionless']:.1f}×**" for r in results])  # fmt: skip
         if all(r.get("validate_cpu") for r in results):  # CPU seconds: steadier on a shared machine
             line("the same in CPU seconds (validation / frictionless)", [f"{r['validate_cpu']:.1f} s / {r['frictionless_cpu']:.1f} s = {r['frictionless_cpu'] / r['validate_cpu']:.1f}×" for r in results])  # fmt: skip
-    line("HL7 SIU dump read (reader imported; with its import)", [f"{r['hl7']:,.0f} messages/s ({r['hl7_cold']:,.0f})" for r in results])  # fmt: skip
+    line("HL7 SIU dump read, fresh process (reader imported; with its import)", [f"{r['hl7']:,.0f} messages/s ({r['hl7_cold']:,.0f})" for r in results])  # fmt: skip
+    line("HL7 read: peak RSS / PSS, all processes", [f"{r['hl7_rss'] / 2**30:.2f} / {r['hl7_pss'] / 2**30:.2f} GB" for r in results])  # fmt: skip
     line("sample generation (CSV)", [f"{r['generate']:.1f} s, {r['MB']:.0f} MB" for r in results])
     return "\n".join(lines)
 
