@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cer_loader.catalogues.rules import load_rules
 from cer_loader.resources import data_dir
@@ -144,6 +147,54 @@ def test_patients_without_sms_counts_distinct_patients() -> None:
     assert patients_without_sms(frame, frame.index) == 1
     assert patients_without_sms(frame, frame.index[:1]) == 1
     assert patients_without_sms(frame, frame.index[1:2]) == 0
+
+
+def _sms_oracle(rows: list[tuple[str, bool, str, str, str, bool]], picked: list[int]) -> int:
+    """``patients_without_sms`` row by row: a patient is the PESEL (when present) or the
+    document type|country|NUMBER; a row with neither counts alone."""
+    mobile_of: dict[str, bool] = {}
+    alone = 0
+    for k in picked:
+        pesel, present, kind, country, number, mobile = rows[k]
+        key = (
+            pesel if present else (f"{kind}|{country}|{number.upper()}" if kind and number else "")
+        )
+        if not key:
+            alone += not mobile
+        else:
+            mobile_of[key] = mobile_of.get(key, False) or mobile
+    return alone + sum(not m for m in mobile_of.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["", "44051401359", "81040412345"]),
+            st.booleans(),
+            st.sampled_from(["", "D", "P"]),
+            st.sampled_from(["", "PL", "DE"]),
+            st.sampled_from(["", "abc1", "ABC1", "x9"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    data=st.data(),
+)
+def test_patients_without_sms_is_the_row_by_row_count(rows: list, data: st.DataObject) -> None:
+    """Whatever the mix of PESELs, documents, unknown patients and mobiles, and whichever rows
+    (labels not 0-based, some picked twice), the count is the row-by-row one."""
+    from cer_loader.validate.identity import patients_without_sms
+
+    cols = ["patient_pesel", "n_pesel_present", "n_doc_type", "n_doc_country"]
+    cols += ["patient_document_number", "n_phone_mobile"]
+    frame = pd.DataFrame(rows, columns=cols, index=pd.RangeIndex(10, 10 + len(rows)))
+    for name in ("patient_pesel", "n_doc_type", "n_doc_country", "patient_document_number"):
+        frame[name] = frame[name].astype("str")
+    picked = data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=40))
+    got = patients_without_sms(frame, frame.index[picked])
+    assert got == _sms_oracle(rows, picked)
 
 
 def test_the_typed_contract_is_the_pandera_schema_and_is_enforced() -> None:

@@ -85,13 +85,19 @@ PATIENT_COLUMNS = (
 
 def patients_without_sms(f: pd.DataFrame, rows: pd.Index) -> int:
     """How many distinct patients among ``rows`` have no mobile number (``n_phone_mobile``) in
-    any of those rows: CeR cannot send them an SMS. A row whose patient is unknown counts once."""
+    any of those rows: CeR cannot send them an SMS. A row whose patient is unknown counts once.
+
+    On Arrow columns, no copy of the rows: the patient keys are dictionary-encoded (a code per
+    row) rather than factorized as a million Python strings; the summary counts this while
+    the journal writes, at the run's peak of memory."""
     if not len(rows) or "n_phone_mobile" not in f.columns:
         return 0
-    sub = f.loc[rows, [*PATIENT_COLUMNS, "n_phone_mobile"]]  # the few columns it reads
-    key = patient_key(sub)
-    mobile = sub["n_phone_mobile"].to_numpy(dtype=bool)
-    unknown = (key == "").to_numpy(dtype=bool)
-    codes, uniques = pd.factorize(key.to_numpy()[~unknown] if unknown.any() else key)
-    with_mobile = np.bincount(codes, weights=mobile[~unknown], minlength=len(uniques)) > 0
-    return int((~with_mobile).sum()) + int((unknown & ~mobile).sum())
+    at = pa.array(f.index.get_indexer(rows))
+    key = _one(as_arrow(patient_key(f))).take(at)
+    mobile = f["n_phone_mobile"].to_numpy(dtype=bool, na_value=False)[at.to_numpy()]
+    enc = pc.dictionary_encode(key)
+    codes = enc.indices.to_numpy(zero_copy_only=False)
+    with_mobile = np.bincount(codes, weights=mobile, minlength=len(enc.dictionary)) > 0
+    named = pc.not_equal(enc.dictionary, "").to_numpy(zero_copy_only=False)
+    unknown = ~named[codes]
+    return int((named & ~with_mobile).sum()) + int((unknown & ~mobile).sum())
