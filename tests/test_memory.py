@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -44,3 +45,30 @@ def test_release_keeps_data() -> None:
     release()
     assert pa.total_allocated_bytes() == allocated
     assert arr.to_pylist()[-1] == 99_999
+
+
+def _pool_after_a_read(tmp_path: Path, **env: str) -> str:
+    """The Arrow pool of a fresh process before and after it reads a CSV (``read_source``
+    picks it), with the environment less ``ARROW_DEFAULT_MEMORY_POOL``, plus ``env``."""
+    csv = tmp_path / "wizyty.csv"
+    csv.write_text("PESEL;Data wizyty\n44051401359;2026-12-01\n", encoding="utf-8")
+    code = (
+        "import sys, pyarrow as pa\n"
+        "from pathlib import Path\n"
+        "from cer_loader.ingest import read_source\n"
+        "before = pa.default_memory_pool().backend_name\n"
+        "read_source(Path(sys.argv[1]))\n"
+        "print(before, pa.default_memory_pool().backend_name)\n"
+    )
+    base = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    run = subprocess.run([sys.executable, "-c", code, str(csv)], capture_output=True,
+                         text=True, env={**base, **env}, check=True)  # fmt: skip
+    return run.stdout.strip()
+
+
+def test_a_read_makes_jemalloc_arrows_pool_unless_the_environment_chose(tmp_path: Path) -> None:
+    """pyarrow's Linux wheels (CI installs them) have jemalloc and default to mimalloc: a read
+    switches to jemalloc; a pool the user named in ``ARROW_DEFAULT_MEMORY_POOL`` stays."""
+    assert _pool_after_a_read(tmp_path) == "mimalloc jemalloc"
+    assert _pool_after_a_read(tmp_path, ARROW_DEFAULT_MEMORY_POOL="mimalloc") == "mimalloc mimalloc"
+    assert _pool_after_a_read(tmp_path, ARROW_DEFAULT_MEMORY_POOL="system") == "system system"

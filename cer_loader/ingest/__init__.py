@@ -16,6 +16,7 @@ from cer_loader.ingest.bounded import check_regular, is_panic
 from cer_loader.ingest.options import ReaderOptions
 from cer_loader.ingest.progress import FileProgress, Tell, estimate, units
 from cer_loader.ingest.table import SourceTable
+from cer_loader.memory import lean_pool
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 HL7_SUFFIXES = {".hl7", ".mllp", ".er7"}
@@ -49,6 +50,7 @@ def read_source(
 ) -> SourceTable:
     """Read one input file with the reader its suffix and first bytes call for; ``progress``
     (if given) is told ``(done, expected)`` as it goes (see :mod:`.progress`)."""
+    lean_pool()  # Arrow's buffers from jemalloc where it is there (cer_loader.memory)
     opts = options or ReaderOptions()
     if path.is_dir():
         raise InputError("to jest katalog, nie plik", "this is a folder, not a file", path=path)
