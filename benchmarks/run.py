@@ -31,6 +31,7 @@ from typing import Any
 import psutil
 
 HERE = Path(__file__).resolve().parent
+GB = 10**9  # the "1.5 GB": decimal (until 2026-12-02 this printed GiB as "GB")
 
 
 def tree_memory(proc: psutil.Process) -> tuple[int, int]:
@@ -145,20 +146,20 @@ def table(results: list[dict[str, Any]]) -> str:
                  for r in results])  # fmt: skip
     line("**whole run** (in-process)", [f"**{r['times']['whole run']:.1f} s** ({r['rows'] / r['times']['whole run']:,.0f} rows/s)" for r in results])  # fmt: skip
     line("whole run, wall incl. start-up", [f"{r['wall']:.1f} s" for r in results])
-    line("**peak RSS, all processes**", [f"**{r['rss'] / 2**30:.2f} GB**" for r in results])
+    line("**peak RSS, all processes** (GB = 10⁹ bytes)", [f"**{r['rss'] / GB:.2f} GB** ({r['rss'] / 2**30:.2f} GiB)" for r in results])  # fmt: skip
     line(
         "peak PSS, all processes (shared pages once)",
-        [f"{r['pss'] / 2**30:.2f} GB" for r in results],
+        [f"{r['pss'] / GB:.2f} GB" for r in results],
     )
     line("steward workbook", [f"{r['rejected']:,} rows, {r['rejected'] / max(r['times'].get('workbook', 0), 1e-9):,.0f} rows/s" for r in results])  # fmt: skip
-    line("validation alone (no outputs)", [f"{r['validate_wall']:.1f} s ({r['rows'] / r['validate_wall']:,.0f} rows/s), {r['validate_rss'] / 2**30:.2f} GB" for r in results])  # fmt: skip
+    line("validation alone (no outputs)", [f"{r['validate_wall']:.1f} s ({r['rows'] / r['validate_wall']:,.0f} rows/s), {r['validate_rss'] / GB:.2f} GB" for r in results])  # fmt: skip
     if "frictionless" in results[0]:
         line("frictionless validate, same file", [f"{r['rows'] / r['frictionless']:.1f} s ({r['frictionless']:,.0f} rows/s, {r['frictionless_errors']:,} errors)" for r in results])  # fmt: skip
         line("**validation speed-up vs frictionless**", [f"**{r['rows'] / r['validate_wall'] / r['frictionless']:.1f}×**" for r in results])  # fmt: skip
         if all(r.get("validate_cpu") for r in results):  # CPU seconds: steadier on a shared machine
             line("the same in CPU seconds (validation / frictionless)", [f"{r['validate_cpu']:.1f} s / {r['frictionless_cpu']:.1f} s = {r['frictionless_cpu'] / r['validate_cpu']:.1f}×" for r in results])  # fmt: skip
     line("HL7 SIU dump read, fresh process (reader imported; with its import)", [f"{r['hl7']:,.0f} messages/s ({r['hl7_cold']:,.0f})" for r in results])  # fmt: skip
-    line("HL7 read: peak RSS / PSS, all processes", [f"{r['hl7_rss'] / 2**30:.2f} / {r['hl7_pss'] / 2**30:.2f} GB" for r in results])  # fmt: skip
+    line("HL7 read: peak RSS / PSS, all processes", [f"{r['hl7_rss'] / GB:.2f} / {r['hl7_pss'] / GB:.2f} GB" for r in results])  # fmt: skip
     line("sample generation (CSV)", [f"{r['generate']:.1f} s, {r['MB']:.0f} MB" for r in results])
     return "\n".join(lines)
 

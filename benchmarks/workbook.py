@@ -64,7 +64,7 @@ def bench(rows: int, tmp: Path, repeat: int, defects: float, all_reports: bool) 
     lines = [
         f"| {rows:,} | {rejected:,} rejected, {warned:,} warning rows | {wall:.2f} s | "
         f"**{rejected / wall:,.0f} rows/s** ({rejected / cpu:,.0f} per CPU second) | "
-        f"{sizes[-1] / 1e6:.1f} MB | {before:,.0f} MB → **{peak_mb():,.0f} MB** |"
+        f"{sizes[-1] / 1e6:.1f} MB | {before:,.0f} MiB → **{peak_mb():,.0f} MiB** |"
     ]
     if all_reports:
 
@@ -77,7 +77,7 @@ def bench(rows: int, tmp: Path, repeat: int, defects: float, all_reports: bool) 
         wall, cpu = _best(repeat, reports)
         lines.append(
             f"| {rows:,} | all reports ({rejected:,} rejected rows) | {wall:.2f} s | "
-            f"{cpu:.2f} CPU s | | → **{peak_mb():,.0f} MB** |"
+            f"{cpu:.2f} CPU s | | → **{peak_mb():,.0f} MiB** |"
         )
     return lines
 
