@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cer_loader.ingest.hl7v2.framing import (
     Messages,
     _envelope_at_line_start,
+    _line_starts,
     _messages_only,
     _split_all,
     count_msh,
@@ -44,6 +46,17 @@ dumps = st.lists(st.sampled_from(PIECES), max_size=40).map(lambda p: "".join(p).
 @given(data=dumps)
 def test_census_is_the_regular_expression(data: bytes) -> None:
     assert count_msh(data) == _census(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=dumps, block=st.integers(1, 9))
+def test_scans_in_small_blocks_are_the_scans_whole(data: bytes, block: int) -> None:
+    """The census and the line starts scan the data a block at a time: blocks of a few bytes
+    (an "MSH" or a CRLF cut at every place) give what one block gives."""
+    assert count_msh(data, block=block) == count_msh(data, block=len(data) + 1) == _census(data)
+    u8 = np.frombuffer(data, np.uint8)
+    want = [0, *(m.end() for m in re.finditer(rb"[\r\n]", data))]
+    assert _line_starts(u8, block=block).tolist() == want
 
 
 @settings(max_examples=400, deadline=None)

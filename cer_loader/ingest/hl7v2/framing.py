@@ -45,6 +45,8 @@ _ENVELOPE_WORDS = np.array([a << 16 | b << 8 | c for a, b, c in _ENVELOPE], np.i
 _MSH_WORD = ord("M") << 16 | ord("S") << 8 | ord("H")
 _SEPARATOR = np.ones(256, bool)  # a byte that may follow MSH as its field separator
 _SEPARATOR[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789\r\n ")] = False
+BLOCK = 1 << 22  # bytes scanned at a time: a mask of the whole dump (400 MB at 1M messages)
+# is page faults more than compares (census 0.4–2.2 s whole, 0.3 s in blocks, at 1M)
 MAX_COUNT_DIGITS = 9  # BTS-1 / FTS-1: a longer number is no count (and int() of 5000 digits fails)
 
 
@@ -127,14 +129,23 @@ def deframe(data: bytes) -> bytes:
     return data
 
 
-def count_msh(data: bytes) -> int:
+def count_msh(data: bytes, block: int = BLOCK) -> int:
     """Independent census: lines starting with ``MSH`` + separator, after any line break
-    (found from the ``M`` bytes, not from the line breaks ``split_dump`` starts from)."""
+    (found from the ``M`` bytes, not from the line breaks ``split_dump`` starts from), a block
+    of ``block`` bytes at a time (no mask the size of the dump)."""
     u8 = np.frombuffer(data, np.uint8)
-    m = np.flatnonzero(u8[:-3] == 77)  # "M" with three bytes after it
-    m = m[(u8[m + 1] == 83) & (u8[m + 2] == 72) & _SEPARATOR[u8[m + 3]]]  # "SH" + separator
-    after_break = (u8[np.maximum(m - 1, 0)] == 10) | (u8[np.maximum(m - 1, 0)] == 13)
-    return int(np.count_nonzero(after_break & (m > 0)) + np.count_nonzero(m == 0))
+    total = 0
+    for lo in range(0, len(u8), block):
+        hi = min(lo + block, len(u8))
+        seg = u8[lo : min(hi + 3, len(u8))]  # the three bytes after an "M" near the end
+        m = np.flatnonzero(seg[: hi - lo] == 77)  # "M" with three bytes after it
+        m = m[m + 3 < len(seg)]
+        m = m[(seg[m + 1] == 83) & (seg[m + 2] == 72) & _SEPARATOR[seg[m + 3]]]  # "SH" + sep
+        at = m + lo
+        before = u8[np.maximum(at - 1, 0)]
+        total += int(np.count_nonzero(((before == 10) | (before == 13)) & (at > 0)))
+        total += int(np.count_nonzero(at == 0))
+    return total
 
 
 def _count(segment: bytes) -> int | None | str:
@@ -159,12 +170,15 @@ def split_dump(data: bytes) -> Dump:
     return _split_all(data)
 
 
-def _line_starts(u8: np.ndarray) -> np.ndarray:
-    """0 and every position right after a CR or LF (one compare over the data: bytes below 14
-    are rare in a dump)."""
-    low = np.flatnonzero(u8 < 14)
-    low = low[(u8[low] == 13) | (u8[low] == 10)] + 1
-    return np.concatenate([np.zeros(1, np.int64), low])
+def _line_starts(u8: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """0 and every position right after a CR or LF (one compare over the data, a block of
+    ``block`` bytes at a time: bytes below 14 are rare in a dump)."""
+    found = [np.zeros(1, np.int64)]
+    for lo in range(0, len(u8), block):
+        seg = u8[lo : lo + block]
+        low = np.flatnonzero(seg < 14)
+        found.append(low[(seg[low] == 13) | (seg[low] == 10)] + (lo + 1))
+    return np.concatenate(found)
 
 
 def _words(u8: np.ndarray, at: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
