@@ -221,21 +221,21 @@ def test_chunks_in_two_processes_read_what_one_chunk_reads(tmp_path: Path) -> No
     read_both(path, workers=2)
 
 
-def _forked_child_that(fails: str):
-    """A stand-in for ``bulk._child`` (forked, so it runs in the child): sends the first chunk,
-    then fails the way ``fails`` says."""
-    real_child = bulk._child
+def _forked_chunks_that(fails: str):
+    """A stand-in for ``bulk._chunks``, the forked child's work (it runs in the child): fails
+    the way ``fails`` says."""
+    real_chunks = bulk._chunks
 
-    def child(starts: list[int], sending: object) -> None:
+    def chunks(job: object, starts: list[int]):  # type: ignore[no-untyped-def]
         if fails == "start":
             os._exit(3)
-        real_child(starts[:1], sending) if fails == "dies" else None
         if fails == "dies":
+            yield from real_chunks(job, starts[:1])  # type: ignore[arg-type]
             os._exit(3)  # without sending the rest
         for _ in starts:
-            sending.send(None)  # type: ignore[attr-defined] # "this chunk failed"
+            yield None  # "this chunk failed"
 
-    return child
+    return chunks
 
 
 @pytest.mark.parametrize("fails", ["start", "dies", "each chunk"])
@@ -245,7 +245,7 @@ def test_chunks_the_child_does_not_deliver_are_read_here(
     """Whatever the forked child does not deliver (it dies at once, dies after one chunk, or
     reports every chunk failed), this process reads: the same rows as one process."""
     monkeypatch.setattr(bulk, "CHUNK", 40)  # 300 messages: 8 chunks, the later 4 in the child
-    monkeypatch.setattr(bulk, "_child", _forked_child_that(fails))
+    monkeypatch.setattr(bulk, "_chunks", _forked_chunks_that(fails))
     msgs = [(BASE.format(n=n) + "AIS|1||S1^Porada").encode() for n in range(1, 301)]
     two = take(msgs, None, "utf-8", 1 << 20, PLAN, workers=2)
     one = take(msgs, None, "utf-8", 1 << 20, PLAN, workers=1)

@@ -9,6 +9,7 @@ and missing segments, charsets, MLLP framing, junk between messages, duplicate d
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -178,6 +179,36 @@ def test_two_processes_read_what_one_reads(tmp_path: Path) -> None:
     assert (two.warnings, two.details) == (one.warnings, one.details)
     done = [d for d, _ in seen]
     assert done == sorted(done) and all(d <= e for d, e in seen)
+
+
+@pytest.mark.parametrize("fails", ["dies", "raises"])
+def test_rows_the_forked_child_does_not_deliver_are_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    """The fold's second process dies or fails before it sends its half: this process reads
+    that half, and the result is the one process's."""
+    import importlib
+
+    rows_module = importlib.import_module("cer_loader.ingest.hl7v2.rows")  # not its function
+
+    def later(*_: object):  # type: ignore[no-untyped-def]
+        if fails == "dies":
+            os._exit(3)
+        raise RuntimeError("the child's half failed")
+        yield  # a generator, as the real one
+
+    segs = ["MSH|^~\\&|HIS|FAC|CER|P1|20250101||SIU^{t}|C{i}|P|2.5",
+            "SCH||A{i}|||||||20|MIN|^^^2025011510{m:02d}"]  # fmt: skip
+    msgs = ["\r".join(segs).format(t="S13" if i % 5 == 0 else "S12", i=i, m=i % 60).encode()
+            for i in range(1, 81)]  # fmt: skip
+    path = tmp_path / "dump.hl7"
+    path.write_bytes(b"\r".join(msgs))
+    one = read_hl7(path, workers=1, fast=False)
+    monkeypatch.setattr(rows_module, "_later", later)
+    two = read_hl7(path, workers=2, fast=False)
+    assert len(one.frame) > 60
+    pd.testing.assert_frame_equal(two.frame, one.frame)
+    assert (two.warnings, two.details) == (one.warnings, one.details)
 
 
 def test_processes_by_default() -> None:

@@ -22,11 +22,7 @@ fields from the per-message fast path; every value is the decoded text (``bulk_b
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import signal
-import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -38,6 +34,7 @@ from cer_loader.ingest.hl7v2.bulk_fields import extract_columns
 from cer_loader.ingest.hl7v2.bulk_rows import Part, Taken, blank_text, collect, empty
 from cer_loader.ingest.hl7v2.bulk_split import Segments, comps, element, strip
 from cer_loader.ingest.hl7v2.field_map import FieldPlan
+from cer_loader.ingest.hl7v2.forked import Forked
 
 __all__ = ["CHUNK", "Taken", "take"]
 
@@ -150,7 +147,6 @@ def take(
 
 
 _Job = tuple[Sequence[bytes], int, str | None, str, int, FieldPlan]
-_SHARED: _Job | None = None  # what a forked child reads
 
 
 def _one(job: _Job, start: int) -> tuple[_Keys, Taken]:
@@ -177,73 +173,34 @@ def _in_two(job: _Job, starts: list[int]) -> list[tuple[_Keys, Taken]]:
     """The chunks at ``starts``, the later half read in a forked process (numpy and Arrow
     hold the GIL between their kernels: two threads of one process did 1.5× the work of one,
     two processes 2×) while this one reads the first half; in chunk order. A chunk the child
-    does not deliver (it failed to start, died, or failed) is read here.
+    does not deliver (it failed to start, died, or failed) is read here (``forked``).
 
     What the fork costs in memory is kept small: the child is given the dump's messages as
     ranges of its bytes (``framing.Messages``) and touches no object per message (a reference
     count written is a copy-on-write page copied: with a list of a million ``bytes`` it copied
-    the half it read), and it sends each chunk's rows as soon as they are read (a thread here
-    receives them), so it never holds more than one chunk's. At 1M messages, summed PSS:
-    2.80 GB with a list of the messages and the half sent at the end, 1.81 GB so; 1.69 GB in
-    one process. Whatever ends this call (Ctrl-C included), the child is gone when it returns:
-    it ignores SIGINT and is killed here if still running."""
-    global _SHARED
+    the half it read), and it sends each chunk's rows as soon as they are read, so it never
+    holds more than one chunk's. At 1M messages, summed PSS: 2.80 GB with a list of the
+    messages and the half sent at the end, 1.81 GB so; 1.69 GB in one process."""
     cut = (len(starts) + 1) // 2
     later = starts[cut:]
-    ctx = mp.get_context("fork")
-    receiving, sending = ctx.Pipe(duplex=False)
-    got: list[tuple[_Keys, Taken] | None] = []
-    _SHARED = job
-    child: Any = ctx.Process(target=_child, args=(later, sending), daemon=True)
-    try:
-        child.start()
-    except OSError:
-        child = None
-    finally:
-        _SHARED = None
-    sending.close()
-
-    def receive() -> None:
-        try:
-            while len(got) < len(later):
-                got.append(receiving.recv())
-        except (EOFError, OSError):  # the child is gone: what it did not send is read here
-            pass
-
-    receiver = threading.Thread(target=receive, daemon=True) if child is not None else None
-    try:
-        if receiver is not None:
-            receiver.start()
+    with Forked(_chunks, (job, later), len(later)) as child:
         first = [_one(job, start) for start in starts[:cut]]
-        if receiver is not None:
-            receiver.join()
-    finally:
-        if child is not None:
-            if child.is_alive() and len(got) < len(later):
-                child.kill()
-            child.join()
-        receiving.close()
+        sent = child.results()
     second = [
         mine if mine is not None else _one(job, start)
-        for start, mine in zip(later, [*got, *[None] * (len(later) - len(got))], strict=True)
+        for start, mine in zip(later, sent, strict=True)
     ]
     return first + second
 
 
-def _child(starts: list[int], sending: Any) -> None:
-    """The forked process: each chunk's keys and rows sent when read (``None``: this one
-    failed, the parent reads it)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it ends this one
-    assert _SHARED is not None
-    job = _SHARED
+def _chunks(job: _Job, starts: list[int]) -> Iterator[tuple[_Keys, Taken] | None]:
+    """The forked process's work: each chunk's keys and rows (``None``: this one failed, the
+    parent reads it)."""
     for start in starts:
         try:
-            sending.send(_one(job, start))
-        except (BrokenPipeError, EOFError, OSError):
-            return  # the parent is gone
+            yield _one(job, start)
         except Exception:  # noqa: BLE001 - the parent reads this chunk itself
-            sending.send(None)
-    sending.close()
+            yield None
 
 
 _Keys = tuple[np.ndarray, np.ndarray, list[pa.Array]]  # a chunk's domain messages: numbers,

@@ -6,7 +6,8 @@ cannot take, is listed instead (``gone``). This is most of the reading time, and
 appointment is independent of the others, so for a large dump (``PARALLEL_FROM``), when a
 second core is free, the second half of the appointments is read in a forked process while this
 one reads the first half; the halves are joined in order, so the result is the same whatever the
-number of processes. Should the process fail to start or die, its half is read here.
+number of processes. Should the process fail to start or die, its half is read here; Ctrl-C
+ends it at once (``forked``).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from typing import Any
 
 from cer_loader.fields import FIELD_NAMES
 from cer_loader.ingest.hl7v2.events import Appointment, final_fields, general, reason
 from cer_loader.ingest.hl7v2.fast import fields_of
 from cer_loader.ingest.hl7v2.field_map import FieldPlan
+from cer_loader.ingest.hl7v2.forked import Forked
 from cer_loader.ingest.progress import EVERY
 
 __all__ = ["HL7_SOURCES", "PARALLEL_FROM", "Rows", "rows"]
@@ -31,7 +33,6 @@ PARALLEL_FROM = (
 )
 Gone = tuple[str, str, int, str, str]  # NOT_LOADED_COLUMNS
 Rows = tuple[dict[str, list[str]], list[int], list[str], list[Gone]]
-_SHARED: tuple[list[Appointment], FieldPlan, bool] | None = None  # what a forked child reads
 
 
 def processes(workers: int | None, n: int) -> int:
@@ -74,22 +75,15 @@ def rows(
 ) -> Rows:
     """Columns, message numbers, source references and not-loaded entries of ``appts``;
     ``at(done)`` told every ``EVERY`` appointments as ``base + k * step``."""
-    global _SHARED
     n = len(appts)
     if processes(workers, n) < 2:
         return _rows(appts, plan, fast, at, base, step)
     cut = (n + 1) // 2
-    _SHARED = (appts, plan, fast)
-    try:
-        with ProcessPoolExecutor(1, mp_context=mp.get_context("fork")) as pool:
-            later = pool.submit(_child, cut)
-            first = _rows(appts[:cut], plan, fast, at, base, 2 * step)  # both halves advance
-            try:
-                second = later.result()
-            except Exception:  # noqa: BLE001 - the child failed or died: its half is read here
-                second = _rows(appts[cut:], plan, fast)
-    finally:
-        _SHARED = None
+    with Forked(_later, (appts, cut, plan, fast), 1) as child:
+        first = _rows(appts[:cut], plan, fast, at, base, 2 * step)  # both halves advance
+        sent = child.results()[0]
+    # the child failed or died: its half is read here
+    second = sent if sent is not None else _rows(appts[cut:], plan, fast)
     for appt in appts[cut:]:
         appt.release()
     cols, nums, refs, gone = first
@@ -98,10 +92,9 @@ def rows(
     return cols, nums + second[1], refs + second[2], gone + second[3]
 
 
-def _child(cut: int) -> Rows:
-    assert _SHARED is not None
-    appts, plan, fast = _SHARED
-    return _rows(appts[cut:], plan, fast)
+def _later(appts: list[Appointment], cut: int, plan: FieldPlan, fast: bool) -> Iterator[Rows]:
+    """The forked process's work: the rows of the appointments from ``cut`` on."""
+    yield _rows(appts[cut:], plan, fast)
 
 
 def _rows(
