@@ -82,6 +82,17 @@ def repeated(value: str, n: int) -> pd.api.extensions.ExtensionArray:
     return pd.array(pa.Array.from_buffers(pa.large_string(), n, buffers), dtype=TEXT)
 
 
+def blank_but(n: int, values: dict[int, str]) -> pd.api.extensions.ExtensionArray:
+    """``n`` empty strings as :data:`TEXT` but ``values`` at their positions: one Arrow take
+    from the few distinct texts (no Python string per row)."""
+    if not values:
+        return repeated("", n)
+    codes = np.zeros(n, dtype=np.int32)
+    codes[np.fromiter(values, np.int64, len(values))] = np.arange(1, len(values) + 1)
+    texts = pa.array(["", *values.values()], pa.large_string())
+    return pd.array(texts.take(pa.array(codes)), dtype=TEXT)
+
+
 def add_provenance(frame: pd.DataFrame, path: Path, rows: list[int] | Any) -> pd.DataFrame:
     """Add the provenance columns with no reader issues; ``rows`` are spreadsheet row numbers.
     The frame's own columns are not copied (copy on write); the text ones are :func:`repeated`."""

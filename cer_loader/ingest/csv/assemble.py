@@ -16,6 +16,7 @@ from cer_loader.ingest.table import (
     READER_VALUE,
     TEXT,
     add_provenance,
+    blank_but,
 )
 
 
@@ -31,12 +32,7 @@ def source_frame(
     (code, field, value) by position in the frame."""
     data = {h: pd.array(col, dtype=TEXT) for h, col in zip(headers, columns, strict=True)}
     frame = add_provenance(pd.DataFrame(data, columns=headers), path, rows)
-    if issues:
-        n = len(frame)
-        cols: dict[str, list[str]] = {READER_ISSUE: [""] * n, READER_FIELD: [""] * n}
-        cols[READER_VALUE] = [""] * n
-        for p, (code, field, value) in issues.items():
-            cols[READER_ISSUE][p], cols[READER_FIELD][p], cols[READER_VALUE][p] = code, field, value
-        for name, values in cols.items():
-            frame[name] = pd.array(values, dtype=TEXT)
+    if issues:  # a few rows: their codes, fields and values among empty texts
+        for k, name in enumerate((READER_ISSUE, READER_FIELD, READER_VALUE)):
+            frame[name] = blank_but(len(frame), {p: got[k] for p, got in issues.items()})
     return frame
