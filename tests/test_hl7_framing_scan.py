@@ -6,11 +6,13 @@ and without a separator, names inside a line, CR / LF / CRLF, high bytes, data t
 from __future__ import annotations
 
 import re
+from unittest.mock import patch
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cer_loader.ingest.csv import physical
 from cer_loader.ingest.hl7v2.framing import (
     Messages,
     _envelope_at_line_start,
@@ -53,7 +55,10 @@ def test_census_is_the_regular_expression(data: bytes) -> None:
 def test_scans_in_small_blocks_are_the_scans_whole(data: bytes, block: int) -> None:
     """The census and the line starts scan the data a block at a time: blocks of a few bytes
     (an "MSH" or a CRLF cut at every place) give what one block gives."""
-    assert count_msh(data, block=block) == count_msh(data, block=len(data) + 1) == _census(data)
+    with patch.object(physical, "CHUNK", block):  # the census's scan for "M" bytes
+        small = count_msh(data)
+    with patch.object(physical, "CHUNK", len(data) + 1):
+        assert small == count_msh(data) == _census(data)
     u8 = np.frombuffer(data, np.uint8)
     want = [0, *(m.end() for m in re.finditer(rb"[\r\n]", data))]
     assert _line_starts(u8, block=block).tolist() == want
