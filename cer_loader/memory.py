@@ -12,8 +12,9 @@ about 40 ms a call for nothing found).
 
 :func:`lean_pool` makes jemalloc Arrow's memory pool where this pyarrow has it (the wheels for
 Linux do) and ``ARROW_DEFAULT_MEMORY_POOL`` does not name one: on the 1M-row run its peak RSS
-was ~120 MB lower than with mimalloc (pyarrow's default there), in the same time. A run and a
-read call it first; buffers made before stay in the pool that made them.
+was ~120 MB lower than with mimalloc (pyarrow's default there), in the same time.
+``ingest.read_source`` calls it first (a run reads before anything else makes Arrow buffers);
+buffers made before stay in the pool that made them.
 """
 
 from __future__ import annotations

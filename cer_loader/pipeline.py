@@ -37,7 +37,7 @@ from cer_loader.ledger import Ledger, default_ledger_path, new_run_id, open_ledg
 from cer_loader.ledger.before import before_run
 from cer_loader.ledger.journal import journal, mark_held
 from cer_loader.mapping import Mapping, apply_mapping, load_mapping, steward_canonical
-from cer_loader.memory import lean_pool, release
+from cer_loader.memory import release
 from cer_loader.normalize import normalize
 from cer_loader.preflight import check_inputs, check_outputs
 from cer_loader.render import RENDER_COLUMNS, PayloadFile, render_batches
@@ -158,7 +158,6 @@ def run(
     and payload; with ``render=False`` and a ``submitter`` handing back CeR's answers). Raises a
     :class:`cer_loader.errors.CerLoaderError` for a problem of the run itself; row problems are
     in the result."""
-    lean_pool()  # Arrow's buffers from jemalloc where it is there (memory.py)
     paths = [Path(p) for p in inputs]
     out, given_ledger, config = _as_path(out_dir), _as_path(ledger_path), _as_path(config_path)
     check_inputs(paths)  # a missing or doubled input first, before any settings problem
